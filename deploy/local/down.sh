@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Stops what deploy/local/up.sh started: the web app (if detached) and the local PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source deploy/local/postgres.sh
+if [ -f .data/local/web.pid ]; then
+  kill "$(cat .data/local/web.pid)" 2>/dev/null || true
+  rm -f .data/local/web.pid
+fi
+pg_stop local
+echo "Stopped."

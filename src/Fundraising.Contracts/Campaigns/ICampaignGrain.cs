@@ -1,0 +1,45 @@
+using Fundraising.Contracts.Donations;
+using Fundraising.Contracts.Progress;
+
+namespace Fundraising.Contracts.Campaigns;
+
+/// <summary>
+/// One campaign (an appeal or a village project) and the single writer of its donations.
+/// Keyed by the campaign's <see cref="Guid"/>. Donation commands are group-committed to the
+/// ledger in PostgreSQL: a command completes only after its batch is durable.
+/// </summary>
+public interface ICampaignGrain : IGrainWithGuidKey
+{
+    /// <summary>Creates the campaign in <see cref="CampaignStatus.Draft"/>.</summary>
+    Task<CampaignCommandResult> CreateAsync(CampaignDefinition definition);
+
+    /// <summary>Moves a draft campaign to live. Opening a live campaign is a no-op.</summary>
+    Task<CampaignCommandResult> OpenAsync();
+
+    /// <summary>Closes a campaign; it accepts no donations afterwards. Closing a closed campaign is a no-op.</summary>
+    Task<CampaignCommandResult> CloseAsync();
+
+    /// <summary>The campaign, or null when it was never created.</summary>
+    Task<CampaignSummary?> GetSummaryAsync();
+
+    /// <summary>Records a pending donation, idempotent on <see cref="NewDonation.IdempotencyKey"/>.</summary>
+    Task<DonationResult> CreateDonationAsync(NewDonation donation);
+
+    /// <summary>Marks a pending donation succeeded (the payment provider confirmed it). Idempotent.</summary>
+    Task<DonationResult> ConfirmDonationAsync(Guid donationId);
+
+    /// <summary>Records an offline gift (cash, bank transfer) that succeeds at once.</summary>
+    Task<DonationResult> RecordOfflineDonationAsync(NewOfflineDonation donation);
+
+    /// <summary>The in-memory totals, for reconciliation against the ledger.</summary>
+    Task<CampaignTotals> GetTotalsAsync();
+
+    /// <summary>The current progress snapshot.</summary>
+    Task<ProgressSnapshot?> GetProgressAsync();
+
+    /// <summary>Subscribes a front end to coalesced progress pushes. Must be renewed within <see cref="ProgressSubscription.Lifetime"/>.</summary>
+    Task SubscribeAsync(IProgressObserver observer);
+
+    /// <summary>Stops pushes to a front end.</summary>
+    Task UnsubscribeAsync(IProgressObserver observer);
+}

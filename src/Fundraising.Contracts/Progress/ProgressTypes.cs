@@ -1,0 +1,39 @@
+using Fundraising.Contracts.Campaigns;
+
+namespace Fundraising.Contracts.Progress;
+
+/// <summary>A recent gift as shown publicly: no name when the donor chose anonymity.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RecentDonor(
+    [property: Id(0)] string? DisplayName,
+    [property: Id(1)] long Amount,
+    [property: Id(2)] string? Message,
+    [property: Id(3)] DateTimeOffset At);
+
+/// <summary>What a watcher sees of a campaign. <see cref="Version"/> only grows, so stale pushes can be dropped.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ProgressSnapshot(
+    [property: Id(0)] CampaignSummary Campaign,
+    [property: Id(1)] IReadOnlyList<RecentDonor> RecentDonors,
+    [property: Id(2)] long Version);
+
+/// <summary>A front end that relays progress to its SignalR clients.</summary>
+public interface IProgressObserver : IGrainObserver
+{
+    /// <summary>One-way: the grain does not wait for a front end to relay its push.</summary>
+    [Orleans.Concurrency.OneWay]
+    Task OnProgressAsync(ProgressSnapshot snapshot);
+}
+
+/// <summary>Timing of the observer protocol between campaign grains and front ends.</summary>
+public static class ProgressSubscription
+{
+    /// <summary>A subscription not renewed within this time is dropped (the front end may have died).</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(90);
+
+    /// <summary>How often front ends renew their subscriptions.</summary>
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(30);
+
+    /// <summary>At most one push per campaign per this interval: about 4 a second.</summary>
+    public static readonly TimeSpan PushInterval = TimeSpan.FromMilliseconds(250);
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using Fundraising.Persistence;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace Fundraising.Grains.Hosting;
+
+/// <summary>Cluster identity and this silo's endpoints. Bound from the <c>Orleans</c> section.</summary>
+public sealed class OrleansHostOptions
+{
+    public string ClusterId { get; set; } = "fundraising";
+    public string ServiceId { get; set; } = "fundraising";
+    public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+}
+
+public static class SiloHostingExtensions
+{
+    /// <summary>
+    /// Makes this host an Orleans silo of the fundraising cluster: ADO.NET clustering and grain
+    /// storage on the platform's PostgreSQL (schema migrated first), and the grains' services.
+    /// </summary>
+    public static IHostApplicationBuilder AddFundraisingSilo(this IHostApplicationBuilder builder)
+    {
+        builder.AddFundraisingDatabase();
+        var host = builder.Configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions();
+        var connectionString = builder.Configuration.GetFundraisingConnectionString();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(options =>
+            {
+                options.ClusterId = host.ClusterId;
+                options.ServiceId = host.ServiceId;
+            });
+            silo.ConfigureEndpoints(IPAddress.Parse(host.AdvertisedIPAddress), host.SiloPort, host.GatewayPort);
+            silo.UseAdoNetClustering(options =>
+            {
+                options.Invariant = "Npgsql";
+                options.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorageAsDefault(options =>
+            {
+                options.Invariant = "Npgsql";
+                options.ConnectionString = connectionString;
+            });
+            // Failure detection can be tightened per environment (tests kill silos and want a quick verdict).
+            silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,133 @@
+using Fundraising.Contracts.Campaigns;
+using Npgsql;
+
+namespace Fundraising.Persistence.Catalog;
+
+/// <summary>Filters for the public campaign list. Null means any.</summary>
+public sealed record CampaignListQuery(CampaignKind? Kind, CampaignStatus? Status, string? County, int Page, int PageSize);
+
+/// <summary>One page of campaigns and how many match in all.</summary>
+public sealed record CampaignPage(IReadOnlyList<CampaignSummary> Items, long Total);
+
+/// <summary>
+/// The queryable catalogue of campaigns. The campaign grain owns each row's definition and status;
+/// the ledger owns its totals (changed only together with the donations).
+/// </summary>
+public interface ICampaignCatalog
+{
+    /// <summary>Writes the definition and status; never touches totals.</summary>
+    Task UpsertAsync(Guid id, CampaignDefinition definition, CampaignStatus status, CancellationToken cancellationToken = default);
+
+    /// <summary>The durable totals, or null when the campaign has no row yet.</summary>
+    Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default);
+
+    Task<CampaignPage> ListAsync(CampaignListQuery query, CancellationToken cancellationToken = default);
+}
+
+public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICampaignCatalog
+{
+    public async Task UpsertAsync(Guid id, CampaignDefinition definition, CampaignStatus status, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO campaigns (id, title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at, status)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            ON CONFLICT (id) DO UPDATE SET
+                title = excluded.title, description = excluded.description, kind = excluded.kind,
+                province = excluded.province, city = excluded.city, county = excluded.county, village = excluded.village,
+                currency = excluded.currency, goal_amount = excluded.goal_amount, starts_at = excluded.starts_at,
+                ends_at = excluded.ends_at, status = excluded.status, updated_at = now()
+            """);
+        var region = definition.Region;
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = definition.Title });
+        command.Parameters.Add(new() { Value = definition.Description });
+        command.Parameters.Add(new() { Value = KindText(definition.Kind) });
+        command.Parameters.Add(new() { Value = region.Province });
+        command.Parameters.Add(new() { Value = region.City });
+        command.Parameters.Add(new() { Value = region.County });
+        command.Parameters.Add(new() { Value = (object?)region.Village ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = definition.Currency });
+        command.Parameters.Add(new() { Value = definition.GoalAmount });
+        command.Parameters.Add(new() { Value = definition.StartsAt.UtcDateTime });
+        command.Parameters.Add(new() { Value = definition.EndsAt.UtcDateTime });
+        command.Parameters.Add(new() { Value = StatusText(status) });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT raised_amount, donation_count FROM campaigns WHERE id = $1");
+        command.Parameters.Add(new() { Value = id });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new CampaignTotals(reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    public async Task<CampaignPage> ListAsync(CampaignListQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at,
+                   status, raised_amount, donation_count, count(*) OVER ()
+            FROM campaigns
+            WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3)
+            ORDER BY created_at DESC, id
+            OFFSET $4 LIMIT $5
+            """);
+        command.Parameters.Add(new() { Value = query.Kind is { } kind ? KindText(kind) : DBNull.Value });
+        command.Parameters.Add(new() { Value = query.Status is { } status ? StatusText(status) : DBNull.Value });
+        command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = (query.Page - 1) * query.PageSize });
+        command.Parameters.Add(new() { Value = query.PageSize });
+
+        var items = new List<CampaignSummary>();
+        long total = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var definition = new CampaignDefinition(
+                Title: reader.GetString(1),
+                Description: reader.GetString(2),
+                Kind: reader.GetString(3) == "village" ? CampaignKind.Village : CampaignKind.Appeal,
+                Region: new Region(reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)),
+                Currency: reader.GetString(8).Trim(),
+                GoalAmount: reader.GetInt64(9),
+                StartsAt: reader.GetFieldValue<DateTimeOffset>(10),
+                EndsAt: reader.GetFieldValue<DateTimeOffset>(11));
+            items.Add(new CampaignSummary(reader.GetGuid(0), definition, ParseStatus(reader.GetString(12)), reader.GetInt64(13), reader.GetInt64(14)));
+            total = reader.GetInt64(15);
+        }
+        if (items.Count == 0 && query.Page > 1)
+        {
+            // Past the last page the window function sees no rows; count separately so the caller still learns the total.
+            total = await CountAsync(query, cancellationToken);
+        }
+        return new CampaignPage(items, total);
+    }
+
+    private async Task<long> CountAsync(CampaignListQuery query, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT count(*) FROM campaigns
+            WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3)
+            """);
+        command.Parameters.Add(new() { Value = query.Kind is { } kind ? KindText(kind) : DBNull.Value });
+        command.Parameters.Add(new() { Value = query.Status is { } status ? StatusText(status) : DBNull.Value });
+        command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static string KindText(CampaignKind kind) => kind == CampaignKind.Village ? "village" : "appeal";
+
+    private static string StatusText(CampaignStatus status) => status switch
+    {
+        CampaignStatus.Live => "live",
+        CampaignStatus.Closed => "closed",
+        _ => "draft",
+    };
+
+    private static CampaignStatus ParseStatus(string text) => text switch
+    {
+        "live" => CampaignStatus.Live,
+        "closed" => CampaignStatus.Closed,
+        _ => CampaignStatus.Draft,
+    };
+}

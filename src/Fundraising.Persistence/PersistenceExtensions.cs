@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Fundraising.Persistence.Catalog;
+using Fundraising.Persistence.Ledger;
+using Npgsql;
+
+namespace Fundraising.Persistence;
+
+public static class PersistenceExtensions
+{
+    /// <summary>
+    /// Registers the PostgreSQL data source and, unless turned off, a hosted service that migrates the
+    /// schema at start. Call it before Orleans is added: the clustering provider reads its queries from
+    /// the schema when the silo starts, and hosted services start in registration order.
+    /// </summary>
+    public static IHostApplicationBuilder AddFundraisingDatabase(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DatabaseOptions>()
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                options.ConnectionString = configuration.GetConnectionString("Fundraising") ?? "";
+                if (bool.TryParse(configuration["Database:MigrateOnStart"], out var migrate))
+                {
+                    options.MigrateOnStart = migrate;
+                }
+            })
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(
+            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString).Build());
+        builder.Services.AddSingleton<DatabaseMigrator>();
+        builder.Services.AddSingleton<IDonationLedger, PostgresDonationLedger>();
+        builder.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
+        builder.Services.AddHostedService<MigrateOnStartService>();
+        return builder;
+    }
+
+    /// <summary>The connection string the Orleans ADO.NET providers should use.</summary>
+    public static string GetFundraisingConnectionString(this IConfiguration configuration) =>
+        configuration.GetConnectionString("Fundraising")
+        ?? throw new InvalidOperationException("ConnectionStrings:Fundraising is required: the PostgreSQL connection string.");
+
+    private sealed class MigrateOnStartService(DatabaseMigrator migrator, IOptions<DatabaseOptions> options) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            options.Value.MigrateOnStart ? migrator.MigrateAsync(cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

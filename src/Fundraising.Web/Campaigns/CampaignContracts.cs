@@ -1,0 +1,43 @@
+using Fundraising.Contracts.Campaigns;
+
+namespace Fundraising.Web.Campaigns;
+
+public sealed record RegionRequest(string? Province, string? City, string? County, string? Village);
+
+/// <summary>Body of <c>POST /api/campaigns</c>. Amounts are minor units (fen).</summary>
+public sealed record CreateCampaignRequest(
+    string? Title,
+    string? Description,
+    CampaignKind? Kind,
+    RegionRequest? Region,
+    string? Currency,
+    long? GoalAmount,
+    DateTimeOffset? StartsAt,
+    DateTimeOffset? EndsAt);
+
+public sealed record RegionResponse(string Province, string City, string County, string? Village);
+
+public sealed record CampaignResponse(
+    Guid Id,
+    string Title,
+    string Description,
+    CampaignKind Kind,
+    RegionResponse Region,
+    string Currency,
+    long GoalAmount,
+    long RaisedAmount,
+    long DonationCount,
+    CampaignStatus Status,
+    DateTimeOffset StartsAt,
+    DateTimeOffset EndsAt)
+{
+    public static CampaignResponse From(CampaignSummary summary)
+    {
+        var d = summary.Definition;
+        return new CampaignResponse(summary.Id, d.Title, d.Description, d.Kind,
+            new RegionResponse(d.Region.Province, d.Region.City, d.Region.County, d.Region.Village),
+            d.Currency, d.GoalAmount, summary.RaisedAmount, summary.DonationCount, summary.Status, d.StartsAt, d.EndsAt);
+    }
+}
+
+public sealed record CampaignListResponse(IReadOnlyList<CampaignResponse> Items, int Page, int PageSize, long Total);

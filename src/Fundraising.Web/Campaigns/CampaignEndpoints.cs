@@ -1,0 +1,139 @@
+using Fundraising.Contracts.Campaigns;
+using Fundraising.Persistence.Catalog;
+using Fundraising.Web.Admin;
+using Fundraising.Web.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Fundraising.Web.Campaigns;
+
+public static class CampaignEndpoints
+{
+    public const long MaxGoalAmount = 1_000_000_000_000; // ¥10 billion in fen
+    public const int MaxPageSize = 100;
+
+    public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder app)
+    {
+        var campaigns = app.MapGroup("/api/campaigns").WithTags("Campaigns");
+        campaigns.MapGet("/", ListAsync);
+        campaigns.MapGet("/{id:guid}", GetAsync).WithName("GetCampaign");
+
+        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(AdminAuthentication.Policy);
+        admin.MapPost("/", CreateAsync);
+        admin.MapPost("/{id:guid}/open", (Guid id, IGrainFactory grains) => CommandAsync(grains.GetGrain<ICampaignGrain>(id).OpenAsync()));
+        admin.MapPost("/{id:guid}/close", (Guid id, IGrainFactory grains) => CommandAsync(grains.GetGrain<ICampaignGrain>(id).CloseAsync()));
+        return app;
+    }
+
+    private static async Task<Results<Ok<CampaignListResponse>, ValidationProblem>> ListAsync(
+        string? kind, string? status, string? county, int? page, int? pageSize, ICampaignCatalog catalog, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        var kindFilter = ParseFilter<CampaignKind>(validation, "kind", kind);
+        var statusFilter = ParseFilter<CampaignStatus>(validation, "status", status);
+        var pageNumber = page ?? 1;
+        var size = pageSize ?? 20;
+        if (pageNumber < 1)
+        {
+            validation.Add("page", "'page' starts at 1.");
+        }
+        if (size is < 1 or > MaxPageSize)
+        {
+            validation.Add("pageSize", $"'pageSize' must be between 1 and {MaxPageSize}.");
+        }
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+        var result = await catalog.ListAsync(
+            new CampaignListQuery(kindFilter, statusFilter, string.IsNullOrWhiteSpace(county) ? null : county.Trim(), pageNumber, size), cancellationToken);
+        return TypedResults.Ok(new CampaignListResponse([.. result.Items.Select(CampaignResponse.From)], pageNumber, size, result.Total));
+    }
+
+    private static T? ParseFilter<T>(Validation validation, string field, string? value) where T : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        if (Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _))
+        {
+            return parsed;
+        }
+        validation.Add(field, $"'{field}' must be one of: {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+        return null;
+    }
+
+    private static async Task<Results<Ok<CampaignResponse>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetAsync(Guid id, IGrainFactory grains)
+    {
+        var summary = await grains.GetGrain<ICampaignGrain>(id).GetSummaryAsync();
+        return summary is null
+            ? TypedResults.NotFound(Problem.NotFound("campaign", id))
+            : TypedResults.Ok(CampaignResponse.From(summary));
+    }
+
+    private static async Task<Results<Created<CampaignResponse>, ValidationProblem, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CreateAsync(
+        CreateCampaignRequest request, IGrainFactory grains, LinkGenerator links, HttpContext http)
+    {
+        var validation = new Validation();
+        var definition = Build(request, validation);
+        if (!validation.IsValid)
+        {
+            return TypedResults.ValidationProblem(validation.Errors);
+        }
+        var id = Guid.CreateVersion7();
+        var result = await grains.GetGrain<ICampaignGrain>(id).CreateAsync(definition);
+        if (result.Error != CampaignCommandError.None)
+        {
+            return TypedResults.Conflict(Problem.Conflict(result.Detail ?? "The campaign could not be created."));
+        }
+        return TypedResults.Created(links.GetPathByName(http, "GetCampaign", new { id }), CampaignResponse.From(result.Campaign!));
+    }
+
+    private static CampaignDefinition Build(CreateCampaignRequest request, Validation v)
+    {
+        var title = v.Text("title", request.Title, 120);
+        var description = v.Text("description", request.Description, 4000, required: false) ?? "";
+        if (request.Kind is null)
+        {
+            v.Add("kind", "'kind' is required: appeal or village.");
+        }
+        if (request.Region is null)
+        {
+            v.Add("region", "'region' is required: province, city, county, and village for village projects.");
+        }
+        var province = v.Text("region.province", request.Region?.Province, 40);
+        var city = v.Text("region.city", request.Region?.City, 40);
+        var county = v.Text("region.county", request.Region?.County, 40);
+        var village = v.Text("region.village", request.Region?.Village, 60, required: request.Kind == CampaignKind.Village);
+        var currency = v.Currency("currency", request.Currency);
+        var goal = v.Amount("goalAmount", request.GoalAmount, MaxGoalAmount);
+        if (request.StartsAt is null)
+        {
+            v.Add("startsAt", "'startsAt' is required (ISO 8601 with offset).");
+        }
+        if (request.EndsAt is null)
+        {
+            v.Add("endsAt", "'endsAt' is required (ISO 8601 with offset).");
+        }
+        else if (request.StartsAt is not null && request.EndsAt <= request.StartsAt)
+        {
+            v.Add("endsAt", "'endsAt' must be after 'startsAt'.");
+        }
+        return new CampaignDefinition(
+            title ?? "", description, request.Kind ?? CampaignKind.Appeal,
+            new Region(province ?? "", city ?? "", county ?? "", village),
+            currency ?? "", goal, request.StartsAt ?? default, request.EndsAt ?? default);
+    }
+
+    private static async Task<Results<Ok<CampaignResponse>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CommandAsync(
+        Task<CampaignCommandResult> command)
+    {
+        var result = await command;
+        return result.Error switch
+        {
+            CampaignCommandError.None => TypedResults.Ok(CampaignResponse.From(result.Campaign!)),
+            CampaignCommandError.NotFound => TypedResults.NotFound(Problem.NotFound("campaign", null)),
+            _ => TypedResults.Conflict(Problem.Conflict(result.Detail ?? "The campaign cannot make that transition.")),
+        };
+    }
+}

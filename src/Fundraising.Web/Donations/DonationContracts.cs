@@ -1,0 +1,57 @@
+using Fundraising.Contracts.Donations;
+using Fundraising.Web.Payments;
+
+namespace Fundraising.Web.Donations;
+
+/// <summary>Body of <c>POST /api/campaigns/{id}/donations</c>. Amount in minor units (fen).</summary>
+public sealed record CreateDonationRequest(long? Amount, string? Currency, string? DisplayName, bool? Anonymous, string? Message);
+
+/// <summary>Body of <c>POST /api/campaigns/{id}/offline-donations</c> (admin).</summary>
+public sealed record OfflineDonationRequest(long? Amount, string? Currency, string? DonorName, string? Reference, OfflineMethod? Method, bool? Anonymous);
+
+public enum OfflineMethod
+{
+    Cash,
+    BankTransfer,
+}
+
+public sealed record PaymentResponse(string Provider, string ConfirmUrl);
+
+/// <summary>A donation as its donor or an admin sees it. The public list uses <see cref="PublicDonationResponse"/>.</summary>
+public sealed record DonationResponse(
+    Guid Id,
+    Guid CampaignId,
+    long Amount,
+    string Currency,
+    DonationStatus Status,
+    DonationChannel Channel,
+    string? DisplayName,
+    bool Anonymous,
+    string? Message,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? SucceededAt,
+    PaymentResponse? Payment)
+{
+    public static DonationResponse From(DonationRecord d, PaymentInstruction? payment) => new(
+        d.Id, d.CampaignId, d.Amount, d.Currency, d.Status, d.Channel, d.DisplayName, d.Anonymous, d.Message, d.CreatedAt, d.SucceededAt,
+        payment is null ? null : new PaymentResponse(payment.Provider, payment.ConfirmUrl));
+}
+
+/// <summary>A succeeded gift as anyone may see it: no name when the donor chose anonymity.</summary>
+public sealed record PublicDonationResponse(string? DisplayName, bool Anonymous, long Amount, string Currency, string? Message, DonationChannel Channel, DateTimeOffset SucceededAt)
+{
+    public static PublicDonationResponse From(DonationRecord d) =>
+        new(d.PublicName, d.Anonymous, d.Amount, d.Currency, d.Message, d.Channel, d.SucceededAt ?? d.CreatedAt);
+}
+
+public sealed record DonationListResponse(IReadOnlyList<PublicDonationResponse> Items, int Page, int PageSize);
+
+/// <summary>Limits on amounts, bound from <c>Donations</c>.</summary>
+public sealed class DonationOptions
+{
+    /// <summary>Largest single online gift, in fen (default ¥1,000,000).</summary>
+    public long MaxOnlineAmount { get; set; } = 100_000_000;
+
+    /// <summary>Largest single offline gift, in fen (default ¥10 billion: stage pledges are large).</summary>
+    public long MaxOfflineAmount { get; set; } = 1_000_000_000_000;
+}

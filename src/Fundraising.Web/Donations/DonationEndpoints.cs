@@ -1,0 +1,168 @@
+using System.Security.Claims;
+using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Donations;
+using Fundraising.Persistence.Ledger;
+using Fundraising.Web.Admin;
+using Fundraising.Web.Payments;
+using Fundraising.Web.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Fundraising.Web.Donations;
+
+public static class DonationEndpoints
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+    public const int MaxIdempotencyKeyLength = 128;
+    public const int MaxMessageLength = 280;
+    public const int MaxNameLength = 64;
+
+    public static WebApplicationBuilder AddDonations(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DonationOptions>().BindConfiguration("Donations");
+        builder.Services.AddSingleton<DonationRouter>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapDonations(this IEndpointRouteBuilder app)
+    {
+        var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations");
+        donations.MapPost("/donations", CreateAsync);
+        donations.MapGet("/donations", ListAsync);
+        donations.MapPost("/offline-donations", RecordOfflineAsync).RequireAuthorization(AdminAuthentication.Policy);
+        return app;
+    }
+
+    private static async Task<Results<Created<DonationResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> CreateAsync(
+        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, IEnumerable<IPaymentProvider> providers,
+        DonationRouter router, IOptions<DonationOptions> options, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        var key = IdempotencyKey(http, v, required: true);
+        var amount = v.Amount("amount", request.Amount, options.Value.MaxOnlineAmount);
+        var currency = v.Currency("currency", request.Currency);
+        var anonymous = request.Anonymous ?? false;
+        var name = v.Text("displayName", request.DisplayName, MaxNameLength, required: false);
+        var message = v.Text("message", request.Message, MaxMessageLength, required: false);
+        if (!v.IsValid)
+        {
+            return TypedResults.ValidationProblem(v.Errors);
+        }
+        var provider = providers.FirstOrDefault();
+        if (provider is null)
+        {
+            return TypedResults.UnprocessableEntity(Problem.Unprocessable("No payment provider is configured.", "Online donations cannot be taken right now."));
+        }
+
+        var result = await grains.GetGrain<ICampaignGrain>(campaignId)
+            .CreateDonationAsync(new NewDonation(key!, amount, currency!, name, anonymous, message, provider.Name));
+        if (Refusal(result, campaignId, request.Currency) is { } refusal)
+        {
+            return refusal;
+        }
+        var donation = result.Donation!;
+        router.Remember(donation.Id, campaignId);
+        var payment = await provider.StartAsync(donation, cancellationToken);
+        if (result.Replayed)
+        {
+            http.Response.Headers[ReplayedHeader] = "true";
+        }
+        return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{donation.Id}", DonationResponse.From(donation, payment));
+    }
+
+    private static async Task<Results<Created<DonationResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> RecordOfflineAsync(
+        Guid campaignId, OfflineDonationRequest request, HttpContext http, ClaimsPrincipal user, IGrainFactory grains,
+        IOptions<DonationOptions> options)
+    {
+        var v = new Validation();
+        var amount = v.Amount("amount", request.Amount, options.Value.MaxOfflineAmount);
+        var currency = v.Currency("currency", request.Currency);
+        var donorName = v.Text("donorName", request.DonorName, MaxNameLength);
+        var reference = v.Text("reference", request.Reference, 120);
+        // A bank or receipt reference identifies an offline gift: recording it twice is a retry, not a second gift.
+        var key = IdempotencyKey(http, v, required: false) ?? (reference is null ? null : $"offline-reference:{reference}");
+        if (!v.IsValid)
+        {
+            return TypedResults.ValidationProblem(v.Errors);
+        }
+        var method = request.Method == OfflineMethod.BankTransfer ? "bank_transfer" : "cash";
+        var result = await grains.GetGrain<ICampaignGrain>(campaignId).RecordOfflineDonationAsync(
+            new NewOfflineDonation(key!, amount, currency!, donorName!, request.Anonymous ?? false, reference!, method, user.Identity?.Name ?? "admin"));
+        if (Refusal(result, campaignId, request.Currency) is { } refusal)
+        {
+            return refusal;
+        }
+        if (result.Replayed)
+        {
+            http.Response.Headers[ReplayedHeader] = "true";
+        }
+        return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{result.Donation!.Id}", DonationResponse.From(result.Donation, null));
+    }
+
+    private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, NotFound<ProblemDetails>>> ListAsync(
+        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, IDonationLedger ledger, CancellationToken cancellationToken)
+    {
+        var pageNumber = page ?? 1;
+        var size = pageSize ?? 20;
+        var v = new Validation();
+        if (pageNumber < 1)
+        {
+            v.Add("page", "'page' starts at 1.");
+        }
+        if (size is < 1 or > 100)
+        {
+            v.Add("pageSize", "'pageSize' must be between 1 and 100.");
+        }
+        if (!v.IsValid)
+        {
+            return TypedResults.ValidationProblem(v.Errors);
+        }
+        if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
+        {
+            return TypedResults.NotFound(Problem.NotFound("campaign", campaignId));
+        }
+        var records = await ledger.ListSucceededAsync(campaignId, (pageNumber - 1) * size, size, cancellationToken);
+        return TypedResults.Ok(new DonationListResponse([.. records.Select(PublicDonationResponse.From)], pageNumber, size));
+    }
+
+    private static string? IdempotencyKey(HttpContext http, Validation v, bool required)
+    {
+        var values = http.Request.Headers[IdempotencyHeader];
+        var key = values.Count == 1 ? values[0] : null;
+        if (values.Count > 1)
+        {
+            v.Add(IdempotencyHeader, $"Send one '{IdempotencyHeader}' header, not {values.Count}.");
+        }
+        else if (string.IsNullOrWhiteSpace(key))
+        {
+            if (required)
+            {
+                v.Add(IdempotencyHeader, $"The '{IdempotencyHeader}' header is required: a unique value per donation, reused on retries.");
+            }
+            return null;
+        }
+        else if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < '!' or > '~'))
+        {
+            v.Add(IdempotencyHeader, $"'{IdempotencyHeader}' must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
+        }
+        return key;
+    }
+
+    private static Results<Created<DonationResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>? Refusal(
+        DonationResult result, Guid campaignId, string? currency) => result.Error switch
+    {
+        DonationError.None => null,
+        DonationError.CampaignNotFound => TypedResults.NotFound(Problem.NotFound("campaign", campaignId)),
+        DonationError.CampaignNotLive => TypedResults.Conflict(Problem.Conflict("The campaign is not accepting donations: it is not live.")),
+        DonationError.CurrencyMismatch => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+        {
+            ["currency"] = [$"'currency' must be the campaign's currency; '{currency}' is not."],
+        }),
+        DonationError.IdempotencyKeyReused => TypedResults.UnprocessableEntity(Problem.Unprocessable(
+            "The Idempotency-Key was already used for a different request.",
+            $"A retry must repeat the original request exactly; use a new '{IdempotencyHeader}' for a new donation.")),
+        _ => TypedResults.NotFound(Problem.NotFound("donation", null)),
+    };
+}

@@ -1,0 +1,55 @@
+using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Donations;
+using Fundraising.Persistence.Ledger;
+using Fundraising.Web.Donations;
+using Fundraising.Web.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Fundraising.Web.Payments;
+
+public static class PaymentEndpoints
+{
+    /// <summary>
+    /// Registers the payment providers. The Sandbox provider is on by default outside Production;
+    /// switching it on in Production stops the host at start, so fake payments can never go live.
+    /// </summary>
+    public static WebApplicationBuilder AddPayments(this WebApplicationBuilder builder)
+    {
+        var sandbox = builder.Configuration.GetSection("Payments:Sandbox").Get<SandboxOptions>() ?? new SandboxOptions();
+        var enabled = sandbox.Enabled ?? !builder.Environment.IsProduction();
+        if (enabled && builder.Environment.IsProduction())
+        {
+            throw new InvalidOperationException(
+                "Payments:Sandbox:Enabled is true in Production. The sandbox provider confirms payments without money; refusing to start.");
+        }
+        if (enabled)
+        {
+            builder.Services.AddSingleton<IPaymentProvider, SandboxPaymentProvider>();
+        }
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapPayments(this IEndpointRouteBuilder app)
+    {
+        if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == SandboxPaymentProvider.ProviderName))
+        {
+            app.MapGroup("/api/payments/sandbox").WithTags("Payments")
+                .MapPost("/{donationId:guid}/confirm", ConfirmSandboxAsync);
+        }
+        return app;
+    }
+
+    private static async Task<Results<Ok<DonationResponse>, NotFound<ProblemDetails>>> ConfirmSandboxAsync(
+        Guid donationId, DonationRouter router, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        if (await router.FindCampaignAsync(donationId, cancellationToken) is not { } campaignId)
+        {
+            return TypedResults.NotFound(Problem.NotFound("donation", donationId));
+        }
+        var result = await grains.GetGrain<ICampaignGrain>(campaignId).ConfirmDonationAsync(donationId);
+        return result.Error == DonationError.None
+            ? TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null))
+            : TypedResults.NotFound(Problem.NotFound("donation", donationId));
+    }
+}

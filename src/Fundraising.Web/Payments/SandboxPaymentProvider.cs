@@ -1,0 +1,25 @@
+using Fundraising.Contracts.Donations;
+
+namespace Fundraising.Web.Payments;
+
+/// <summary>
+/// Stands in for a card payment during development and tests: the donor (or a test) posts to the
+/// confirm URL and the donation succeeds. Never available in Production (the host refuses to start).
+/// </summary>
+public sealed class SandboxPaymentProvider : IPaymentProvider
+{
+    public const string ProviderName = "sandbox";
+
+    public string Name => ProviderName;
+
+    public Task<PaymentInstruction> StartAsync(DonationRecord donation, CancellationToken cancellationToken) =>
+        Task.FromResult(new PaymentInstruction(ProviderName, ConfirmPath(donation.Id)));
+
+    public static string ConfirmPath(Guid donationId) => $"/api/payments/sandbox/{donationId}/confirm";
+}
+
+/// <summary>Bound from <c>Payments:Sandbox</c>. Unset means on outside Production, off in Production.</summary>
+public sealed class SandboxOptions
+{
+    public bool? Enabled { get; set; }
+}

@@ -1,0 +1,48 @@
+using Fundraising.Contracts.Campaigns;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Fundraising.Web.Progress;
+
+/// <summary>
+/// <c>/hubs/progress</c>: clients invoke <c>Watch(campaignId)</c> and <c>Unwatch(campaignId)</c> and
+/// receive <c>progress</c> messages, the first at once and then at most about four a second.
+/// </summary>
+public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains) : Hub
+{
+    public const string ProgressMethod = "progress";
+
+    public static string GroupName(Guid campaignId) => $"campaign:{campaignId:N}";
+
+    public async Task Watch(string campaignId)
+    {
+        var id = Parse(campaignId);
+        var grain = grains.GetGrain<ICampaignGrain>(id);
+        if (await grain.GetSummaryAsync() is null)
+        {
+            throw new HubException($"There is no campaign with id {id}.");
+        }
+        // Join first, then read: a push that races the snapshot is newer, and clients keep the highest version.
+        await Groups.AddToGroupAsync(Context.ConnectionId, GroupName(id));
+        await relay.WatchAsync(Context.ConnectionId, id);
+        if (await grain.GetProgressAsync() is { } snapshot)
+        {
+            await Clients.Caller.SendAsync(ProgressMethod, ProgressMessage.From(snapshot));
+        }
+    }
+
+    public async Task Unwatch(string campaignId)
+    {
+        var id = Parse(campaignId);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupName(id));
+        relay.Unwatch(Context.ConnectionId, id);
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        relay.Forget(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    private static Guid Parse(string campaignId) =>
+        Guid.TryParse(campaignId, out var id) ? id : throw new HubException("campaignId must be a campaign's id (a GUID).");
+}

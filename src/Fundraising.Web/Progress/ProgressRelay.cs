@@ -1,0 +1,149 @@
+using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Progress;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Fundraising.Web.Progress;
+
+/// <summary>
+/// This front end's single observer of campaign grains. It subscribes to a campaign while at least
+/// one of its SignalR connections watches it, renews those subscriptions, and fans each coalesced
+/// push out to the campaign's SignalR group. Grains therefore send one message per front end, not
+/// per browser.
+/// </summary>
+public sealed partial class ProgressRelay(IGrainFactory grains, IHubContext<ProgressHub> hub, ILogger<ProgressRelay> logger)
+    : IProgressObserver, IHostedService, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Guid, HashSet<string>> _watchers = [];
+    private readonly Dictionary<string, HashSet<Guid>> _byConnection = [];
+    private IProgressObserver? _reference;
+    private PeriodicTimer? _renewTimer;
+    private Task? _renewLoop;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _reference = grains.CreateObjectReference<IProgressObserver>(this);
+        _renewTimer = new PeriodicTimer(ProgressSubscription.RenewEvery);
+        _renewLoop = RenewAsync(_renewTimer);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _renewTimer?.Dispose();
+        if (_renewLoop is not null)
+        {
+            await _renewLoop;
+        }
+    }
+
+    public async Task WatchAsync(string connectionId, Guid campaignId)
+    {
+        bool first;
+        lock (_gate)
+        {
+            if (!_watchers.TryGetValue(campaignId, out var connections))
+            {
+                _watchers[campaignId] = connections = [];
+            }
+            first = connections.Count == 0;
+            connections.Add(connectionId);
+            if (!_byConnection.TryGetValue(connectionId, out var campaigns))
+            {
+                _byConnection[connectionId] = campaigns = [];
+            }
+            campaigns.Add(campaignId);
+        }
+        if (first)
+        {
+            await grains.GetGrain<ICampaignGrain>(campaignId).SubscribeAsync(Reference);
+        }
+    }
+
+    public void Unwatch(string connectionId, Guid campaignId)
+    {
+        lock (_gate)
+        {
+            RemoveWatcher(connectionId, campaignId);
+            if (_byConnection.TryGetValue(connectionId, out var campaigns))
+            {
+                campaigns.Remove(campaignId);
+            }
+        }
+    }
+
+    public void Forget(string connectionId)
+    {
+        lock (_gate)
+        {
+            if (_byConnection.Remove(connectionId, out var campaigns))
+            {
+                foreach (var campaignId in campaigns)
+                {
+                    RemoveWatcher(connectionId, campaignId);
+                }
+            }
+        }
+    }
+
+    // Nobody here watches it any more: the grain's subscription lapses at its next expiry, since we stop renewing it.
+    private void RemoveWatcher(string connectionId, Guid campaignId)
+    {
+        if (_watchers.TryGetValue(campaignId, out var connections) && connections.Remove(connectionId) && connections.Count == 0)
+        {
+            _watchers.Remove(campaignId);
+        }
+    }
+
+    public Task OnProgressAsync(ProgressSnapshot snapshot) =>
+        hub.Clients.Group(ProgressHub.GroupName(snapshot.Campaign.Id)).SendAsync(ProgressHub.ProgressMethod, ProgressMessage.From(snapshot));
+
+    private IProgressObserver Reference => _reference ?? throw new InvalidOperationException("The progress relay has not started.");
+
+    private async Task RenewAsync(PeriodicTimer timer)
+    {
+        while (await timer.WaitForNextTickAsync())
+        {
+            Guid[] watched;
+            lock (_gate)
+            {
+                watched = [.. _watchers.Keys];
+            }
+            foreach (var campaignId in watched)
+            {
+                try
+                {
+                    await grains.GetGrain<ICampaignGrain>(campaignId).SubscribeAsync(Reference);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // A silo may be down for a few seconds; the next round tries again.
+                    LogRenewFailed(exception, campaignId);
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _renewTimer?.Dispose();
+        if (_reference is not null)
+        {
+            grains.DeleteObjectReference<IProgressObserver>(_reference);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the progress subscription to {CampaignId} failed")]
+    private partial void LogRenewFailed(Exception exception, Guid campaignId);
+}
+
+public static class LiveProgressExtensions
+{
+    public static WebApplicationBuilder AddLiveProgress(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSignalR().AddJsonProtocol(options => Problems.ApiConventions.ConfigureJson(options.PayloadSerializerOptions));
+        builder.Services.AddSingleton<ProgressRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProgressRelay>());
+        return builder;
+    }
+}

@@ -1,0 +1,96 @@
+using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Donations;
+using Fundraising.Persistence.Catalog;
+
+namespace Fundraising.Web.Seeding;
+
+/// <summary>
+/// Seeds a demo giving day for a local run (<c>Demo:Seed=true</c>), once, into an empty database:
+/// Shangluo's appeals and a village project in each of its seven counties, with a few offline
+/// gifts so the pages show movement. Figures follow the city's 2021 report (see shared/DOMAIN.md).
+/// </summary>
+public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog catalog, IConfiguration configuration, ILogger<DemoSeeder> logger)
+    : BackgroundService
+{
+    private const string Province = "陕西省";
+    private const string City = "商洛市";
+
+    private static readonly (string Title, string Description, string County, long GoalYuan)[] Appeals =
+    [
+        ("99公益日 · 商洛慈善助学", "为商洛市困难学生提供助学金。2021年共资助2,186名学生，181.16万元。", "商州区", 2_000_000),
+        ("夏季洪灾救助", "为受洪灾影响的家庭提供应急救助与灾后重建，2021年募集款物578.58万元。", "丹凤县", 6_000_000),
+        ("春节慰问 · 困难家庭与儿童", "春节期间慰问困难家庭和困境儿童（2021年：3,692户，5,207名儿童）。", "洛南县", 1_900_000),
+        ("重阳敬老", "重阳节慰问高龄、失能和困难老人（2021年：1,967人，57.87万元）。", "山阳县", 600_000),
+    ];
+
+    private static readonly (string County, string Village, string Purpose, long GoalYuan)[] Villages =
+    [
+        ("商州区", "北宽坪镇广东坪村", "村级互助养老与老年餐桌", 120_000),
+        ("洛南县", "石门镇石门村", "留守儿童课后托管", 100_000),
+        ("丹凤县", "棣花镇万湾村", "慈安便民桥修建", 180_000),
+        ("商南县", "试马镇街道村", "村级慈善幸福家园建设", 90_000),
+        ("山阳县", "漫川关镇前店子村", "困难老人冬季取暖", 80_000),
+        ("镇安县", "云盖寺镇云镇村", "村卫生室设备添置", 150_000),
+        ("柞水县", "营盘镇朱家湾村", "乡村学校饮水与太阳能热水器", 110_000),
+    ];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!configuration.GetValue("Demo:Seed", false))
+        {
+            return;
+        }
+        var existing = await catalog.ListAsync(new CampaignListQuery(null, null, null, 1, 1), stoppingToken);
+        if (existing.Total > 0)
+        {
+            LogSkipped(existing.Total);
+            return;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var starts = now.AddDays(-1);
+        var ends = now.AddDays(30);
+        var seeded = 0;
+        foreach (var (title, description, county, goal) in Appeals)
+        {
+            await SeedAsync(new CampaignDefinition(title, description, CampaignKind.Appeal, new Region(Province, City, county, null), "CNY", goal * 100, starts, ends), seeded++);
+        }
+        foreach (var (county, village, purpose, goal) in Villages)
+        {
+            var definition = new CampaignDefinition($"慈善幸福家园 · {village}", $"{county}{village}：{purpose}。村民和在外乡贤共同参与，善款用于本村。",
+                CampaignKind.Village, new Region(Province, City, county, village), "CNY", goal * 100, starts, ends);
+            await SeedAsync(definition, seeded++);
+        }
+        LogSeeded(seeded);
+    }
+
+    private async Task SeedAsync(CampaignDefinition definition, int index)
+    {
+        var grain = grains.GetGrain<ICampaignGrain>(Guid.CreateVersion7());
+        await grain.CreateAsync(definition);
+        await grain.OpenAsync();
+        // A stage pledge paid in cash and a bank transfer, so the demo starts with some progress.
+        string[] donors = ["商洛市慈善协会理事单位", "在外乡贤（西安商会）"];
+        for (var i = 0; i < donors.Length; i++)
+        {
+            var amount = definition.GoalAmount / (5 + index + i * 3);
+            await grain.RecordOfflineDonationAsync(new NewOfflineDonation(
+                $"demo-seed-{index}-{i}", amount, "CNY", donors[i], false, $"DEMO-{index:D2}-{i}", i == 0 ? "cash" : "bank_transfer", "demo-seed"));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo data not seeded: the database already has {Count} campaigns")]
+    private partial void LogSkipped(long count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seeded {Count} demo campaigns")]
+    private partial void LogSeeded(int count);
+}
+
+public static class DemoSeedingExtensions
+{
+    public static WebApplicationBuilder AddDemoSeeding(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<DemoSeeder>();
+        return builder;
+    }
+}
