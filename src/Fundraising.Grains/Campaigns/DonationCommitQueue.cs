@@ -80,16 +80,31 @@ internal sealed class DonationCommitQueue(Guid campaignId, IDonationLedger ledge
             return;
         }
 
-        var inserted = outcome.Inserted.ToDictionary(r => r.Id);
-        var existing = outcome.Existing.ToDictionary(e => e.IdempotencyKey);
-        var confirmed = outcome.Confirmed.ToDictionary(r => r.Id);
-        var unchanged = outcome.Unchanged.ToDictionary(r => r.Id);
-        var answered = new HashSet<Guid>();
-        foreach (var command in batch)
+        try
         {
-            command.Completion.TrySetResult(command.Insert is { } insert
-                ? InsertResult(insert, inserted, existing)
-                : ConfirmResult(command.ConfirmId!.Value, confirmed, unchanged, answered));
+            var inserted = outcome.Inserted.ToDictionary(r => r.Id);
+            var existing = new Dictionary<string, ExistingDonation>();
+            foreach (var earlier in outcome.Existing)
+            {
+                existing.TryAdd(earlier.IdempotencyKey, earlier);
+            }
+            var confirmed = outcome.Confirmed.ToDictionary(r => r.Id);
+            var unchanged = outcome.Unchanged.ToDictionary(r => r.Id);
+            var answered = new HashSet<Guid>();
+            foreach (var command in batch)
+            {
+                command.Completion.TrySetResult(command.Insert is { } insert
+                    ? InsertResult(insert, inserted, existing)
+                    : ConfirmResult(command.ConfirmId!.Value, confirmed, unchanged, answered));
+            }
+        }
+        catch (Exception exception)
+        {
+            // Never leave a caller waiting forever: whoever was not answered gets the error.
+            foreach (var command in batch)
+            {
+                command.Completion.TrySetException(exception);
+            }
         }
     }
 

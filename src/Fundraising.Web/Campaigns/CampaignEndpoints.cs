@@ -63,15 +63,15 @@ public static class CampaignEndpoints
         return null;
     }
 
-    private static async Task<Results<Ok<CampaignResponse>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetAsync(Guid id, IGrainFactory grains)
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetAsync(Guid id, IGrainFactory grains)
     {
         var summary = await grains.GetGrain<ICampaignGrain>(id).GetSummaryAsync();
         return summary is null
-            ? TypedResults.NotFound(Problem.NotFound("campaign", id))
+            ? TypedResults.Problem(Problem.NotFound("campaign", id))
             : TypedResults.Ok(CampaignResponse.From(summary));
     }
 
-    private static async Task<Results<Created<CampaignResponse>, ValidationProblem, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CreateAsync(
+    private static async Task<Results<Created<CampaignResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateCampaignRequest request, IGrainFactory grains, LinkGenerator links, HttpContext http)
     {
         var validation = new Validation();
@@ -84,7 +84,7 @@ public static class CampaignEndpoints
         var result = await grains.GetGrain<ICampaignGrain>(id).CreateAsync(definition);
         if (result.Error != CampaignCommandError.None)
         {
-            return TypedResults.Conflict(Problem.Conflict(result.Detail ?? "The campaign could not be created."));
+            return TypedResults.Problem(Problem.Conflict(result.Detail ?? "The campaign could not be created."));
         }
         return TypedResults.Created(links.GetPathByName(http, "GetCampaign", new { id }), CampaignResponse.From(result.Campaign!));
     }
@@ -125,15 +125,15 @@ public static class CampaignEndpoints
             currency ?? "", goal, request.StartsAt ?? default, request.EndsAt ?? default);
     }
 
-    private static async Task<Results<Ok<CampaignResponse>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> CommandAsync(
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> CommandAsync(
         Task<CampaignCommandResult> command)
     {
         var result = await command;
         return result.Error switch
         {
             CampaignCommandError.None => TypedResults.Ok(CampaignResponse.From(result.Campaign!)),
-            CampaignCommandError.NotFound => TypedResults.NotFound(Problem.NotFound("campaign", null)),
-            _ => TypedResults.Conflict(Problem.Conflict(result.Detail ?? "The campaign cannot make that transition.")),
+            CampaignCommandError.NotFound => TypedResults.Problem(Problem.NotFound("campaign", null)),
+            _ => TypedResults.Problem(Problem.Conflict(result.Detail ?? "The campaign cannot make that transition.")),
         };
     }
 }

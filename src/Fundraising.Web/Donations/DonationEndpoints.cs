@@ -35,7 +35,7 @@ public static class DonationEndpoints
         return app;
     }
 
-    private static async Task<Results<Created<DonationResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> CreateAsync(
+    private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, IEnumerable<IPaymentProvider> providers,
         DonationRouter router, IOptions<DonationOptions> options, CancellationToken cancellationToken)
     {
@@ -53,7 +53,7 @@ public static class DonationEndpoints
         var provider = providers.FirstOrDefault();
         if (provider is null)
         {
-            return TypedResults.UnprocessableEntity(Problem.Unprocessable("No payment provider is configured.", "Online donations cannot be taken right now."));
+            return TypedResults.Problem(Problem.Unprocessable("No payment provider is configured.", "Online donations cannot be taken right now."));
         }
 
         var result = await grains.GetGrain<ICampaignGrain>(campaignId)
@@ -72,7 +72,7 @@ public static class DonationEndpoints
         return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{donation.Id}", DonationResponse.From(donation, payment));
     }
 
-    private static async Task<Results<Created<DonationResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>> RecordOfflineAsync(
+    private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> RecordOfflineAsync(
         Guid campaignId, OfflineDonationRequest request, HttpContext http, ClaimsPrincipal user, IGrainFactory grains,
         IOptions<DonationOptions> options)
     {
@@ -101,7 +101,7 @@ public static class DonationEndpoints
         return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{result.Donation!.Id}", DonationResponse.From(result.Donation, null));
     }
 
-    private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, NotFound<ProblemDetails>>> ListAsync(
+    private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, ProblemHttpResult>> ListAsync(
         Guid campaignId, int? page, int? pageSize, IGrainFactory grains, IDonationLedger ledger, CancellationToken cancellationToken)
     {
         var pageNumber = page ?? 1;
@@ -121,7 +121,7 @@ public static class DonationEndpoints
         }
         if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
         {
-            return TypedResults.NotFound(Problem.NotFound("campaign", campaignId));
+            return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }
         var records = await ledger.ListSucceededAsync(campaignId, (pageNumber - 1) * size, size, cancellationToken);
         return TypedResults.Ok(new DonationListResponse([.. records.Select(PublicDonationResponse.From)], pageNumber, size));
@@ -150,19 +150,19 @@ public static class DonationEndpoints
         return key;
     }
 
-    private static Results<Created<DonationResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, UnprocessableEntity<ProblemDetails>>? Refusal(
+    private static Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>? Refusal(
         DonationResult result, Guid campaignId, string? currency) => result.Error switch
     {
         DonationError.None => null,
-        DonationError.CampaignNotFound => TypedResults.NotFound(Problem.NotFound("campaign", campaignId)),
-        DonationError.CampaignNotLive => TypedResults.Conflict(Problem.Conflict("The campaign is not accepting donations: it is not live.")),
+        DonationError.CampaignNotFound => TypedResults.Problem(Problem.NotFound("campaign", campaignId)),
+        DonationError.CampaignNotLive => TypedResults.Problem(Problem.Conflict("The campaign is not accepting donations: it is not live.")),
         DonationError.CurrencyMismatch => TypedResults.ValidationProblem(new Dictionary<string, string[]>
         {
             ["currency"] = [$"'currency' must be the campaign's currency; '{currency}' is not."],
         }),
-        DonationError.IdempotencyKeyReused => TypedResults.UnprocessableEntity(Problem.Unprocessable(
+        DonationError.IdempotencyKeyReused => TypedResults.Problem(Problem.Unprocessable(
             "The Idempotency-Key was already used for a different request.",
             $"A retry must repeat the original request exactly; use a new '{IdempotencyHeader}' for a new donation.")),
-        _ => TypedResults.NotFound(Problem.NotFound("donation", null)),
+        _ => TypedResults.Problem(Problem.NotFound("donation", null)),
     };
 }

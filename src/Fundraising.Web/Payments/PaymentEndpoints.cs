@@ -40,16 +40,16 @@ public static class PaymentEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<DonationResponse>, NotFound<ProblemDetails>>> ConfirmSandboxAsync(
+    private static async Task<Results<Ok<DonationResponse>, ProblemHttpResult>> ConfirmSandboxAsync(
         Guid donationId, DonationRouter router, IGrainFactory grains, CancellationToken cancellationToken)
     {
         if (await router.FindCampaignAsync(donationId, cancellationToken) is not { } campaignId)
         {
-            return TypedResults.NotFound(Problem.NotFound("donation", donationId));
+            return TypedResults.Problem(Problem.NotFound("donation", donationId));
         }
         var result = await grains.GetGrain<ICampaignGrain>(campaignId).ConfirmDonationAsync(donationId);
         return result.Error == DonationError.None
             ? TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null))
-            : TypedResults.NotFound(Problem.NotFound("donation", donationId));
+            : TypedResults.Problem(Problem.NotFound("donation", donationId));
     }
 }

@@ -1,0 +1,157 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Fundraising.Load.Platform;
+
+/// <summary>A campaign to create: an appeal, or a village project (慈善幸福家园) in one of Shangluo's counties.</summary>
+public sealed record CampaignSpec(string Title, string Kind, string County, string? Village);
+
+/// <summary>Totals as a count of succeeded donations and their sum in fen.</summary>
+public readonly record struct Totals(long Count, long Amount)
+{
+    public override string ToString() => $"{Count:N0} donations, {Amount:N0} fen";
+}
+
+public sealed record TotalsDto(long RaisedAmount, long DonationCount)
+{
+    public Totals ToTotals() => new(DonationCount, RaisedAmount);
+}
+
+public sealed record CampaignReconciliationDto(Guid CampaignId, TotalsDto Grain, TotalsDto Catalogue, TotalsDto Ledger, bool Agrees);
+
+public sealed record ReconciliationDto(bool AllAgree, List<CampaignReconciliationDto> Campaigns);
+
+/// <summary>
+/// The admin and read calls the generator makes outside its hot path: creating and opening
+/// campaigns, reading a campaign's totals, and the reconciliation report. Works against the
+/// platform and against the baseline servers, which answer the same HTTP shapes.
+/// </summary>
+public sealed class PlatformApi : IDisposable
+{
+    private static readonly string[] Counties = ["商州区", "洛南县", "丹凤县", "商南县", "山阳县", "镇安县", "柞水县"];
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    private readonly HttpClient _http;
+
+    public PlatformApi(Uri target, string adminKey)
+    {
+        _http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64, UseProxy = false, UseCookies = false })
+        {
+            BaseAddress = target,
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+    }
+
+    /// <summary>The hot campaign of a giving-day opening.</summary>
+    public static CampaignSpec HotCampaign(string label) => new($"99公益日 · 商洛慈善助学 ({label})", "appeal", "商州区", null);
+
+    /// <summary>Thousands of campaigns: a few appeals per county, the rest village projects.</summary>
+    public static IReadOnlyList<CampaignSpec> SpreadCampaigns(int count, double villageShare = 0.8)
+    {
+        var specs = new List<CampaignSpec>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var county = Counties[i % Counties.Length];
+            // Deterministic mix so two runs create the same shape of catalogue.
+            var village = (i * 7919 % 1000) < villageShare * 1000;
+            specs.Add(village
+                ? new CampaignSpec($"慈善幸福家园 · {county}第{i + 1}村", "village", county, $"第{i + 1}村")
+                : new CampaignSpec($"{county}慈善项目 {i + 1}", "appeal", county, null));
+        }
+        return specs;
+    }
+
+    /// <summary>Creates campaigns (and opens them unless <paramref name="open"/> is false), <paramref name="parallel"/> at a time.</summary>
+    public async Task<Guid[]> CreateCampaignsAsync(IReadOnlyList<CampaignSpec> specs, bool open = true, int parallel = 32,
+        Action<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var ids = new Guid[specs.Count];
+        var done = 0;
+        await Parallel.ForAsync(0, specs.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            ids[i] = await CreateCampaignAsync(specs[i], open, ct);
+            var n = Interlocked.Increment(ref done);
+            if (n % 1000 == 0)
+            {
+                progress?.Invoke(n);
+            }
+        });
+        return ids;
+    }
+
+    public async Task<Guid> CreateCampaignAsync(CampaignSpec spec, bool open = true, CancellationToken cancellationToken = default)
+    {
+        var body = new
+        {
+            title = spec.Title,
+            description = "负载测试活动 (load test)",
+            kind = spec.Kind,
+            region = new { province = "陕西省", city = "商洛市", county = spec.County, village = spec.Village },
+            currency = "CNY",
+            goalAmount = 100_000_000_000L,
+            startsAt = DateTimeOffset.UtcNow.AddHours(-1),
+            endsAt = DateTimeOffset.UtcNow.AddDays(7),
+        };
+        using var created = await SendWithRetryAsync(() => _http.PostAsJsonAsync("/api/campaigns", body, Json, cancellationToken), cancellationToken);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetGuid();
+        if (open)
+        {
+            using var opened = await SendWithRetryAsync(() => _http.PostAsync($"/api/campaigns/{id}/open", null, cancellationToken), cancellationToken);
+        }
+        return id;
+    }
+
+    /// <summary>The public API's view: <c>GET /api/campaigns/{id}</c>.</summary>
+    public async Task<Totals> GetCampaignTotalsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendWithRetryAsync(() => _http.GetAsync($"/api/campaigns/{id}", cancellationToken), cancellationToken);
+        var campaign = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        return new Totals(campaign.GetProperty("donationCount").GetInt64(), campaign.GetProperty("raisedAmount").GetInt64());
+    }
+
+    public async Task<ReconciliationDto> GetReconciliationAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await SendWithRetryAsync(() => _http.GetAsync("/api/admin/reconciliation", cancellationToken), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<ReconciliationDto>(Json, cancellationToken))!;
+    }
+
+    /// <summary>Admin calls are retried a few times on 5xx or a failed connection: set-up should not die of one slow answer.</summary>
+    private static async Task<HttpResponseMessage> SendWithRetryAsync(Func<Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            HttpResponseMessage response;
+            try
+            {
+                response = await send();
+            }
+            catch (HttpRequestException) when (attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+                continue;
+            }
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+            if ((int)response.StatusCode >= 500 && attempt < 5)
+            {
+                response.Dispose();
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+                continue;
+            }
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            response.Dispose();
+            throw new HttpRequestException($"{(int)response.StatusCode} {response.ReasonPhrase}: {text}", null, response.StatusCode);
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,79 @@
+// Calls to the platform's HTTP API. Errors come back as RFC 7807 problems.
+
+/** The server answered with an error: status, the problem document, and field errors if any. */
+export class ProblemError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem ?? {};
+    this.fieldErrors = problem?.errors ?? {};
+  }
+}
+
+/** The request may or may not have reached the server (no answer, timeout, proxy error). */
+export class NetworkError extends Error {}
+
+const TIMEOUT_MS = 20000;
+
+async function request(method, url, { body, headers } = {}) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: {
+        Accept: 'application/json, application/problem+json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      cache: 'no-store',
+    });
+  } catch (error) {
+    throw new NetworkError(error?.message ?? 'network error');
+  }
+  const type = response.headers.get('Content-Type') ?? '';
+  const data = type.includes('json') ? await response.json().catch(() => null) : null;
+  if (!response.ok) {
+    // 502/503/504 come from whatever stands between us and the app: the request may have gone through.
+    if (response.status >= 500 && !type.includes('problem+json')) {
+      throw new NetworkError(`HTTP ${response.status}`);
+    }
+    throw new ProblemError(response.status, data);
+  }
+  return data;
+}
+
+export function listCampaigns({ kind, status, county, page, pageSize }) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries({ kind, status, county, page, pageSize })) {
+    if (value !== undefined && value !== null && value !== '') {
+      query.set(key, String(value));
+    }
+  }
+  return request('GET', `/api/campaigns?${query}`);
+}
+
+export function getCampaign(id) {
+  return request('GET', `/api/campaigns/${encodeURIComponent(id)}`);
+}
+
+export function listDonations(id, page = 1, pageSize = 10) {
+  return request('GET', `/api/campaigns/${encodeURIComponent(id)}/donations?page=${page}&pageSize=${pageSize}`);
+}
+
+export function createDonation(id, body, idempotencyKey) {
+  return request('POST', `/api/campaigns/${encodeURIComponent(id)}/donations`, {
+    body,
+    headers: { 'Idempotency-Key': idempotencyKey },
+  });
+}
+
+/** Confirms a sandbox payment; the server answers with the succeeded donation. */
+export function confirmPayment(confirmUrl) {
+  const url = new URL(confirmUrl, location.origin);
+  if (url.origin !== location.origin) {
+    throw new Error('confirm URL is not on this site');
+  }
+  return request('POST', url.pathname + url.search);
+}

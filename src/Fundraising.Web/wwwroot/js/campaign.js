@@ -1,0 +1,362 @@
+// campaign.html?id=...: one campaign, its live progress, recent donors and the donate form.
+import { getCampaign, listDonations, createDonation, confirmPayment, ProblemError, NetworkError } from './api.js';
+import { formatMoney, percentOf, parseYuan } from './money.js';
+import { el, kindBadge, statusBadge, regionText, formatDate, timeAgo, formatCount } from './ui.js';
+import { watchCampaign } from './live.js';
+
+const ANONYMOUS_NAME = '匿名爱心人士';
+const MESSAGE_LIMIT = 280;
+
+const $ = (id) => document.getElementById(id);
+const campaignId = new URLSearchParams(location.search).get('id') ?? '';
+
+/** What the page shows; REST fills it first, then every newer `progress` message replaces it. */
+const view = {
+  campaign: null,
+  donors: [],
+  fromHub: false,
+};
+
+let live = null;
+
+// ---------- rendering ----------
+
+function renderCampaign() {
+  const c = view.campaign;
+  document.title = `${c.title} - 慈善募捐`;
+  $('title').textContent = c.title;
+  $('badges').replaceChildren(kindBadge(c.kind), statusBadge(c.status));
+  $('region').textContent = regionText(c.region, { withProvince: true });
+  if (c.description !== undefined) {
+    $('description').textContent = c.description || '发起方暂未填写项目介绍。';
+  }
+  $('dates').textContent = `${formatDate(c.startsAt)} 至 ${formatDate(c.endsAt)}`;
+  renderProgress();
+  renderFormAvailability();
+}
+
+function renderProgress() {
+  const c = view.campaign;
+  const percent = percentOf(c.raisedAmount, c.goalAmount);
+  const shown = Math.min(percent, 100);
+  const bar = $('progress-bar');
+  bar.setAttribute('aria-valuenow', String(shown));
+  bar.setAttribute('aria-valuetext', `已筹 ${percent}%`);
+  bar.querySelector('.progress-fill').style.width = `${shown}%`;
+  bar.classList.toggle('is-complete', percent >= 100);
+  $('raised').textContent = formatMoney(c.raisedAmount, c.currency);
+  $('goal').textContent = formatMoney(c.goalAmount, c.currency);
+  $('percent').textContent = `${percent}%`;
+  $('donation-count').textContent = formatCount(c.donationCount);
+}
+
+function renderDonors() {
+  const list = $('recent-donors');
+  if (view.donors.length === 0) {
+    list.replaceChildren(el('li', { class: 'donor donor-empty', text: '还没有人捐赠，成为第一位爱心人士吧。' }));
+    return;
+  }
+  const currency = view.campaign?.currency ?? 'CNY';
+  list.replaceChildren(...view.donors.map((donor) => {
+    const name = donor.displayName || ANONYMOUS_NAME;
+    return el('li', { class: 'donor' },
+      el('span', { class: 'donor-avatar', text: donor.displayName ? Array.from(name)[0] : '善', attrs: { 'aria-hidden': 'true' } }),
+      el('div', { class: 'donor-body' },
+        el('p', { class: 'donor-line' },
+          el('span', { class: 'donor-name', text: name }),
+          el('span', { class: 'donor-amount', text: `捐赠 ${formatMoney(donor.amount, currency)}` })),
+        donor.message ? el('p', { class: 'donor-message', text: donor.message }) : null,
+        el('time', { class: 'donor-time', text: timeAgo(donor.at), attrs: { datetime: donor.at } })));
+  }));
+}
+
+function renderFormAvailability() {
+  const status = view.campaign.status;
+  const closedNote = $('form-closed');
+  const open = status === 'live';
+  $('donate-fields').disabled = !open;
+  closedNote.hidden = open;
+  closedNote.textContent = status === 'closed' ? '本项目已结束募捐，感谢每一位爱心人士。' : '本项目尚未开始募捐，敬请关注。';
+  if (open) {
+    syncAnonymous();
+  }
+}
+
+const LIVE_TEXT = {
+  connecting: '正在连接实时进度…',
+  connected: '实时更新中',
+  reconnecting: '连接中断，正在重新连接…',
+  disconnected: '实时更新已断开，稍后自动重试',
+  unavailable: '实时更新暂不可用',
+};
+
+function renderLiveState(state) {
+  const status = $('live-status');
+  status.dataset.state = state;
+  status.querySelector('.live-text').textContent = LIVE_TEXT[state] ?? state;
+}
+
+// ---------- data ----------
+
+function applyProgress(message) {
+  const description = view.campaign?.description;
+  view.campaign = { ...message, description };
+  view.donors = (message.recentDonors ?? []).map((d) => ({ displayName: d.displayName, amount: d.amount, message: d.message, at: d.at }));
+  view.fromHub = true;
+  renderCampaign();
+  renderDonors();
+}
+
+/** REST data has no version: it only fills what no `progress` message has filled yet. */
+async function loadFromApi() {
+  const [campaign, donations] = await Promise.all([getCampaign(campaignId), listDonations(campaignId).catch(() => null)]);
+  if (view.fromHub) {
+    view.campaign.description = campaign.description;
+    $('description').textContent = campaign.description || '发起方暂未填写项目介绍。';
+    return;
+  }
+  view.campaign = campaign;
+  if (donations) {
+    view.donors = donations.items.map((d) => ({
+      displayName: d.anonymous ? null : d.displayName,
+      amount: d.amount,
+      message: d.message,
+      at: d.succeededAt,
+    }));
+  }
+  renderCampaign();
+  renderDonors();
+}
+
+// ---------- donate form ----------
+
+const FIELD_ERRORS = {
+  amount: 'amount-error',
+  displayName: 'display-name-error',
+  message: 'message-error',
+};
+
+/**
+ * The attempt in progress: its Idempotency-Key and body. A retry of the same body after a network
+ * failure reuses the key, so the server counts the gift once; a changed body is a new gift.
+ */
+let pending = null;
+
+function clearErrors() {
+  for (const id of [...Object.values(FIELD_ERRORS), 'form-error']) {
+    $(id).textContent = '';
+    $(id).hidden = true;
+  }
+  $('donate-form').querySelectorAll('[aria-invalid]').forEach((input) => input.removeAttribute('aria-invalid'));
+}
+
+function showFieldError(field, messages) {
+  const errorId = FIELD_ERRORS[field];
+  const text = Array.isArray(messages) ? messages.join(' ') : String(messages);
+  if (!errorId) {
+    showFormError(text);
+    return;
+  }
+  $(errorId).textContent = text;
+  $(errorId).hidden = false;
+  const input = $('donate-form').querySelector(`[aria-describedby~="${errorId}"]`);
+  input?.setAttribute('aria-invalid', 'true');
+}
+
+function showFormError(text) {
+  const box = $('form-error');
+  box.textContent = box.textContent ? `${box.textContent} ${text}` : text;
+  box.hidden = false;
+}
+
+function problemText(error) {
+  switch (error.status) {
+    case 404: return '未找到该项目，可能已被移除。';
+    case 409: return '本项目当前不接受捐赠（可能已结束）。';
+    default: return error.problem?.detail || error.problem?.title || `捐赠未能完成（错误 ${error.status}）。`;
+  }
+}
+
+function readForm() {
+  const parsed = parseYuan($('amount').value);
+  if (parsed.error) {
+    return { error: { amount: parsed.error } };
+  }
+  const displayName = $('display-name').value.trim();
+  const message = $('message').value.trim();
+  return {
+    body: {
+      amount: parsed.fen,
+      currency: view.campaign.currency,
+      displayName: displayName || null,
+      anonymous: $('anonymous').checked,
+      message: message || null,
+    },
+  };
+}
+
+let busy = false;
+
+function setBusy(value, label) {
+  busy = value;
+  const button = $('donate-button');
+  button.disabled = value;
+  button.setAttribute('aria-busy', String(value));
+  button.textContent = label ?? '立即捐赠';
+}
+
+async function onSubmit(event) {
+  event.preventDefault();
+  if (busy || !view.campaign) {
+    return;
+  }
+  clearErrors();
+  const { body, error } = readForm();
+  if (error) {
+    for (const [field, message] of Object.entries(error)) {
+      showFieldError(field, message);
+    }
+    $('amount').focus();
+    return;
+  }
+  const bodyKey = JSON.stringify(body);
+  if (!pending || pending.bodyKey !== bodyKey) {
+    pending = { bodyKey, key: crypto.randomUUID(), donation: null };
+  }
+  const attempt = pending;
+  try {
+    setBusy(true, '正在提交…');
+    if (!attempt.donation) {
+      attempt.donation = await createDonation(campaignId, body, attempt.key);
+    }
+    setBusy(true, '正在确认支付…');
+    const confirmed = await pay(attempt.donation);
+    pending = null;
+    showThanks(confirmed ?? attempt.donation);
+  } catch (failure) {
+    if (failure instanceof NetworkError) {
+      // Keep `pending`: pressing the button again retries with the same Idempotency-Key.
+      showFormError('网络连接不稳定，捐赠结果未确认。请检查网络后再次点击“立即捐赠”，同一笔捐赠不会重复扣款。');
+    } else if (failure instanceof ProblemError) {
+      pending = null;
+      const fields = Object.entries(failure.fieldErrors);
+      if (fields.length > 0) {
+        for (const [field, messages] of fields) {
+          showFieldError(field, messages);
+        }
+      } else {
+        showFormError(problemText(failure));
+      }
+    } else {
+      pending = null;
+      showFormError('捐赠未能完成，请稍后再试。');
+    }
+  } finally {
+    setBusy(false);
+  }
+}
+
+async function pay(donation) {
+  const payment = donation.payment;
+  if (payment?.provider === 'sandbox' && payment.confirmUrl) {
+    return confirmPayment(payment.confirmUrl);
+  }
+  throw new Error(`unsupported payment provider ${payment?.provider}`);
+}
+
+function showThanks(donation) {
+  const form = $('donate-form');
+  form.hidden = true;
+  form.reset();
+  updateMessageCount();
+  const thanks = $('thank-you');
+  $('thank-amount').textContent = formatMoney(donation.amount, donation.currency);
+  $('thank-name').textContent = donation.anonymous || !donation.displayName ? ANONYMOUS_NAME : donation.displayName;
+  thanks.hidden = false;
+  thanks.focus();
+  // Without the live connection the bar would not move: read the totals once instead.
+  if (live?.state !== 'connected') {
+    getCampaign(campaignId).then((campaign) => {
+      if (live?.state !== 'connected') {
+        view.campaign = { ...view.campaign, ...campaign };
+        renderCampaign();
+      }
+    }).catch(() => {});
+  }
+}
+
+function donateAgain() {
+  $('thank-you').hidden = true;
+  $('donate-form').hidden = false;
+  $('amount').focus();
+}
+
+function updateMessageCount() {
+  const length = Array.from($('message').value).length;
+  const counter = $('message-count');
+  counter.textContent = `${length}/${MESSAGE_LIMIT}`;
+  counter.classList.toggle('is-over', length > MESSAGE_LIMIT);
+}
+
+function syncAnonymous() {
+  const anonymous = $('anonymous').checked;
+  $('display-name-hint').textContent = anonymous
+    ? `将显示为“${ANONYMOUS_NAME}”，姓名不会公开。`
+    : '将显示在爱心榜上，可留空。';
+}
+
+function wireForm() {
+  $('donate-form').addEventListener('submit', onSubmit);
+  $('message').addEventListener('input', updateMessageCount);
+  $('anonymous').addEventListener('change', syncAnonymous);
+  $('donate-again').addEventListener('click', donateAgain);
+  for (const button of document.querySelectorAll('[data-yuan]')) {
+    button.addEventListener('click', () => {
+      $('amount').value = button.dataset.yuan;
+      $('amount').dispatchEvent(new Event('input'));
+      $('amount').focus();
+    });
+  }
+  $('amount').addEventListener('input', () => {
+    const value = $('amount').value;
+    for (const button of document.querySelectorAll('[data-yuan]')) {
+      button.setAttribute('aria-pressed', String(button.dataset.yuan === value));
+    }
+  });
+  updateMessageCount();
+  syncAnonymous();
+}
+
+// ---------- start ----------
+
+function showMissing(text) {
+  $('campaign').hidden = true;
+  const missing = $('missing');
+  missing.querySelector('p').textContent = text;
+  missing.hidden = false;
+  document.title = '未找到项目 - 慈善募捐';
+}
+
+async function main() {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(campaignId)) {
+    showMissing('链接中的项目编号无效，请从项目列表进入。');
+    return;
+  }
+  wireForm();
+  live = watchCampaign(campaignId, { onProgress: applyProgress, onState: renderLiveState });
+  try {
+    await loadFromApi();
+    document.body.dataset.loaded = 'true';
+  } catch (error) {
+    if (error instanceof ProblemError && error.status === 404) {
+      live.stop();
+      showMissing('未找到该项目，它可能已被移除。');
+    } else if (!view.fromHub) {
+      showFormError('项目信息加载失败，请刷新页面重试。');
+    }
+  }
+  // Keep "3 分钟前" honest on a page left open.
+  setInterval(renderDonors, 60000);
+}
+
+main();

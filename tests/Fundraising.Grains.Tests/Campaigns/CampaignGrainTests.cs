@@ -1,0 +1,175 @@
+using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Donations;
+
+namespace Fundraising.Grains.Tests.Campaigns;
+
+[Collection(InMemoryClusterCollection.Name)]
+public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
+{
+    private static readonly CampaignDefinition Appeal = new(
+        "重阳敬老", "慰问高龄老人", CampaignKind.Appeal, new Region("陕西省", "商洛市", "山阳县", null), "CNY", 57_870_000,
+        DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+
+    private InMemoryLedger Ledger => InMemoryClusterFixture.Ledger;
+
+    private async Task<ICampaignGrain> LiveCampaignAsync(CampaignDefinition? definition = null)
+    {
+        var grain = fixture.Cluster.GrainFactory.GetGrain<ICampaignGrain>(Guid.NewGuid());
+        Assert.Equal(CampaignCommandError.None, (await grain.CreateAsync(definition ?? Appeal)).Error);
+        Assert.Equal(CampaignCommandError.None, (await grain.OpenAsync()).Error);
+        return grain;
+    }
+
+    private static NewDonation Gift(string key, long amount = 100, string currency = "CNY") =>
+        new(key, amount, currency, "捐赠人", false, null, "sandbox");
+
+    [Fact]
+    public async Task ConcurrentDonationsAreGroupCommittedInFewBatches()
+    {
+        var grain = await LiveCampaignAsync();
+        var batchesBefore = Ledger.BatchSizes.Count;
+        Ledger.Gate = new TaskCompletionSource();
+        var creates = Enumerable.Range(0, 500).Select(i => grain.CreateDonationAsync(Gift($"k{i}"))).ToList();
+        await Task.Delay(200);
+        Ledger.Gate.SetResult();
+        Ledger.Gate = null;
+        var results = await Task.WhenAll(creates);
+
+        Assert.All(results, r => Assert.Equal(DonationError.None, r.Error));
+        Assert.Equal(500, results.Select(r => r.Donation!.Id).Distinct().Count());
+        var batches = Ledger.BatchSizes.Count - batchesBefore;
+        // One write in flight, the rest queued behind it: a handful of commits, not 500.
+        Assert.InRange(batches, 1, 10);
+    }
+
+    [Fact]
+    public async Task DonationIsAcknowledgedOnlyAfterItsBatchCommits()
+    {
+        var grain = await LiveCampaignAsync();
+        var created = await grain.CreateDonationAsync(Gift("ack"));
+        Ledger.Gate = new TaskCompletionSource();
+        var confirm = grain.ConfirmDonationAsync(created.Donation!.Id);
+        await Task.Delay(300);
+        Assert.False(confirm.IsCompleted);
+        Assert.Equal(0, (await grain.GetTotalsAsync()).DonationCount);
+        Ledger.Gate.SetResult();
+        Ledger.Gate = null;
+        Assert.Equal(DonationStatus.Succeeded, (await confirm).Donation!.Status);
+        Assert.Equal(new CampaignTotals(100, 1), await grain.GetTotalsAsync());
+    }
+
+    [Fact]
+    public async Task FailedCommitFailsItsCallersAndCountsNothingUntilRetried()
+    {
+        var grain = await LiveCampaignAsync();
+        var created = await grain.CreateDonationAsync(Gift("fail", 700));
+        Ledger.FailNext = new InvalidOperationException("database unavailable");
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.ConfirmDonationAsync(created.Donation!.Id));
+        Assert.Equal(new CampaignTotals(0, 0), await grain.GetTotalsAsync());
+
+        var retried = await grain.ConfirmDonationAsync(created.Donation!.Id);
+        Assert.False(retried.Replayed);
+        Assert.Equal(new CampaignTotals(700, 1), await grain.GetTotalsAsync());
+    }
+
+    [Fact]
+    public async Task RetryWithTheSameKeyIsAReplayAndADifferentBodyIsRefused()
+    {
+        var grain = await LiveCampaignAsync();
+        var first = await grain.CreateDonationAsync(Gift("same", 300));
+        var retry = await grain.CreateDonationAsync(Gift("same", 300));
+        var misuse = await grain.CreateDonationAsync(Gift("same", 301));
+        Assert.True(retry.Replayed);
+        Assert.Equal(first.Donation!.Id, retry.Donation!.Id);
+        Assert.Equal(DonationError.IdempotencyKeyReused, misuse.Error);
+    }
+
+    [Fact]
+    public async Task ConcurrentDuplicatesInOneBatchCountOnce()
+    {
+        var grain = await LiveCampaignAsync();
+        Ledger.Gate = new TaskCompletionSource();
+        var creates = Enumerable.Range(0, 50).Select(_ => grain.CreateDonationAsync(Gift("dup", 500))).ToList();
+        await Task.Delay(100);
+        Ledger.Gate.SetResult();
+        Ledger.Gate = null;
+        var results = await Task.WhenAll(creates);
+        Assert.Single(results.Select(r => r.Donation!.Id).Distinct());
+
+        var confirms = await Task.WhenAll(results.Select(r => grain.ConfirmDonationAsync(r.Donation!.Id)));
+        Assert.Single(confirms, c => !c.Replayed);
+        Assert.Equal(new CampaignTotals(500, 1), await grain.GetTotalsAsync());
+    }
+
+    [Fact]
+    public async Task TotalsEqualTheLedgerAfterThousandsOfConcurrentGifts()
+    {
+        var grain = await LiveCampaignAsync();
+        var id = grain.GetPrimaryKey();
+        var gifts = await Task.WhenAll(Enumerable.Range(1, 2_000).Select(async i =>
+        {
+            var created = await grain.CreateDonationAsync(Gift($"bulk-{i}", i));
+            await grain.ConfirmDonationAsync(created.Donation!.Id);
+            await grain.ConfirmDonationAsync(created.Donation!.Id);
+            return (long)i;
+        }));
+        var expected = new CampaignTotals(gifts.Sum(), 2_000);
+        Assert.Equal(expected, await grain.GetTotalsAsync());
+        Assert.Equal((expected.RaisedAmount, expected.DonationCount), Ledger.SucceededSum(id));
+    }
+
+    [Fact]
+    public async Task DonationsAreRefusedUnlessTheCampaignIsLiveAndInItsCurrency()
+    {
+        var draft = fixture.Cluster.GrainFactory.GetGrain<ICampaignGrain>(Guid.NewGuid());
+        Assert.Equal(DonationError.CampaignNotFound, (await draft.CreateDonationAsync(Gift("x"))).Error);
+        await draft.CreateAsync(Appeal);
+        Assert.Equal(DonationError.CampaignNotLive, (await draft.CreateDonationAsync(Gift("x"))).Error);
+
+        var live = await LiveCampaignAsync();
+        Assert.Equal(DonationError.CurrencyMismatch, (await live.CreateDonationAsync(Gift("usd", currency: "USD"))).Error);
+        await live.CloseAsync();
+        Assert.Equal(DonationError.CampaignNotLive, (await live.CreateDonationAsync(Gift("late"))).Error);
+
+        var ended = await LiveCampaignAsync(Appeal with { StartsAt = DateTimeOffset.UtcNow.AddDays(-3), EndsAt = DateTimeOffset.UtcNow.AddSeconds(-1) });
+        Assert.Equal(DonationError.CampaignNotLive, (await ended.CreateDonationAsync(Gift("ended"))).Error);
+    }
+
+    [Fact]
+    public async Task APaymentTakenBeforeClosingStillCounts()
+    {
+        var grain = await LiveCampaignAsync();
+        var created = await grain.CreateDonationAsync(Gift("before-close", 900));
+        await grain.CloseAsync();
+        Assert.Equal(DonationStatus.Succeeded, (await grain.ConfirmDonationAsync(created.Donation!.Id)).Donation!.Status);
+        Assert.Equal(900, (await grain.GetTotalsAsync()).RaisedAmount);
+    }
+
+    [Fact]
+    public async Task CampaignCanBeCreatedOnlyOnceAndClosedCampaignsCannotReopen()
+    {
+        var grain = await LiveCampaignAsync();
+        Assert.Equal(CampaignCommandError.AlreadyExists, (await grain.CreateAsync(Appeal)).Error);
+        await grain.CloseAsync();
+        Assert.Equal(CampaignCommandError.InvalidTransition, (await grain.OpenAsync()).Error);
+        var missing = fixture.Cluster.GrainFactory.GetGrain<ICampaignGrain>(Guid.NewGuid());
+        Assert.Equal(CampaignCommandError.NotFound, (await missing.OpenAsync()).Error);
+        Assert.Null(await missing.GetSummaryAsync());
+    }
+
+    [Fact]
+    public async Task ProgressShowsRecentDonorsWithoutAnonymousNames()
+    {
+        var grain = await LiveCampaignAsync();
+        var named = await grain.CreateDonationAsync(new NewDonation("n", 100, "CNY", "实名", false, "加油", "sandbox"));
+        var hidden = await grain.CreateDonationAsync(new NewDonation("a", 200, "CNY", "隐名", true, null, "sandbox"));
+        await grain.ConfirmDonationAsync(named.Donation!.Id);
+        await grain.ConfirmDonationAsync(hidden.Donation!.Id);
+        var progress = await grain.GetProgressAsync();
+        Assert.NotNull(progress);
+        Assert.Equal(2, progress.RecentDonors.Count);
+        Assert.Null(progress.RecentDonors[0].DisplayName);
+        Assert.Equal(200, progress.RecentDonors[0].Amount);
+        Assert.Equal("实名", progress.RecentDonors[1].DisplayName);
+    }
+}
