@@ -13,11 +13,22 @@ public sealed class AppProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly StreamWriter _log;
+    private bool _logClosed;
+
     private AppProcess(string name, Process process)
     {
         Name = name;
         _process = process;
+        // Every process's output is kept under .data/test-logs, so a failed run in CI can be read afterwards.
+        var folder = Path.Combine(TestEnvironment.RepositoryRoot, ".data", "test-logs");
+        Directory.CreateDirectory(folder);
+        LogPath = Path.Combine(folder, $"{DateTime.UtcNow:HHmmss}-{name}-{Guid.NewGuid().ToString("N")[..6]}.log");
+        _log = new StreamWriter(LogPath) { AutoFlush = true };
     }
+
+    /// <summary>Where this process's output is written.</summary>
+    public string LogPath { get; }
 
     public string Name { get; }
 
@@ -69,6 +80,13 @@ public sealed class AppProcess : IAsyncDisposable
             return;
         }
         _output.Enqueue(line);
+        lock (_log)
+        {
+            if (!_logClosed)
+            {
+                _log.WriteLine(line);
+            }
+        }
         while (_output.Count > 2000 && _output.TryDequeue(out _))
         {
         }
@@ -94,5 +112,10 @@ public sealed class AppProcess : IAsyncDisposable
         Kill();
         await Task.CompletedTask;
         _process.Dispose();
+        lock (_log)
+        {
+            _logClosed = true;
+            _log.Dispose();
+        }
     }
 }

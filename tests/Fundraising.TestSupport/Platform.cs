@@ -80,6 +80,7 @@ public static class Platform
             ["ConnectionStrings__Fundraising"] = database.ConnectionString,
             ["Orleans__ClusterId"] = "test-" + database.Name,
             ["Logging__LogLevel__Orleans"] = "Warning",
+            ["Logging__LogLevel__Fundraising"] = "Debug",
         };
         return environment;
     }

@@ -45,7 +45,10 @@ public sealed partial class CampaignGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _commits = new DonationCommitQueue(Id, ledger, ApplyCommittedAsync, () => { _totalsSuspect = true; return Task.CompletedTask; });
+        _commits = new DonationCommitQueue(Id, ledger, ApplyCommittedAsync, () => { _totalsSuspect = true; return Task.CompletedTask; }, logger);
+        // Versions must keep growing when the grain is reactivated elsewhere (a silo died), or watchers
+        // would drop the new activation's pushes as stale: start from the clock, then count changes.
+        _version = time.GetUtcNow().UtcTicks;
         if (state.State.Definition is { } definition)
         {
             var totals = await catalog.LoadTotalsAsync(Id, cancellationToken);

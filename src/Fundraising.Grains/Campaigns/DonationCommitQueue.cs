@@ -1,5 +1,6 @@
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Ledger;
+using Microsoft.Extensions.Logging;
 
 namespace Fundraising.Grains.Campaigns;
 
@@ -12,7 +13,7 @@ namespace Fundraising.Grains.Campaigns;
 /// <remarks>
 /// Not thread-safe by design: it lives inside a (reentrant) grain, whose turns never run in parallel.
 /// </remarks>
-internal sealed class DonationCommitQueue(Guid campaignId, IDonationLedger ledger, Func<LedgerBatchOutcome, Task> onCommitted, Func<Task> onFailed)
+internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedger ledger, Func<LedgerBatchOutcome, Task> onCommitted, Func<Task> onFailed, ILogger logger)
 {
     private const int MaxBatchSize = 2_000;
 
@@ -49,7 +50,9 @@ internal sealed class DonationCommitQueue(Guid campaignId, IDonationLedger ledge
                     batch = _queued.GetRange(0, MaxBatchSize);
                     _queued.RemoveRange(0, MaxBatchSize);
                 }
+                LogCommitting(campaignId, batch.Count);
                 await CommitAsync(batch);
+                LogCommitted(campaignId, batch.Count);
             }
         }
         finally
@@ -139,6 +142,13 @@ internal sealed class DonationCommitQueue(Guid campaignId, IDonationLedger ledge
     {
         public LedgerInsert? Insert { get; } = insert;
         public Guid? ConfirmId { get; } = confirmId;
-        public TaskCompletionSource<DonationResult> Completion { get; } = new();
+        // Callers resume as their own work items on the grain's scheduler, never inline inside the flush loop.
+        public TaskCompletionSource<DonationResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Campaign {CampaignId}: committing a batch of {Count}")]
+    private partial void LogCommitting(Guid campaignId, int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Campaign {CampaignId}: committed a batch of {Count}")]
+    private partial void LogCommitted(Guid campaignId, int count);
 }

@@ -46,6 +46,24 @@ public static class ApiConventions
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
+            if (exception is OrleansException or TimeoutException)
+            {
+                // A silo is down or a grain is moving: nothing was acknowledged, so a retry with the
+                // same Idempotency-Key is safe and will be answered exactly once.
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "1";
+                return await problems.TryWriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    Exception = exception,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Title = "Temporarily unavailable.",
+                        Detail = "Please retry the same request with the same Idempotency-Key.",
+                        Status = StatusCodes.Status503ServiceUnavailable,
+                    },
+                });
+            }
             if (exception is not BadHttpRequestException bad)
             {
                 return false;

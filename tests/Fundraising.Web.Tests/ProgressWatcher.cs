@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Fundraising.Web.Tests;
+
+/// <summary>A real SignalR client of <c>/hubs/progress</c> that records every progress message.</summary>
+public sealed class ProgressWatcher : IAsyncDisposable
+{
+    private readonly HubConnection _connection;
+    private readonly ConcurrentQueue<JsonElement> _messages = new();
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    private ProgressWatcher(HubConnection connection)
+    {
+        _connection = connection;
+        _connection.On<JsonElement>("progress", message =>
+        {
+            _messages.Enqueue(message.Clone());
+            _arrived.Release();
+        });
+    }
+
+    public IReadOnlyCollection<JsonElement> Messages => _messages;
+
+    public static async Task<ProgressWatcher> ConnectAsync(Uri baseAddress)
+    {
+        var connection = new HubConnectionBuilder().WithUrl(new Uri(baseAddress, "/hubs/progress")).Build();
+        var watcher = new ProgressWatcher(connection);
+        await connection.StartAsync();
+        return watcher;
+    }
+
+    public Task WatchAsync(Guid campaignId) => _connection.InvokeAsync("Watch", campaignId.ToString());
+
+    public Task UnwatchAsync(Guid campaignId) => _connection.InvokeAsync("Unwatch", campaignId.ToString());
+
+    /// <summary>Waits for a message that satisfies <paramref name="predicate"/> (already received or arriving later).</summary>
+    public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> predicate, TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            foreach (var message in _messages)
+            {
+                if (predicate(message))
+                {
+                    return message;
+                }
+            }
+            try
+            {
+                await _arrived.WaitAsync(cancellation.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No matching progress message within {timeout}. Last: {_messages.LastOrDefault()}");
+            }
+        }
+    }
+
+    public Task<JsonElement> WaitForRaisedAsync(Guid campaignId, long raisedAmount, TimeSpan? timeout = null) =>
+        WaitForAsync(m => m.GetProperty("id").GetGuid() == campaignId && m.GetProperty("raisedAmount").GetInt64() == raisedAmount,
+            timeout ?? TimeSpan.FromSeconds(15));
+
+    public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
+}
