@@ -46,8 +46,10 @@ public sealed class AppProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.Combine(TestEnvironment.RepositoryRoot, "src", project),
         };
-        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        // One environment name for both hosting prefixes (DOTNET_ would otherwise win over ASPNETCORE_).
+        var hostingEnvironment = environment.GetValueOrDefault("ASPNETCORE_ENVIRONMENT", "Development");
+        start.Environment["DOTNET_ENVIRONMENT"] = hostingEnvironment;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = hostingEnvironment;
         start.Environment["Logging__Console__FormatterName"] = "simple";
         foreach (var (key, value) in environment)
         {

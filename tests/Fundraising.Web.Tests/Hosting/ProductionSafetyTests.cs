@@ -1,0 +1,46 @@
+using System.Net;
+
+namespace Fundraising.Web.Tests.Hosting;
+
+public sealed class ProductionSafetyTests : IAsyncLifetime
+{
+    private TestDatabase _database = null!;
+
+    public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync(migrate: false);
+
+    public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    [Fact]
+    public async Task TheHostRefusesToStartInProductionWithTheSandboxProvider()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Payments__Sandbox__Enabled"] = "true",
+        }));
+        Assert.Contains("Payments:Sandbox:Enabled is true in Production", failure.Message);
+    }
+
+    [Fact]
+    public async Task InProductionTheSandboxConfirmEndpointDoesNotExist()
+    {
+        await using var web = await Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(web);
+        var response = await web.Client.PostAsync($"/api/payments/sandbox/{Guid.NewGuid()}/confirm", null);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+
+        var donation = await ApiCalls.PostDonationAsync(web.Client, campaign, "prod-1", new { amount = 100, currency = "CNY" });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, donation.StatusCode);
+        Assert.Equal(0L, await _database.ScalarAsync<long>("SELECT count(*) FROM donations"));
+    }
+
+    [Fact]
+    public async Task TheHostRefusesToStartWithoutAnAdminKey()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string>
+        {
+            ["Admin__ApiKey"] = "",
+        }));
+        Assert.Contains("Admin:ApiKey is required", failure.Message);
+    }
+}
