@@ -2,7 +2,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Catalog;
+using Fundraising.Persistence.Pledges;
+using Fundraising.Persistence.Receipts;
 using Fundraising.Persistence.Ledger;
 using Npgsql;
 
@@ -34,6 +37,9 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<DatabaseMigrator>();
         builder.Services.AddSingleton<IDonationLedger, PostgresDonationLedger>();
         builder.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
+        builder.Services.AddSingleton<PledgeStore>();
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<ReceiptIssuer>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

@@ -5,7 +5,10 @@ using Fundraising.Web.Health;
 using Fundraising.Web.Hosting;
 using Fundraising.Web.Payments;
 using Fundraising.Web.Problems;
+using Fundraising.Web.Pledges;
 using Fundraising.Web.Progress;
+using Fundraising.Web.Receipts;
+using Fundraising.Web.Refunds;
 using Fundraising.Web.Seeding;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -41,6 +44,9 @@ app.MapHealth();
 app.MapCampaigns();
 app.MapDonations();
 app.MapPayments();
+app.MapRefunds();
+app.MapPledges();
+app.MapReceipts();
 app.MapAdmin();
 app.MapHub<ProgressHub>("/hubs/progress");
 

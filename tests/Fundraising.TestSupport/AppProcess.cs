@@ -59,7 +59,12 @@ public sealed class AppProcess : IAsyncDisposable
         var app = new AppProcess(name, process);
         process.OutputDataReceived += (_, e) => app.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => app.OnLine(e.Data);
-        process.Exited += (_, _) => app._started.TrySetException(new InvalidOperationException($"{name} exited during start:\n{app.Output}"));
+        process.Exited += (_, _) =>
+        {
+            // Let the output readers drain first, so the failure message carries the process's last words.
+            process.WaitForExit();
+            app._started.TrySetException(new InvalidOperationException($"{name} exited during start:\n{app.Output}"));
+        };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -42,13 +42,31 @@ public sealed record CampaignSummary(
     [property: Id(1)] CampaignDefinition Definition,
     [property: Id(2)] CampaignStatus Status,
     [property: Id(3)] long RaisedAmount,
-    [property: Id(4)] long DonationCount);
+    [property: Id(4)] long DonationCount,
+    [property: Id(5)] CampaignTotals? Totals = null);
 
-/// <summary>Running totals of succeeded donations, as the grain holds them in memory.</summary>
+/// <summary>
+/// Running totals of succeeded gifts, net of refunds, as the grain holds them in memory.
+/// <see cref="RaisedAmount"/> (款物合计) is online money + offline money + goods at valuation;
+/// <see cref="DonationCount"/> counts gifts (人次), not people.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CampaignTotals(
     [property: Id(0)] long RaisedAmount,
-    [property: Id(1)] long DonationCount);
+    [property: Id(1)] long DonationCount,
+    [property: Id(2)] long OnlineAmount = 0,
+    [property: Id(3)] long OfflineAmount = 0,
+    [property: Id(4)] long GoodsAmount = 0)
+{
+    public static readonly CampaignTotals Zero = new(0, 0);
+
+    /// <summary>Money only (款), online and offline.</summary>
+    public long MoneyAmount => OnlineAmount + OfflineAmount;
+
+    public CampaignTotals Add(CampaignTotals delta) => new(
+        checked(RaisedAmount + delta.RaisedAmount), DonationCount + delta.DonationCount,
+        checked(OnlineAmount + delta.OnlineAmount), checked(OfflineAmount + delta.OfflineAmount), checked(GoodsAmount + delta.GoodsAmount));
+}
 
 /// <summary>Why a campaign command was refused.</summary>
 public enum CampaignCommandError

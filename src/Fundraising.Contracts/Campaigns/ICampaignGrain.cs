@@ -31,6 +31,12 @@ public interface ICampaignGrain : IGrainWithGuidKey
     /// <summary>Records an offline gift (cash, bank transfer) that succeeds at once.</summary>
     Task<DonationResult> RecordOfflineDonationAsync(NewOfflineDonation donation);
 
+    /// <summary>
+    /// Gives money back: a compensating entry, never more than was paid less earlier refunds, also
+    /// under concurrent requests. Idempotent on <see cref="NewRefund.IdempotencyKey"/>.
+    /// </summary>
+    Task<RefundResult> RefundAsync(NewRefund refund);
+
     /// <summary>The in-memory totals, for reconciliation against the ledger.</summary>
     Task<CampaignTotals> GetTotalsAsync();
 

@@ -5,6 +5,16 @@ public enum DonationStatus
 {
     Pending,
     Succeeded,
+
+    /// <summary>Refunded in full. A partly refunded gift stays <see cref="Succeeded"/> with a refunded amount.</summary>
+    Refunded,
+}
+
+/// <summary>Money, or goods counted at their valuation (款物: 款 money, 物 goods).</summary>
+public enum DonationKind
+{
+    Money,
+    Goods,
 }
 
 /// <summary>How the money came in (线上 online through a provider, 线下 offline recorded by an admin).</summary>
@@ -25,7 +35,10 @@ public sealed record NewDonation(
     [property: Id(5)] string? Message,
     [property: Id(6)] string Provider);
 
-/// <summary>An admin's record of an offline gift. <see cref="Method"/> is e.g. cash or bank transfer.</summary>
+/// <summary>
+/// An admin's record of an offline gift: money (<see cref="Method"/> cash, bank transfer, or a payment
+/// against a stage pledge) or goods (<see cref="Item"/> and <see cref="Quantity"/>, valued at <see cref="Amount"/>).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record NewOfflineDonation(
     [property: Id(0)] string IdempotencyKey,
@@ -35,7 +48,11 @@ public sealed record NewOfflineDonation(
     [property: Id(4)] bool Anonymous,
     [property: Id(5)] string Reference,
     [property: Id(6)] string Method,
-    [property: Id(7)] string RecordedBy);
+    [property: Id(7)] string RecordedBy,
+    [property: Id(8)] DonationKind Kind = DonationKind.Money,
+    [property: Id(9)] string? Item = null,
+    [property: Id(10)] long? Quantity = null,
+    [property: Id(11)] Guid? PledgeId = null);
 
 /// <summary>One ledger entry.</summary>
 [GenerateSerializer, Immutable]
@@ -51,8 +68,17 @@ public sealed record DonationRecord(
     [property: Id(8)] DonationChannel Channel,
     [property: Id(9)] string Provider,
     [property: Id(10)] DateTimeOffset CreatedAt,
-    [property: Id(11)] DateTimeOffset? SucceededAt)
+    [property: Id(11)] DateTimeOffset? SucceededAt,
+    [property: Id(12)] DonationKind Kind = DonationKind.Money,
+    [property: Id(13)] long RefundedAmount = 0,
+    [property: Id(14)] string? Item = null,
+    [property: Id(15)] long? Quantity = null,
+    [property: Id(16)] string? ReceiptNumber = null,
+    [property: Id(17)] Guid? PledgeId = null)
 {
+    /// <summary>What this gift adds to its campaign's total now: nothing until it succeeds, less any refunds.</summary>
+    public long NetAmount => Status == DonationStatus.Pending ? 0 : Amount - RefundedAmount;
+
     /// <summary>The name the public may see: none for anonymous gifts.</summary>
     public string? PublicName => Anonymous ? null : DisplayName;
 }
@@ -66,6 +92,8 @@ public enum DonationError
     CurrencyMismatch,
     IdempotencyKeyReused,
     DonationNotFound,
+    PledgeNotFound,
+    PledgeOverpaid,
 }
 
 /// <summary>
@@ -79,4 +107,44 @@ public sealed record DonationResult(
     [property: Id(2)] bool Replayed = false)
 {
     public static DonationResult Failed(DonationError error) => new(error, null);
+}
+
+/// <summary>An admin's request to give money back (all of it when <see cref="Amount"/> is null).</summary>
+[GenerateSerializer, Immutable]
+public sealed record NewRefund(
+    [property: Id(0)] Guid DonationId,
+    [property: Id(1)] long? Amount,
+    [property: Id(2)] string Reason,
+    [property: Id(3)] string RequestedBy,
+    [property: Id(4)] string IdempotencyKey);
+
+/// <summary>A refund: a compensating entry, the gift itself is never edited away.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RefundRecord(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid DonationId,
+    [property: Id(2)] Guid CampaignId,
+    [property: Id(3)] long Amount,
+    [property: Id(4)] string Reason,
+    [property: Id(5)] string RequestedBy,
+    [property: Id(6)] DateTimeOffset CreatedAt);
+
+public enum RefundError
+{
+    None,
+    DonationNotFound,
+    NotRefundable,
+    ExceedsRemaining,
+    IdempotencyKeyReused,
+}
+
+/// <summary>The outcome of a refund command, with the donation as it stands afterwards.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RefundResult(
+    [property: Id(0)] RefundError Error,
+    [property: Id(1)] RefundRecord? Refund,
+    [property: Id(2)] DonationRecord? Donation,
+    [property: Id(3)] bool Replayed = false)
+{
+    public static RefundResult Failed(RefundError error, DonationRecord? donation = null) => new(error, null, donation);
 }

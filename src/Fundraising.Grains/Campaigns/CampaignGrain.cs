@@ -35,7 +35,7 @@ public sealed partial class CampaignGrain(
     private readonly Dictionary<string, (byte[] Hash, DonationRecord Record)> _recentKeys = [];
     private readonly LinkedList<RecentDonor> _recentDonors = new();
     private DonationCommitQueue _commits = null!;
-    private CampaignTotals _totals = new(0, 0);
+    private CampaignTotals _totals = CampaignTotals.Zero;
     private bool _totalsSuspect;
     private long _version;
     private long _pushedVersion;
@@ -56,7 +56,7 @@ public sealed partial class CampaignGrain(
             {
                 // The grain state was written but the process died before the catalogue row was: finish the job.
                 await catalog.UpsertAsync(Id, definition, state.State.Status, cancellationToken);
-                totals = new CampaignTotals(0, 0);
+                totals = CampaignTotals.Zero;
             }
             _totals = totals;
             foreach (var donation in await ledger.ListSucceededAsync(Id, 0, RecentDonorCount, cancellationToken))
@@ -177,7 +177,8 @@ public sealed partial class CampaignGrain(
         var now = time.GetUtcNow();
         var record = new DonationRecord(
             Guid.CreateVersion7(), Id, donation.Amount, donation.Currency, donation.DonorName, donation.Anonymous,
-            null, DonationStatus.Succeeded, DonationChannel.Offline, "offline", now, now);
+            null, DonationStatus.Succeeded, DonationChannel.Offline, "offline", now, now,
+            donation.Kind, 0, donation.Item, donation.Quantity, null, donation.PledgeId);
         var insert = new LedgerInsert(record, donation.IdempotencyKey, hash, donation.Reference, donation.Method, donation.RecordedBy);
         return Remember(donation.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(insert)));
     }
@@ -192,7 +193,18 @@ public sealed partial class CampaignGrain(
         return await CommitAsync(() => _commits.ConfirmAsync(donationId));
     }
 
-    private async Task<DonationResult> CommitAsync(Func<Task<DonationResult>> enqueue)
+    public async Task<RefundResult> RefundAsync(NewRefund refund)
+    {
+        if (state.State.Definition is null)
+        {
+            return RefundResult.Failed(RefundError.DonationNotFound);
+        }
+        // Amount 0 asks the ledger for everything still refundable; it decides under the gift's row lock.
+        var record = new RefundRecord(Guid.CreateVersion7(), refund.DonationId, Id, refund.Amount ?? 0, refund.Reason, refund.RequestedBy, time.GetUtcNow());
+        return await CommitAsync(() => _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey)));
+    }
+
+    private async Task<T> CommitAsync<T>(Func<Task<T>> enqueue)
     {
         if (_totalsSuspect && _commits.Queued == 0)
         {
@@ -243,12 +255,12 @@ public sealed partial class CampaignGrain(
 
     private Task ApplyCommittedAsync(LedgerBatchOutcome outcome)
     {
-        var (amount, count) = outcome.SucceededDelta();
-        if (count == 0)
+        var delta = outcome.TotalsDelta();
+        if (delta == CampaignTotals.Zero)
         {
             return Task.CompletedTask;
         }
-        _totals = new CampaignTotals(_totals.RaisedAmount + amount, _totals.DonationCount + count);
+        _totals = _totals.Add(delta);
         foreach (var donation in outcome.Inserted.Where(d => d.Status == DonationStatus.Succeeded).Concat(outcome.Confirmed)
                      .OrderByDescending(d => d.SucceededAt).Take(RecentDonorCount).Reverse())
         {
@@ -305,7 +317,7 @@ public sealed partial class CampaignGrain(
     }
 
     private CampaignSummary? Summary() => state.State.Definition is { } definition
-        ? new CampaignSummary(Id, definition, state.State.Status, _totals.RaisedAmount, _totals.DonationCount)
+        ? new CampaignSummary(Id, definition, state.State.Status, _totals.RaisedAmount, _totals.DonationCount, _totals)
         : null;
 
     private ProgressSnapshot? Snapshot() => Summary() is { } summary

@@ -22,15 +22,27 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
 
     public int Queued => _queued.Count;
 
-    public Task<DonationResult> InsertAsync(LedgerInsert insert) => Enqueue(new Command(insert, null));
+    public Task<DonationResult> InsertAsync(LedgerInsert insert) => Enqueue(new Command(insert, null, null)).Donation!.Task;
 
-    public Task<DonationResult> ConfirmAsync(Guid donationId) => Enqueue(new Command(null, donationId));
+    public Task<DonationResult> ConfirmAsync(Guid donationId) => Enqueue(new Command(null, donationId, null)).Donation!.Task;
 
-    private Task<DonationResult> Enqueue(Command command)
+    public Task<RefundResult> RefundAsync(LedgerRefund refund) => Enqueue(new Command(null, null, refund)).RefundCompletion!.Task;
+
+    private Command Enqueue(Command command)
     {
         _queued.Add(command);
-        _flushing ??= FlushAsync();
-        return command.Completion.Task;
+        if (_flushing is null)
+        {
+            // FlushAsync can finish without ever yielding (the database answered before it was awaited): its
+            // finally has then already cleared _flushing, and storing the completed task would stop every
+            // later flush, leaving commands queued forever. Only a flush still running is remembered.
+            var flushing = FlushAsync();
+            if (!flushing.IsCompleted)
+            {
+                _flushing = flushing;
+            }
+        }
+        return command;
     }
 
     private async Task FlushAsync()
@@ -68,7 +80,8 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
         {
             var inserts = batch.Where(c => c.Insert is not null).Select(c => c.Insert!).ToList();
             var confirms = batch.Where(c => c.ConfirmId is not null).Select(c => c.ConfirmId!.Value).ToList();
-            outcome = await ledger.CommitAsync(new LedgerBatch(campaignId, inserts, confirms));
+            var refunds = batch.Where(c => c.Refund is not null).Select(c => c.Refund!).ToList();
+            outcome = await ledger.CommitAsync(new LedgerBatch(campaignId, inserts, confirms, refunds));
             await onCommitted(outcome);
         }
         catch (Exception exception)
@@ -78,27 +91,17 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
             await onFailed();
             foreach (var command in batch)
             {
-                command.Completion.TrySetException(exception);
+                command.Fail(exception);
             }
             return;
         }
 
         try
         {
-            var inserted = outcome.Inserted.ToDictionary(r => r.Id);
-            var existing = new Dictionary<string, ExistingDonation>();
-            foreach (var earlier in outcome.Existing)
-            {
-                existing.TryAdd(earlier.IdempotencyKey, earlier);
-            }
-            var confirmed = outcome.Confirmed.ToDictionary(r => r.Id);
-            var unchanged = outcome.Unchanged.ToDictionary(r => r.Id);
-            var answered = new HashSet<Guid>();
+            var results = new BatchResults(outcome);
             foreach (var command in batch)
             {
-                command.Completion.TrySetResult(command.Insert is { } insert
-                    ? InsertResult(insert, inserted, existing)
-                    : ConfirmResult(command.ConfirmId!.Value, confirmed, unchanged, answered));
+                command.Complete(results);
             }
         }
         catch (Exception exception)
@@ -106,44 +109,102 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
             // Never leave a caller waiting forever: whoever was not answered gets the error.
             foreach (var command in batch)
             {
-                command.Completion.TrySetException(exception);
+                command.Fail(exception);
             }
         }
     }
 
-    private static DonationResult InsertResult(LedgerInsert insert, Dictionary<Guid, DonationRecord> inserted, Dictionary<string, ExistingDonation> existing)
+    /// <summary>The outcome of a batch, indexed for answering each caller.</summary>
+    private sealed class BatchResults
     {
-        if (inserted.TryGetValue(insert.Record.Id, out var record))
+        private readonly Dictionary<Guid, DonationRecord> _inserted;
+        private readonly Dictionary<string, ExistingDonation> _existing = [];
+        private readonly Dictionary<Guid, DonationRecord> _confirmed;
+        private readonly Dictionary<Guid, DonationRecord> _unchanged;
+        private readonly Dictionary<Guid, RefundResult> _refunds;
+        private readonly IReadOnlyDictionary<Guid, DonationError> _refused;
+        private readonly HashSet<Guid> _answered = [];
+
+        public BatchResults(LedgerBatchOutcome outcome)
         {
-            return new DonationResult(DonationError.None, record);
+            _inserted = outcome.Inserted.ToDictionary(r => r.Id);
+            foreach (var earlier in outcome.Existing)
+            {
+                _existing.TryAdd(earlier.IdempotencyKey, earlier);
+            }
+            _confirmed = outcome.Confirmed.ToDictionary(r => r.Id);
+            _unchanged = outcome.Unchanged.ToDictionary(r => r.Id);
+            _refunds = outcome.RefundList.ToDictionary(r => r.RefundId, r => r.Result);
+            _refused = outcome.RefusedInserts ?? new Dictionary<Guid, DonationError>();
         }
-        if (existing.TryGetValue(insert.IdempotencyKey, out var earlier))
+
+        public DonationResult Insert(LedgerInsert insert)
         {
-            return earlier.RequestHash.AsSpan().SequenceEqual(insert.RequestHash)
-                ? new DonationResult(DonationError.None, earlier.Record, Replayed: true)
-                : DonationResult.Failed(DonationError.IdempotencyKeyReused);
+            if (_inserted.TryGetValue(insert.Record.Id, out var record))
+            {
+                return new DonationResult(DonationError.None, record);
+            }
+            if (_refused.TryGetValue(insert.Record.Id, out var error))
+            {
+                return DonationResult.Failed(error);
+            }
+            if (_existing.TryGetValue(insert.IdempotencyKey, out var earlier))
+            {
+                return earlier.RequestHash.AsSpan().SequenceEqual(insert.RequestHash)
+                    ? new DonationResult(DonationError.None, earlier.Record, Replayed: true)
+                    : DonationResult.Failed(DonationError.IdempotencyKeyReused);
+            }
+            throw new InvalidOperationException($"The ledger neither inserted nor found donation {insert.Record.Id}.");
         }
-        throw new InvalidOperationException($"The ledger neither inserted nor found donation {insert.Record.Id}.");
+
+        public DonationResult Confirm(Guid id)
+        {
+            if (_confirmed.TryGetValue(id, out var record))
+            {
+                // A donation confirmed twice in one batch changed once; the second caller is a replay.
+                return new DonationResult(DonationError.None, record, Replayed: !_answered.Add(id));
+            }
+            return _unchanged.TryGetValue(id, out var current)
+                ? new DonationResult(DonationError.None, current, Replayed: true)
+                : DonationResult.Failed(DonationError.DonationNotFound);
+        }
+
+        public RefundResult Refund(LedgerRefund refund) =>
+            _refunds.TryGetValue(refund.Record.Id, out var result)
+                ? result
+                : throw new InvalidOperationException($"The ledger did not answer refund {refund.Record.Id}.");
     }
 
-    private static DonationResult ConfirmResult(Guid id, Dictionary<Guid, DonationRecord> confirmed, Dictionary<Guid, DonationRecord> unchanged, HashSet<Guid> answered)
-    {
-        if (confirmed.TryGetValue(id, out var record))
-        {
-            // A donation confirmed twice in one batch changed once; the second caller is a replay.
-            return new DonationResult(DonationError.None, record, Replayed: !answered.Add(id));
-        }
-        return unchanged.TryGetValue(id, out var current)
-            ? new DonationResult(DonationError.None, current, Replayed: true)
-            : DonationResult.Failed(DonationError.DonationNotFound);
-    }
-
-    private sealed class Command(LedgerInsert? insert, Guid? confirmId)
+    private sealed class Command(LedgerInsert? insert, Guid? confirmId, LedgerRefund? refund)
     {
         public LedgerInsert? Insert { get; } = insert;
         public Guid? ConfirmId { get; } = confirmId;
+        public LedgerRefund? Refund { get; } = refund;
+
         // Callers resume as their own work items on the grain's scheduler, never inline inside the flush loop.
-        public TaskCompletionSource<DonationResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<DonationResult>? Donation { get; } =
+            refund is null ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+
+        public TaskCompletionSource<RefundResult>? RefundCompletion { get; } =
+            refund is not null ? new(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+
+        public void Complete(BatchResults results)
+        {
+            if (Refund is { } refund)
+            {
+                RefundCompletion!.TrySetResult(results.Refund(refund));
+            }
+            else
+            {
+                Donation!.TrySetResult(Insert is { } insert ? results.Insert(insert) : results.Confirm(ConfirmId!.Value));
+            }
+        }
+
+        public void Fail(Exception exception)
+        {
+            Donation?.TrySetException(exception);
+            RefundCompletion?.TrySetException(exception);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Campaign {CampaignId}: committing a batch of {Count}")]

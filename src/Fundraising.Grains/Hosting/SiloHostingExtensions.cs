@@ -1,5 +1,6 @@
 using System.Net;
 using Fundraising.Persistence;
+using Fundraising.Persistence.Receipts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,8 @@ public static class SiloHostingExtensions
         var connectionString = builder.Configuration.GetFundraisingConnectionString();
 
         builder.Services.AddSingleton(TimeProvider.System);
+        // Every silo runs an issuer; an advisory lock lets one of them number receipts at a time.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiptIssuer>());
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(options =>

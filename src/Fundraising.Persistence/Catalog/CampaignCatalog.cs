@@ -56,17 +56,18 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
 
     public async Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT raised_amount, donation_count FROM campaigns WHERE id = $1");
+        await using var command = dataSource.CreateCommand(
+            "SELECT raised_amount, donation_count, online_amount, offline_amount, goods_amount FROM campaigns WHERE id = $1");
         command.Parameters.Add(new() { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? new CampaignTotals(reader.GetInt64(0), reader.GetInt64(1)) : null;
+        return await reader.ReadAsync(cancellationToken) ? ReadTotals(reader, 0) : null;
     }
 
     public async Task<CampaignPage> ListAsync(CampaignListQuery query, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT id, title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at,
-                   status, raised_amount, donation_count, count(*) OVER ()
+                   status, raised_amount, donation_count, online_amount, offline_amount, goods_amount, count(*) OVER ()
             FROM campaigns
             WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3)
             ORDER BY created_at DESC, id
@@ -92,8 +93,9 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
                 GoalAmount: reader.GetInt64(9),
                 StartsAt: reader.GetFieldValue<DateTimeOffset>(10),
                 EndsAt: reader.GetFieldValue<DateTimeOffset>(11));
-            items.Add(new CampaignSummary(reader.GetGuid(0), definition, ParseStatus(reader.GetString(12)), reader.GetInt64(13), reader.GetInt64(14)));
-            total = reader.GetInt64(15);
+            var totals = ReadTotals(reader, 13);
+            items.Add(new CampaignSummary(reader.GetGuid(0), definition, ParseStatus(reader.GetString(12)), totals.RaisedAmount, totals.DonationCount, totals));
+            total = reader.GetInt64(18);
         }
         if (items.Count == 0 && query.Page > 1)
         {
@@ -114,6 +116,9 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+
+    private static CampaignTotals ReadTotals(NpgsqlDataReader reader, int first) => new(
+        reader.GetInt64(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2), reader.GetInt64(first + 3), reader.GetInt64(first + 4));
 
     private static string KindText(CampaignKind kind) => kind == CampaignKind.Village ? "village" : "appeal";
 

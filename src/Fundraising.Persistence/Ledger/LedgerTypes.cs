@@ -1,3 +1,4 @@
+using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 
 namespace Fundraising.Persistence.Ledger;
@@ -11,11 +12,23 @@ public sealed record LedgerInsert(
     string? Method = null,
     string? RecordedBy = null);
 
+/// <summary>A stage pledge (认捐): counted only as its offline payments arrive.</summary>
+public sealed record PledgeRecord(Guid Id, Guid CampaignId, string DonorName, long Amount, string Currency, string? Note, long PaidAmount, string RecordedBy, DateTimeOffset CreatedAt);
+
 /// <summary>An existing row found under an idempotency key that a batch tried to insert again.</summary>
 public sealed record ExistingDonation(DonationRecord Record, string IdempotencyKey, byte[] RequestHash);
 
-/// <summary>One group commit for one campaign: new rows and confirmations, in one transaction.</summary>
-public sealed record LedgerBatch(Guid CampaignId, IReadOnlyList<LedgerInsert> Inserts, IReadOnlyList<Guid> Confirms);
+/// <summary>A refund to record against a succeeded gift, guarded by its idempotency key.</summary>
+public sealed record LedgerRefund(RefundRecord Record, string IdempotencyKey);
+
+/// <summary>One group commit for one campaign: new rows, confirmations and refunds, in one transaction.</summary>
+public sealed record LedgerBatch(Guid CampaignId, IReadOnlyList<LedgerInsert> Inserts, IReadOnlyList<Guid> Confirms, IReadOnlyList<LedgerRefund>? Refunds = null)
+{
+    public IReadOnlyList<LedgerRefund> RefundList => Refunds ?? [];
+}
+
+/// <summary>What became of one refund in a batch.</summary>
+public sealed record LedgerRefundOutcome(Guid RefundId, RefundResult Result);
 
 /// <summary>
 /// What a committed batch did. <see cref="Inserted"/> and <see cref="Confirmed"/> changed the ledger;
@@ -27,30 +40,39 @@ public sealed record LedgerBatchOutcome(
     IReadOnlyList<ExistingDonation> Existing,
     IReadOnlyList<DonationRecord> Confirmed,
     IReadOnlyList<DonationRecord> Unchanged,
-    IReadOnlyList<Guid> Missing)
+    IReadOnlyList<Guid> Missing,
+    IReadOnlyList<LedgerRefundOutcome>? Refunds = null,
+    IReadOnlyDictionary<Guid, DonationError>? RefusedInserts = null)
 {
-    /// <summary>The change to the campaign's succeeded totals that this batch made.</summary>
-    public (long Amount, long Count) SucceededDelta()
+    public IReadOnlyList<LedgerRefundOutcome> RefundList => Refunds ?? [];
+
+    /// <summary>The change to the campaign's totals that this batch made: new successes in, new refunds out.</summary>
+    public CampaignTotals TotalsDelta()
     {
-        long amount = 0, count = 0;
+        var delta = CampaignTotals.Zero;
         foreach (var donation in Inserted.Where(d => d.Status == DonationStatus.Succeeded).Concat(Confirmed))
         {
-            amount = checked(amount + donation.Amount);
-            count++;
+            delta = delta.Add(Bucket(donation, donation.Amount, 1));
         }
-        return (amount, count);
+        foreach (var refund in RefundList.Where(r => r.Result is { Error: RefundError.None, Replayed: false }))
+        {
+            var after = refund.Result.Donation!;
+            // A gift refunded in full no longer counts as a gift (人次).
+            delta = delta.Add(Bucket(after, -refund.Result.Refund!.Amount, after.Status == DonationStatus.Refunded ? -1 : 0));
+        }
+        return delta;
     }
+
+    private static CampaignTotals Bucket(DonationRecord donation, long amount, long count) => donation switch
+    {
+        { Kind: DonationKind.Goods } => new CampaignTotals(amount, count, GoodsAmount: amount),
+        { Channel: DonationChannel.Online } => new CampaignTotals(amount, count, OnlineAmount: amount),
+        _ => new CampaignTotals(amount, count, OfflineAmount: amount),
+    };
 }
 
 /// <summary>A campaign's totals as the catalogue row holds them and as the ledger sums them.</summary>
-public sealed record LedgerReconciliationRow(
-    Guid CampaignId,
-    string Title,
-    string Currency,
-    long CatalogueRaised,
-    long CatalogueCount,
-    long LedgerRaised,
-    long LedgerCount);
+public sealed record LedgerReconciliationRow(Guid CampaignId, string Title, string Currency, CampaignTotals Catalogue, CampaignTotals Ledger);
 
 /// <summary>The durable donation ledger. Only a campaign's grain writes its rows.</summary>
 public interface IDonationLedger
@@ -58,6 +80,8 @@ public interface IDonationLedger
     Task<LedgerBatchOutcome> CommitAsync(LedgerBatch batch, CancellationToken cancellationToken = default);
 
     Task<Guid?> FindCampaignOfDonationAsync(Guid donationId, CancellationToken cancellationToken = default);
+
+    Task<DonationRecord?> FindAsync(Guid donationId, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default);
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,14 +8,14 @@ namespace Fundraising.Persistence.Ledger;
 
 /// <summary>
 /// The ledger in PostgreSQL. A batch is one transaction: bulk insert through <c>unnest</c>, bulk
-/// confirmation, and the matching change to the campaign's totals, so a hot campaign pays one
-/// commit for many donations.
+/// confirmation, refunds, and the matching change to the campaign's totals, so a hot campaign pays
+/// one commit for many donations and its totals can never drift from its rows.
 /// </summary>
 public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonationLedger
 {
     private const string Columns = """
         id, campaign_id, amount, currency, display_name, anonymous, message, status, channel, provider,
-        created_at, succeeded_at, idempotency_key, request_hash
+        created_at, succeeded_at, kind, refunded_amount, item, quantity, receipt_number, pledge_id, idempotency_key, request_hash
         """;
 
     public async Task<LedgerBatchOutcome> CommitAsync(LedgerBatch batch, CancellationToken cancellationToken = default)
@@ -23,19 +25,25 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
 
         var inserted = new List<DonationRecord>();
         var existing = new List<ExistingDonation>();
+        var refused = new Dictionary<Guid, DonationError>();
         if (batch.Inserts.Count > 0)
         {
             var insertedIds = await InsertAsync(connection, transaction, batch, cancellationToken);
             var conflicts = new List<string>();
             foreach (var insert in batch.Inserts)
             {
-                if (insertedIds.Contains(insert.Record.Id))
+                if (!insertedIds.Contains(insert.Record.Id))
                 {
-                    inserted.Add(insert.Record);
+                    conflicts.Add(insert.IdempotencyKey);
+                }
+                else if (insert.Record.PledgeId is { } pledge && await PayPledgeAsync(connection, transaction, batch.CampaignId, insert.Record, pledge, cancellationToken) is { } error)
+                {
+                    refused[insert.Record.Id] = error;
+                    await ExecuteAsync(connection, transaction, "DELETE FROM donations WHERE id = $1", cancellationToken, insert.Record.Id);
                 }
                 else
                 {
-                    conflicts.Add(insert.IdempotencyKey);
+                    inserted.Add(insert.Record);
                 }
             }
             if (conflicts.Count > 0)
@@ -47,8 +55,13 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
                 await using var reader = await select.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    existing.Add(new ExistingDonation(ReadRecord(reader), reader.GetString(12), (byte[])reader[13]));
+                    existing.Add(new ExistingDonation(ReadRecord(reader), reader.GetString(18), (byte[])reader[19]));
                 }
+            }
+            var audited = batch.Inserts.Where(i => i.RecordedBy is not null && inserted.Contains(i.Record)).ToList();
+            if (audited.Count > 0)
+            {
+                await AuditInsertsAsync(connection, transaction, audited, cancellationToken);
             }
         }
 
@@ -75,30 +88,33 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
             var notPending = ids.Except(confirmed.Select(c => c.Id)).ToArray();
             if (notPending.Length > 0)
             {
-                await using var select = new NpgsqlCommand(
-                    $"SELECT {Columns} FROM donations WHERE campaign_id = $1 AND id = ANY($2)", connection, transaction);
-                select.Parameters.Add(new() { Value = batch.CampaignId });
-                select.Parameters.Add(new() { Value = notPending });
-                await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    unchanged.Add(ReadRecord(reader));
-                }
+                unchanged.AddRange(await SelectAsync(connection, transaction, batch.CampaignId, notPending, forUpdate: false, cancellationToken));
                 missing.AddRange(notPending.Except(unchanged.Select(u => u.Id)));
             }
         }
 
-        var outcome = new LedgerBatchOutcome(inserted, existing, confirmed, unchanged, missing);
-        var (amount, count) = outcome.SucceededDelta();
-        if (count > 0)
+        var refunds = new List<LedgerRefundOutcome>();
+        foreach (var refund in batch.RefundList)
+        {
+            refunds.Add(new LedgerRefundOutcome(refund.Record.Id, await RefundAsync(connection, transaction, batch.CampaignId, refund, cancellationToken)));
+        }
+
+        var outcome = new LedgerBatchOutcome(inserted, existing, confirmed, unchanged, missing, refunds, refused);
+        var delta = outcome.TotalsDelta();
+        if (delta != CampaignTotals.Zero)
         {
             await using var totals = new NpgsqlCommand("""
-                UPDATE campaigns SET raised_amount = raised_amount + $2, donation_count = donation_count + $3, updated_at = now()
+                UPDATE campaigns SET raised_amount = raised_amount + $2, donation_count = donation_count + $3,
+                       online_amount = online_amount + $4, offline_amount = offline_amount + $5, goods_amount = goods_amount + $6,
+                       updated_at = now()
                 WHERE id = $1
                 """, connection, transaction);
             totals.Parameters.Add(new() { Value = batch.CampaignId });
-            totals.Parameters.Add(new() { Value = amount });
-            totals.Parameters.Add(new() { Value = count });
+            totals.Parameters.Add(new() { Value = delta.RaisedAmount });
+            totals.Parameters.Add(new() { Value = delta.DonationCount });
+            totals.Parameters.Add(new() { Value = delta.OnlineAmount });
+            totals.Parameters.Add(new() { Value = delta.OfflineAmount });
+            totals.Parameters.Add(new() { Value = delta.GoodsAmount });
             if (await totals.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 throw new InvalidOperationException($"Campaign {batch.CampaignId} has no catalogue row; refusing to record donations.");
@@ -114,10 +130,11 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
         var rows = batch.Inserts;
         await using var command = new NpgsqlCommand("""
             INSERT INTO donations (id, campaign_id, amount, currency, display_name, anonymous, message, status, channel,
-                                   provider, created_at, succeeded_at, idempotency_key, request_hash, reference, method, recorded_by)
+                                   provider, created_at, succeeded_at, idempotency_key, request_hash, reference, method, recorded_by,
+                                   kind, item, quantity, pledge_id)
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[],
                                  $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::bytea[],
-                                 $15::text[], $16::text[], $17::text[])
+                                 $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::bigint[], $21::uuid[])
             ON CONFLICT (campaign_id, idempotency_key) DO NOTHING
             RETURNING id
             """, connection, transaction);
@@ -125,9 +142,9 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.CampaignId).ToArray() });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Amount).ToArray() });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Currency).ToArray() });
-        command.Parameters.Add(new() { Value = rows.Select(r => r.Record.DisplayName).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(Texts(rows.Select(r => r.Record.DisplayName)));
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Anonymous).ToArray() });
-        command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Message).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(Texts(rows.Select(r => r.Record.Message)));
         command.Parameters.Add(new() { Value = rows.Select(r => StatusText(r.Record.Status)).ToArray() });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Channel == DonationChannel.Online ? "online" : "offline").ToArray() });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Provider).ToArray() });
@@ -135,9 +152,13 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.SucceededAt?.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new() { Value = rows.Select(r => r.IdempotencyKey).ToArray() });
         command.Parameters.Add(new() { Value = rows.Select(r => r.RequestHash).ToArray() });
-        command.Parameters.Add(new() { Value = rows.Select(r => r.Reference).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = rows.Select(r => r.Method).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = rows.Select(r => r.RecordedBy).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(Texts(rows.Select(r => r.Reference)));
+        command.Parameters.Add(Texts(rows.Select(r => r.Method)));
+        command.Parameters.Add(Texts(rows.Select(r => r.RecordedBy)));
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Kind == DonationKind.Goods ? "goods" : "money").ToArray() });
+        command.Parameters.Add(Texts(rows.Select(r => r.Record.Item)));
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Quantity).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Record.PledgeId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
 
         var ids = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -148,11 +169,144 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
         return ids;
     }
 
+    // A payment against a pledge may never take it past what was pledged, even when two arrive at once.
+    private static async Task<DonationError?> PayPledgeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid campaignId, DonationRecord payment, Guid pledgeId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            UPDATE pledges SET paid_amount = paid_amount + $3
+            WHERE id = $1 AND campaign_id = $2 AND paid_amount + $3 <= amount
+            RETURNING id
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = pledgeId });
+        command.Parameters.Add(new() { Value = campaignId });
+        command.Parameters.Add(new() { Value = payment.Amount });
+        if (await command.ExecuteScalarAsync(cancellationToken) is Guid)
+        {
+            return null;
+        }
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pledges WHERE id = $1 AND campaign_id = $2", connection, transaction);
+        exists.Parameters.Add(new() { Value = pledgeId });
+        exists.Parameters.Add(new() { Value = campaignId });
+        return await exists.ExecuteScalarAsync(cancellationToken) is null ? DonationError.PledgeNotFound : DonationError.PledgeOverpaid;
+    }
+
+    private static async Task<RefundResult> RefundAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid campaignId, LedgerRefund refund, CancellationToken cancellationToken)
+    {
+        var request = refund.Record;
+        // Lock the gift: concurrent refunds (from any activation or process) take turns and see each other.
+        var donation = (await SelectAsync(connection, transaction, campaignId, [request.DonationId], forUpdate: true, cancellationToken)).SingleOrDefault();
+        if (donation is null)
+        {
+            return RefundResult.Failed(RefundError.DonationNotFound);
+        }
+
+        await using (var earlier = new NpgsqlCommand(
+            "SELECT id, amount, reason, requested_by, created_at FROM refunds WHERE donation_id = $1 AND idempotency_key = $2", connection, transaction))
+        {
+            earlier.Parameters.Add(new() { Value = request.DonationId });
+            earlier.Parameters.Add(new() { Value = refund.IdempotencyKey });
+            await using var reader = await earlier.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                var previous = new RefundRecord(reader.GetGuid(0), request.DonationId, campaignId, reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4));
+                var sameRequest = (request.Amount == 0 || request.Amount == previous.Amount) && request.Reason == previous.Reason;
+                return sameRequest ? new RefundResult(RefundError.None, previous, donation, Replayed: true) : RefundResult.Failed(RefundError.IdempotencyKeyReused, donation);
+            }
+        }
+
+        var remaining = donation.Amount - donation.RefundedAmount;
+        // Amount 0 stands for "everything that is left".
+        var amount = request.Amount == 0 ? remaining : request.Amount;
+        if (donation.Status == DonationStatus.Pending || remaining == 0)
+        {
+            return RefundResult.Failed(RefundError.NotRefundable, donation);
+        }
+        if (amount > remaining)
+        {
+            return RefundResult.Failed(RefundError.ExceedsRemaining, donation);
+        }
+
+        DonationRecord after;
+        await using (var update = new NpgsqlCommand($"""
+            UPDATE donations SET refunded_amount = refunded_amount + $2,
+                   status = CASE WHEN refunded_amount + $2 = amount THEN 'refunded' ELSE status END
+            WHERE id = $1
+            RETURNING {Columns}
+            """, connection, transaction))
+        {
+            update.Parameters.Add(new() { Value = request.DonationId });
+            update.Parameters.Add(new() { Value = amount });
+            await using var reader = await update.ExecuteReaderAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            after = ReadRecord(reader);
+        }
+        var record = request with { Amount = amount };
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO refunds (id, donation_id, campaign_id, amount, reason, requested_by, idempotency_key, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """, cancellationToken, record.Id, record.DonationId, campaignId, amount, record.Reason, record.RequestedBy, refund.IdempotencyKey, record.CreatedAt.UtcDateTime);
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO admin_audit (actor, action, campaign_id, subject_id, details) VALUES ($1, 'refund', $2, $3, $4::jsonb)
+            """, cancellationToken, record.RequestedBy, campaignId, record.DonationId,
+            JsonSerializer.Serialize(new { refundId = record.Id, amount, reason = record.Reason }));
+        return new RefundResult(RefundError.None, record, after);
+    }
+
+    private static async Task AuditInsertsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<LedgerInsert> entries, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO admin_audit (actor, action, campaign_id, subject_id, details)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::jsonb[])
+            """, connection, transaction);
+        command.Parameters.Add(new() { Value = entries.Select(e => e.RecordedBy!).ToArray() });
+        command.Parameters.Add(new() { Value = entries.Select(e => e.Record.Kind == DonationKind.Goods ? "record_goods" : "record_offline_gift").ToArray() });
+        command.Parameters.Add(new() { Value = entries.Select(e => e.Record.CampaignId).ToArray() });
+        command.Parameters.Add(new() { Value = entries.Select(e => e.Record.Id).ToArray() });
+        command.Parameters.Add(new()
+        {
+            Value = entries.Select(e => JsonSerializer.Serialize(new
+            {
+                amount = e.Record.Amount,
+                currency = e.Record.Currency,
+                donor = e.Record.DisplayName,
+                reference = e.Reference,
+                method = e.Method,
+                item = e.Record.Item,
+                quantity = e.Record.Quantity,
+                pledgeId = e.Record.PledgeId,
+            })).ToArray(),
+        });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<List<DonationRecord>> SelectAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid campaignId, Guid[] ids, bool forUpdate, CancellationToken cancellationToken)
+    {
+        await using var select = new NpgsqlCommand(
+            $"SELECT {Columns} FROM donations WHERE campaign_id = $1 AND id = ANY($2){(forUpdate ? " FOR UPDATE" : "")}", connection, transaction);
+        select.Parameters.Add(new() { Value = campaignId });
+        select.Parameters.Add(new() { Value = ids });
+        var records = new List<DonationRecord>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(ReadRecord(reader));
+        }
+        return records;
+    }
+
     public async Task<Guid?> FindCampaignOfDonationAsync(Guid donationId, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("SELECT campaign_id FROM donations WHERE id = $1");
         command.Parameters.Add(new() { Value = donationId });
         return await command.ExecuteScalarAsync(cancellationToken) is Guid campaignId ? campaignId : null;
+    }
+
+    public async Task<DonationRecord?> FindAsync(Guid donationId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM donations WHERE id = $1");
+        command.Parameters.Add(new() { Value = donationId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
     }
 
     public async Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default)
@@ -178,27 +332,51 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
     public async Task<IReadOnlyList<LedgerReconciliationRow>> ReconcileAsync(CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT c.id, c.title, c.currency, c.raised_amount, c.donation_count,
-                   coalesce(l.raised, 0), coalesce(l.count, 0)
+            SELECT c.id, c.title, c.currency,
+                   c.raised_amount, c.donation_count, c.online_amount, c.offline_amount, c.goods_amount,
+                   coalesce(l.raised, 0), coalesce(l.count, 0), coalesce(l.online, 0), coalesce(l.offline, 0), coalesce(l.goods, 0)
             FROM campaigns c
-            LEFT JOIN (SELECT campaign_id, sum(amount)::bigint AS raised, count(*) AS count
-                       FROM donations WHERE status = 'succeeded' GROUP BY campaign_id) l ON l.campaign_id = c.id
+            LEFT JOIN (SELECT campaign_id,
+                              sum(amount - refunded_amount)::bigint AS raised,
+                              count(*) FILTER (WHERE status = 'succeeded') AS count,
+                              coalesce(sum(amount - refunded_amount) FILTER (WHERE kind = 'money' AND channel = 'online'), 0)::bigint AS online,
+                              coalesce(sum(amount - refunded_amount) FILTER (WHERE kind = 'money' AND channel = 'offline'), 0)::bigint AS offline,
+                              coalesce(sum(amount - refunded_amount) FILTER (WHERE kind = 'goods'), 0)::bigint AS goods
+                       FROM donations WHERE status <> 'pending' GROUP BY campaign_id) l ON l.campaign_id = c.id
             ORDER BY c.created_at, c.id
             """);
         var rows = new List<LedgerReconciliationRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new LedgerReconciliationRow(
-                reader.GetGuid(0), reader.GetString(1), reader.GetString(2).Trim(),
-                reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
+            rows.Add(new LedgerReconciliationRow(reader.GetGuid(0), reader.GetString(1), reader.GetString(2).Trim(),
+                new CampaignTotals(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)),
+                new CampaignTotals(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12))));
         }
         return rows;
     }
 
-    private static string StatusText(DonationStatus status) => status == DonationStatus.Succeeded ? "succeeded" : "pending";
+    private static NpgsqlParameter Texts(IEnumerable<string?> values) =>
+        new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
-    private static DonationRecord ReadRecord(NpgsqlDataReader reader) => new(
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    internal static string StatusText(DonationStatus status) => status switch
+    {
+        DonationStatus.Succeeded => "succeeded",
+        DonationStatus.Refunded => "refunded",
+        _ => "pending",
+    };
+
+    internal static DonationRecord ReadRecord(NpgsqlDataReader reader) => new(
         Id: reader.GetGuid(0),
         CampaignId: reader.GetGuid(1),
         Amount: reader.GetInt64(2),
@@ -206,9 +384,15 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
         DisplayName: reader.IsDBNull(4) ? null : reader.GetString(4),
         Anonymous: reader.GetBoolean(5),
         Message: reader.IsDBNull(6) ? null : reader.GetString(6),
-        Status: reader.GetString(7) == "succeeded" ? DonationStatus.Succeeded : DonationStatus.Pending,
+        Status: reader.GetString(7) switch { "succeeded" => DonationStatus.Succeeded, "refunded" => DonationStatus.Refunded, _ => DonationStatus.Pending },
         Channel: reader.GetString(8) == "online" ? DonationChannel.Online : DonationChannel.Offline,
         Provider: reader.GetString(9),
         CreatedAt: reader.GetFieldValue<DateTimeOffset>(10),
-        SucceededAt: reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11));
+        SucceededAt: reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
+        Kind: reader.GetString(12) == "goods" ? DonationKind.Goods : DonationKind.Money,
+        RefundedAmount: reader.GetInt64(13),
+        Item: reader.IsDBNull(14) ? null : reader.GetString(14),
+        Quantity: reader.IsDBNull(15) ? null : reader.GetInt64(15),
+        ReceiptNumber: reader.IsDBNull(16) ? null : reader.GetString(16),
+        PledgeId: reader.IsDBNull(17) ? null : reader.GetGuid(17));
 }

@@ -1,9 +1,14 @@
 using Fundraising.Contracts.Campaigns;
+using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Ledger;
 
 namespace Fundraising.Web.Admin;
 
-public sealed record TotalsResponse(long RaisedAmount, long DonationCount);
+/// <summary>Totals in fen: all (款物合计), online money, offline money, goods at valuation; and the number of gifts (人次).</summary>
+public sealed record TotalsResponse(long RaisedAmount, long DonationCount, long OnlineAmount, long OfflineAmount, long GoodsAmount)
+{
+    public static TotalsResponse From(CampaignTotals t) => new(t.RaisedAmount, t.DonationCount, t.OnlineAmount, t.OfflineAmount, t.GoodsAmount);
+}
 
 public sealed record CampaignReconciliationResponse(
     Guid CampaignId, string Title, string Currency, TotalsResponse Grain, TotalsResponse Catalogue, TotalsResponse Ledger, bool Agrees);
@@ -24,17 +29,15 @@ public static class AdminEndpoints
             foreach (var chunk in rows.Chunk(64))
             {
                 var totals = await Task.WhenAll(chunk.Select(r => grains.GetGrain<ICampaignGrain>(r.CampaignId).GetTotalsAsync()));
-                campaigns.AddRange(chunk.Zip(totals, (row, grain) =>
-                {
-                    var catalogue = new TotalsResponse(row.CatalogueRaised, row.CatalogueCount);
-                    var sums = new TotalsResponse(row.LedgerRaised, row.LedgerCount);
-                    var inMemory = new TotalsResponse(grain.RaisedAmount, grain.DonationCount);
-                    return new CampaignReconciliationResponse(row.CampaignId, row.Title, row.Currency, inMemory, catalogue, sums,
-                        inMemory == sums && catalogue == sums);
-                }));
+                campaigns.AddRange(chunk.Zip(totals, (row, grain) => new CampaignReconciliationResponse(
+                    row.CampaignId, row.Title, row.Currency, TotalsResponse.From(grain), TotalsResponse.From(row.Catalogue), TotalsResponse.From(row.Ledger),
+                    grain == row.Ledger && row.Catalogue == row.Ledger)));
             }
             return TypedResults.Ok(new ReconciliationResponse(campaigns.All(c => c.Agrees), campaigns.Count, campaigns));
         });
+        // The audit trail, newest first: every admin entry, who made it and when.
+        admin.MapGet("/audit", async (Guid? campaignId, int? limit, AuditLog audit, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await audit.ListAsync(campaignId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken)));
         return app;
     }
 }

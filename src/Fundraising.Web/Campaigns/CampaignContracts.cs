@@ -29,14 +29,20 @@ public sealed record CampaignResponse(
     long DonationCount,
     CampaignStatus Status,
     DateTimeOffset StartsAt,
-    DateTimeOffset EndsAt)
+    DateTimeOffset EndsAt,
+    long MoneyAmount,
+    long OnlineAmount,
+    long OfflineAmount,
+    long GoodsAmount)
 {
     public static CampaignResponse From(CampaignSummary summary)
     {
         var d = summary.Definition;
+        var t = summary.Totals ?? new CampaignTotals(summary.RaisedAmount, summary.DonationCount);
         return new CampaignResponse(summary.Id, d.Title, d.Description, d.Kind,
             new RegionResponse(d.Region.Province, d.Region.City, d.Region.County, d.Region.Village),
-            d.Currency, d.GoalAmount, summary.RaisedAmount, summary.DonationCount, summary.Status, d.StartsAt, d.EndsAt);
+            d.Currency, d.GoalAmount, summary.RaisedAmount, summary.DonationCount, summary.Status, d.StartsAt, d.EndsAt,
+            t.MoneyAmount, t.OnlineAmount, t.OfflineAmount, t.GoodsAmount);
     }
 }
 

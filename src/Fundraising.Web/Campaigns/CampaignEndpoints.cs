@@ -1,4 +1,6 @@
 using Fundraising.Contracts.Campaigns;
+using System.Security.Claims;
+using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Web.Admin;
 using Fundraising.Web.Problems;
@@ -19,8 +21,10 @@ public static class CampaignEndpoints
 
         var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(AdminAuthentication.Policy);
         admin.MapPost("/", CreateAsync);
-        admin.MapPost("/{id:guid}/open", (Guid id, IGrainFactory grains) => CommandAsync(grains.GetGrain<ICampaignGrain>(id).OpenAsync()));
-        admin.MapPost("/{id:guid}/close", (Guid id, IGrainFactory grains) => CommandAsync(grains.GetGrain<ICampaignGrain>(id).CloseAsync()));
+        admin.MapPost("/{id:guid}/open", (Guid id, IGrainFactory grains, AuditLog audit, ClaimsPrincipal user) =>
+            CommandAsync(grains.GetGrain<ICampaignGrain>(id).OpenAsync(), audit, user, "open_campaign"));
+        admin.MapPost("/{id:guid}/close", (Guid id, IGrainFactory grains, AuditLog audit, ClaimsPrincipal user) =>
+            CommandAsync(grains.GetGrain<ICampaignGrain>(id).CloseAsync(), audit, user, "close_campaign"));
         return app;
     }
 
@@ -72,7 +76,7 @@ public static class CampaignEndpoints
     }
 
     private static async Task<Results<Created<CampaignResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateCampaignRequest request, IGrainFactory grains, LinkGenerator links, HttpContext http)
+        CreateCampaignRequest request, IGrainFactory grains, LinkGenerator links, HttpContext http, AuditLog audit)
     {
         var validation = new Validation();
         var definition = Build(request, validation);
@@ -86,6 +90,7 @@ public static class CampaignEndpoints
         {
             return TypedResults.Problem(Problem.Conflict(result.Detail ?? "The campaign could not be created."));
         }
+        await audit.WriteAsync(http.User.Identity?.Name ?? "admin", "create_campaign", id, null, new { definition.Title, definition.Kind, definition.GoalAmount });
         return TypedResults.Created(links.GetPathByName(http, "GetCampaign", new { id }), CampaignResponse.From(result.Campaign!));
     }
 
@@ -126,9 +131,13 @@ public static class CampaignEndpoints
     }
 
     private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> CommandAsync(
-        Task<CampaignCommandResult> command)
+        Task<CampaignCommandResult> command, AuditLog audit, ClaimsPrincipal user, string action)
     {
         var result = await command;
+        if (result.Error == CampaignCommandError.None)
+        {
+            await audit.WriteAsync(user.Identity?.Name ?? "admin", action, result.Campaign!.Id, null, new { status = result.Campaign.Status });
+        }
         return result.Error switch
         {
             CampaignCommandError.None => TypedResults.Ok(CampaignResponse.From(result.Campaign!)),

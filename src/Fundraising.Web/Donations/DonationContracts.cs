@@ -6,13 +6,29 @@ namespace Fundraising.Web.Donations;
 /// <summary>Body of <c>POST /api/campaigns/{id}/donations</c>. Amount in minor units (fen).</summary>
 public sealed record CreateDonationRequest(long? Amount, string? Currency, string? DisplayName, bool? Anonymous, string? Message);
 
-/// <summary>Body of <c>POST /api/campaigns/{id}/offline-donations</c> (admin).</summary>
-public sealed record OfflineDonationRequest(long? Amount, string? Currency, string? DonorName, string? Reference, OfflineMethod? Method, bool? Anonymous);
+/// <summary>
+/// Body of <c>POST /api/campaigns/{id}/offline-donations</c> (admin). Money: cash, bank transfer, or a
+/// payment against a stage pledge (<c>pledgeId</c>). Goods: <c>kind: goods</c> with item and quantity,
+/// <c>amount</c> being their valuation (折价) in fen.
+/// </summary>
+public sealed record OfflineDonationRequest(
+    long? Amount,
+    string? Currency,
+    string? DonorName,
+    string? Reference,
+    OfflineMethod? Method,
+    bool? Anonymous,
+    DonationKind? Kind,
+    string? Item,
+    long? Quantity,
+    Guid? PledgeId);
 
 public enum OfflineMethod
 {
     Cash,
     BankTransfer,
+    PledgePayment,
+    InKind,
 }
 
 public sealed record PaymentResponse(string Provider, string ConfirmUrl);
@@ -30,18 +46,25 @@ public sealed record DonationResponse(
     string? Message,
     DateTimeOffset CreatedAt,
     DateTimeOffset? SucceededAt,
-    PaymentResponse? Payment)
+    PaymentResponse? Payment,
+    DonationKind Kind,
+    string? Item,
+    long? Quantity,
+    long RefundedAmount,
+    Guid? PledgeId)
 {
     public static DonationResponse From(DonationRecord d, PaymentInstruction? payment) => new(
         d.Id, d.CampaignId, d.Amount, d.Currency, d.Status, d.Channel, d.DisplayName, d.Anonymous, d.Message, d.CreatedAt, d.SucceededAt,
-        payment is null ? null : new PaymentResponse(payment.Provider, payment.ConfirmUrl));
+        payment is null ? null : new PaymentResponse(payment.Provider, payment.ConfirmUrl), d.Kind, d.Item, d.Quantity, d.RefundedAmount, d.PledgeId);
 }
 
 /// <summary>A succeeded gift as anyone may see it: no name when the donor chose anonymity.</summary>
-public sealed record PublicDonationResponse(string? DisplayName, bool Anonymous, long Amount, string Currency, string? Message, DonationChannel Channel, DateTimeOffset SucceededAt)
+public sealed record PublicDonationResponse(
+    string? DisplayName, bool Anonymous, long Amount, string Currency, string? Message, DonationChannel Channel, DateTimeOffset SucceededAt,
+    DonationKind Kind, string? Item, long? Quantity, long RefundedAmount)
 {
     public static PublicDonationResponse From(DonationRecord d) =>
-        new(d.PublicName, d.Anonymous, d.Amount, d.Currency, d.Message, d.Channel, d.SucceededAt ?? d.CreatedAt);
+        new(d.PublicName, d.Anonymous, d.Amount, d.Currency, d.Message, d.Channel, d.SucceededAt ?? d.CreatedAt, d.Kind, d.Item, d.Quantity, d.RefundedAmount);
 }
 
 public sealed record DonationListResponse(IReadOnlyList<PublicDonationResponse> Items, int Page, int PageSize);

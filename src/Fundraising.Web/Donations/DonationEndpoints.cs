@@ -81,15 +81,34 @@ public static class DonationEndpoints
         var currency = v.Currency("currency", request.Currency);
         var donorName = v.Text("donorName", request.DonorName, MaxNameLength);
         var reference = v.Text("reference", request.Reference, 120);
+        var kind = request.Kind ?? DonationKind.Money;
+        var item = v.Text("item", request.Item, 120, required: kind == DonationKind.Goods);
+        if (kind == DonationKind.Goods && request.Quantity is not > 0)
+        {
+            v.Add("quantity", "'quantity' is required for goods and must be greater than zero.");
+        }
+        if (kind == DonationKind.Money && (request.Item is not null || request.Quantity is not null))
+        {
+            v.Add("kind", "'item' and 'quantity' describe goods: set 'kind' to goods, or leave them out for money.");
+        }
+        var method = kind == DonationKind.Goods ? OfflineMethod.InKind : request.Method ?? (request.PledgeId is null ? OfflineMethod.Cash : OfflineMethod.PledgePayment);
+        if ((method == OfflineMethod.PledgePayment) != (request.PledgeId is not null))
+        {
+            v.Add("pledgeId", "A pledge payment names its 'pledgeId' (and 'method' pledge_payment); other gifts name none.");
+        }
+        if (kind == DonationKind.Goods && request.Method is { } given && given != OfflineMethod.InKind)
+        {
+            v.Add("method", "Goods are recorded with method in_kind.");
+        }
         // A bank or receipt reference identifies an offline gift: recording it twice is a retry, not a second gift.
         var key = IdempotencyKey(http, v, required: false) ?? (reference is null ? null : $"offline-reference:{reference}");
         if (!v.IsValid)
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        var method = request.Method == OfflineMethod.BankTransfer ? "bank_transfer" : "cash";
-        var result = await grains.GetGrain<ICampaignGrain>(campaignId).RecordOfflineDonationAsync(
-            new NewOfflineDonation(key!, amount, currency!, donorName!, request.Anonymous ?? false, reference!, method, user.Identity?.Name ?? "admin"));
+        var result = await grains.GetGrain<ICampaignGrain>(campaignId).RecordOfflineDonationAsync(new NewOfflineDonation(
+            key!, amount, currency!, donorName!, request.Anonymous ?? false, reference!, MethodText(method), user.Identity?.Name ?? "admin",
+            kind, kind == DonationKind.Goods ? item : null, kind == DonationKind.Goods ? request.Quantity : null, request.PledgeId));
         if (Refusal(result, campaignId, request.Currency) is { } refusal)
         {
             return refusal;
@@ -127,7 +146,15 @@ public static class DonationEndpoints
         return TypedResults.Ok(new DonationListResponse([.. records.Select(PublicDonationResponse.From)], pageNumber, size));
     }
 
-    private static string? IdempotencyKey(HttpContext http, Validation v, bool required)
+    private static string MethodText(OfflineMethod method) => method switch
+    {
+        OfflineMethod.BankTransfer => "bank_transfer",
+        OfflineMethod.PledgePayment => "pledge_payment",
+        OfflineMethod.InKind => "in_kind",
+        _ => "cash",
+    };
+
+    public static string? IdempotencyKey(HttpContext http, Validation v, bool required)
     {
         var values = http.Request.Headers[IdempotencyHeader];
         var key = values.Count == 1 ? values[0] : null;
@@ -163,6 +190,12 @@ public static class DonationEndpoints
         DonationError.IdempotencyKeyReused => TypedResults.Problem(Problem.Unprocessable(
             "The Idempotency-Key was already used for a different request.",
             $"A retry must repeat the original request exactly; use a new '{IdempotencyHeader}' for a new donation.")),
+        DonationError.PledgeNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+        {
+            ["pledgeId"] = ["'pledgeId' is not a pledge of this campaign."],
+        }),
+        DonationError.PledgeOverpaid => TypedResults.Problem(Problem.Unprocessable(
+            "The payment is more than the pledge has left.", "A pledge can be paid in parts, but never beyond the amount pledged.")),
         _ => TypedResults.Problem(Problem.NotFound("donation", null)),
     };
 }

@@ -37,6 +37,10 @@ public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
             FailNext = null;
             throw failure;
         }
+        if (batch.RefundList.Count > 0)
+        {
+            throw new NotSupportedException("Refunds are decided by the ledger's row lock: tested against PostgreSQL.");
+        }
         lock (_gate)
         {
             BatchSizes.Enqueue(batch.Inserts.Count + batch.Confirms.Count);
@@ -74,9 +78,7 @@ public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
                 }
             }
             var outcome = new LedgerBatchOutcome(inserted, existing, confirmed, unchanged, missing);
-            var (amount, count) = outcome.SucceededDelta();
-            var totals = _totals.GetValueOrDefault(batch.CampaignId, new CampaignTotals(0, 0));
-            _totals[batch.CampaignId] = new CampaignTotals(totals.RaisedAmount + amount, totals.DonationCount + count);
+            _totals[batch.CampaignId] = _totals.GetValueOrDefault(batch.CampaignId, CampaignTotals.Zero).Add(outcome.TotalsDelta());
             return outcome;
         }
     }
@@ -95,6 +97,14 @@ public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
         lock (_gate)
         {
             return Task.FromResult(_rows.TryGetValue(donationId, out var row) ? row.Record.CampaignId : (Guid?)null);
+        }
+    }
+
+    public Task<DonationRecord?> FindAsync(Guid donationId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_rows.TryGetValue(donationId, out var row) ? row.Record : null);
         }
     }
 

@@ -41,7 +41,7 @@ public sealed class LedgerTests : IAsyncLifetime
         var b = Pending(campaign, "b", 250);
         var created = await _ledger.CommitAsync(new LedgerBatch(campaign, [a, b], []));
         Assert.Equal(2, created.Inserted.Count);
-        Assert.Equal(new CampaignTotals(0, 0), await _catalog.LoadTotalsAsync(campaign));
+        Assert.Equal(CampaignTotals.Zero, await _catalog.LoadTotalsAsync(campaign));
 
         var offline = new LedgerInsert(
             new DonationRecord(Guid.CreateVersion7(), campaign, 1_000, "CNY", "企业", false, null, DonationStatus.Succeeded, DonationChannel.Offline, "offline", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow),
@@ -49,16 +49,16 @@ public sealed class LedgerTests : IAsyncLifetime
         var confirmed = await _ledger.CommitAsync(new LedgerBatch(campaign, [offline], [a.Record.Id, b.Record.Id, a.Record.Id, Guid.NewGuid()]));
         Assert.Equal(2, confirmed.Confirmed.Count);
         Assert.Single(confirmed.Missing);
-        Assert.Equal(new CampaignTotals(1_350, 3), await _catalog.LoadTotalsAsync(campaign));
+        Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), await _catalog.LoadTotalsAsync(campaign));
 
         var again = await _ledger.CommitAsync(new LedgerBatch(campaign, [], [a.Record.Id]));
         Assert.Empty(again.Confirmed);
         Assert.Equal(DonationStatus.Succeeded, Assert.Single(again.Unchanged).Status);
-        Assert.Equal(new CampaignTotals(1_350, 3), await _catalog.LoadTotalsAsync(campaign));
+        Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), await _catalog.LoadTotalsAsync(campaign));
 
         var row = Assert.Single(await _ledger.ReconcileAsync(), r => r.CampaignId == campaign);
-        Assert.Equal((1_350L, 3L), (row.LedgerRaised, row.LedgerCount));
-        Assert.Equal((row.LedgerRaised, row.LedgerCount), (row.CatalogueRaised, row.CatalogueCount));
+        Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), row.Ledger);
+        Assert.Equal(row.Ledger, row.Catalogue);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class LedgerTests : IAsyncLifetime
         await _ledger.CommitAsync(new LedgerBatch(theirs, [gift], []));
         var outcome = await _ledger.CommitAsync(new LedgerBatch(mine, [], [gift.Record.Id]));
         Assert.Equal(gift.Record.Id, Assert.Single(outcome.Missing));
-        Assert.Equal(new CampaignTotals(0, 0), await _catalog.LoadTotalsAsync(theirs));
+        Assert.Equal(CampaignTotals.Zero, await _catalog.LoadTotalsAsync(theirs));
     }
 
     [Fact]

@@ -1,0 +1,55 @@
+using Fundraising.Contracts.Donations;
+using Fundraising.Persistence.Receipts;
+using Fundraising.Web.Admin;
+using Fundraising.Web.Problems;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Fundraising.Web.Receipts;
+
+/// <summary>A receipt as printed. <c>Number</c> is null for the moment between success and numbering (under a second).</summary>
+public sealed record ReceiptResponse(
+    string? Number, bool Issued, Guid DonationId, string CampaignTitle, string? DonorName, bool Anonymous, long Amount, long RefundedAmount,
+    string Currency, DonationKind Kind, DonationChannel Channel, string? Item, long? Quantity, DateTimeOffset DonatedAt)
+{
+    public static ReceiptResponse From(Receipt r)
+    {
+        var d = r.Donation;
+        return new ReceiptResponse(r.Number, r.Number is not null, d.Id, r.CampaignTitle, d.DisplayName, d.Anonymous, d.Amount, d.RefundedAmount,
+            d.Currency, d.Kind, d.Channel, d.Item, d.Quantity, d.SucceededAt ?? d.CreatedAt);
+    }
+}
+
+public sealed record StatementResponse(string DonorName, int Year, long TotalAmount, int GiftCount, IReadOnlyList<ReceiptResponse> Receipts);
+
+public static class ReceiptEndpoints
+{
+    public static IEndpointRouteBuilder MapReceipts(this IEndpointRouteBuilder app)
+    {
+        // The donation id is the donor's own unguessable handle: it shows the donor's name even on an anonymous gift.
+        app.MapGet("/api/donations/{donationId:guid}/receipt", async Task<Results<Ok<ReceiptResponse>, ProblemHttpResult>> (
+            Guid donationId, ReceiptIssuer receipts, CancellationToken cancellationToken) =>
+            await receipts.FindAsync(donationId, cancellationToken) is { } receipt
+                ? TypedResults.Ok(ReceiptResponse.From(receipt))
+                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithTags("Receipts");
+
+        // A donor's yearly statement, prepared by an admin (donors have no accounts yet).
+        app.MapGet("/api/admin/statements/{year:int}", async Task<Results<Ok<StatementResponse>, ValidationProblem>> (
+            int year, string? donorName, ReceiptIssuer receipts, CancellationToken cancellationToken) =>
+        {
+            var v = new Validation();
+            var name = v.Text("donorName", donorName, 64);
+            if (year is < 2000 or > 2100)
+            {
+                v.Add("year", "'year' must be between 2000 and 2100.");
+            }
+            if (!v.IsValid)
+            {
+                return TypedResults.ValidationProblem(v.Errors);
+            }
+            var list = await receipts.StatementAsync(name!, year, cancellationToken);
+            return TypedResults.Ok(new StatementResponse(name!, year, list.Sum(r => r.Donation.Amount - r.Donation.RefundedAmount), list.Count,
+                [.. list.Select(ReceiptResponse.From)]));
+        }).WithTags("Receipts").RequireAuthorization(AdminAuthentication.Policy);
+        return app;
+    }
+}
