@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Catalog;
+using Fundraising.Persistence.Payments;
 using Fundraising.Persistence.Pledges;
 using Fundraising.Persistence.Receipts;
 using Fundraising.Persistence.Ledger;
@@ -40,6 +41,7 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<PledgeStore>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<ReceiptIssuer>();
+        builder.Services.AddSingleton<StripeRecords>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

@@ -31,7 +31,8 @@ public enum OfflineMethod
     InKind,
 }
 
-public sealed record PaymentResponse(string Provider, string ConfirmUrl);
+/// <summary>Sandbox: POST <c>confirmUrl</c>. Card providers: send the donor to <c>redirectUrl</c>.</summary>
+public sealed record PaymentResponse(string Provider, string? ConfirmUrl, string? RedirectUrl);
 
 /// <summary>A donation as its donor or an admin sees it. The public list uses <see cref="PublicDonationResponse"/>.</summary>
 public sealed record DonationResponse(
@@ -55,7 +56,7 @@ public sealed record DonationResponse(
 {
     public static DonationResponse From(DonationRecord d, PaymentInstruction? payment) => new(
         d.Id, d.CampaignId, d.Amount, d.Currency, d.Status, d.Channel, d.DisplayName, d.Anonymous, d.Message, d.CreatedAt, d.SucceededAt,
-        payment is null ? null : new PaymentResponse(payment.Provider, payment.ConfirmUrl), d.Kind, d.Item, d.Quantity, d.RefundedAmount, d.PledgeId);
+        payment is null ? null : new PaymentResponse(payment.Provider, payment.ConfirmUrl, payment.RedirectUrl), d.Kind, d.Item, d.Quantity, d.RefundedAmount, d.PledgeId);
 }
 
 /// <summary>A succeeded gift as anyone may see it: no name when the donor chose anonymity.</summary>

@@ -23,6 +23,7 @@ public static class DonationEndpoints
     {
         builder.Services.AddOptions<DonationOptions>().BindConfiguration("Donations");
         builder.Services.AddSingleton<DonationRouter>();
+        builder.Services.AddSingleton<PaymentProviders>();
         return builder;
     }
 
@@ -36,7 +37,7 @@ public static class DonationEndpoints
     }
 
     private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, IEnumerable<IPaymentProvider> providers,
+        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, PaymentProviders providers,
         DonationRouter router, IOptions<DonationOptions> options, CancellationToken cancellationToken)
     {
         var v = new Validation();
@@ -50,7 +51,7 @@ public static class DonationEndpoints
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        var provider = providers.FirstOrDefault();
+        var provider = providers.ForDonors;
         if (provider is null)
         {
             return TypedResults.Problem(Problem.Unprocessable("No payment provider is configured.", "Online donations cannot be taken right now."));

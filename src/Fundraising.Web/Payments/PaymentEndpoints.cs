@@ -2,6 +2,7 @@ using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Web.Donations;
+using Fundraising.Web.Payments.Stripe;
 using Fundraising.Web.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -27,6 +28,7 @@ public static class PaymentEndpoints
         {
             builder.Services.AddSingleton<IPaymentProvider, SandboxPaymentProvider>();
         }
+        builder.AddStripe();
         return builder;
     }
 
@@ -36,6 +38,10 @@ public static class PaymentEndpoints
         {
             app.MapGroup("/api/payments/sandbox").WithTags("Payments")
                 .MapPost("/{donationId:guid}/confirm", ConfirmSandboxAsync);
+        }
+        if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == StripePaymentProvider.ProviderName))
+        {
+            app.MapStripeWebhook();
         }
         return app;
     }

@@ -15,6 +15,10 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
     public Task<PaymentInstruction> StartAsync(DonationRecord donation, CancellationToken cancellationToken) =>
         Task.FromResult(new PaymentInstruction(ProviderName, ConfirmPath(donation.Id)));
 
+    // No money moved, so there is nothing to give back outside the ledger.
+    public Task<string?> RefundAsync(DonationRecord donation, long amount, string reason, string idempotencyKey, CancellationToken cancellationToken) =>
+        Task.FromResult<string?>(null);
+
     public static string ConfirmPath(Guid donationId) => $"/api/payments/sandbox/{donationId}/confirm";
 }
 

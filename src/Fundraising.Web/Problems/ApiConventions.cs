@@ -64,6 +64,22 @@ public static class ApiConventions
                     },
                 });
             }
+            if (exception is Payments.Stripe.PaymentProviderUnavailableException)
+            {
+                // The pending gift is recorded but counts for nothing until paid; the same request again resumes it.
+                context.Response.StatusCode = StatusCodes.Status502BadGateway;
+                return await problems.TryWriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    Exception = exception,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Title = "The card payment provider is not answering.",
+                        Detail = "Nothing was charged. Please retry the same request with the same Idempotency-Key.",
+                        Status = StatusCodes.Status502BadGateway,
+                    },
+                });
+            }
             if (exception is not BadHttpRequestException bad)
             {
                 return false;

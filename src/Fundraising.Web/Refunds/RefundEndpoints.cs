@@ -1,7 +1,10 @@
 using System.Security.Claims;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
+using Fundraising.Persistence.Ledger;
 using Fundraising.Web.Admin;
+using Fundraising.Web.Payments;
+using Fundraising.Web.Payments.Stripe;
 using Fundraising.Web.Donations;
 using Fundraising.Web.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,7 +30,8 @@ public static class RefundEndpoints
     }
 
     private static async Task<Results<Created<RefundResponse>, ValidationProblem, ProblemHttpResult>> RefundAsync(
-        Guid donationId, RefundRequest request, HttpContext http, ClaimsPrincipal user, DonationRouter router, IGrainFactory grains, CancellationToken cancellationToken)
+        Guid donationId, RefundRequest request, HttpContext http, ClaimsPrincipal user, IDonationLedger ledger, PaymentProviders providers,
+        IGrainFactory grains, CancellationToken cancellationToken)
     {
         var v = new Validation();
         var key = DonationEndpoints.IdempotencyKey(http, v, required: true);
@@ -40,12 +44,37 @@ public static class RefundEndpoints
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        if (await router.FindCampaignAsync(donationId, cancellationToken) is not { } campaignId)
+        if (await ledger.FindAsync(donationId, cancellationToken) is not { } donation)
         {
             return TypedResults.Problem(Problem.NotFound("donation", donationId));
         }
+        var ledgerKey = key!;
+        var amountToRefund = request.Amount;
+        if (donation.Channel == DonationChannel.Online && providers.Named(donation.Provider) is { } provider)
+        {
+            // Card money goes back through the provider first (it refuses to exceed the charge, atomically);
+            // its refund id then keys the ledger entry, so the provider's webhook for it counts once.
+            var remaining = donation.Amount - donation.RefundedAmount;
+            amountToRefund ??= remaining;
+            if (donation.Status == DonationStatus.Pending || remaining == 0)
+            {
+                return TypedResults.Problem(Problem.Conflict("Only a succeeded gift with money left on it can be refunded."));
+            }
+            if (amountToRefund > remaining)
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["amount"] = [$"'amount' is more than the {remaining} fen still refundable on this gift."],
+                });
+            }
+            if (await provider.RefundAsync(donation, amountToRefund.Value, reason!, ledgerKey, cancellationToken) is { } providerRefundId)
+            {
+                ledgerKey = StripeWebhookEndpoint.RefundKey(providerRefundId);
+            }
+        }
+        var campaignId = donation.CampaignId;
         var result = await grains.GetGrain<ICampaignGrain>(campaignId)
-            .RefundAsync(new NewRefund(donationId, request.Amount, reason!, user.Identity?.Name ?? "admin", key!));
+            .RefundAsync(new NewRefund(donationId, amountToRefund, reason!, user.Identity?.Name ?? "admin", ledgerKey));
         switch (result.Error)
         {
             case RefundError.None:
