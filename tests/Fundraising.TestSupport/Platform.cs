@@ -42,8 +42,8 @@ public static class Platform
         ["Orleans__Membership__IAmAliveTablePublishTimeout"] = "00:00:05",
     };
 
-    public static Task<WebFrontEnd> StartCoHostedWebAsync(TestDatabase database, IReadOnlyDictionary<string, string>? settings = null) =>
-        StartWebAsync(database, "CoHosted", settings);
+    public static Task<WebFrontEnd> StartCoHostedWebAsync(TestDatabase database, IReadOnlyDictionary<string, string>? settings = null, int? port = null) =>
+        StartWebAsync(database, "CoHosted", settings, port);
 
     public static Task<WebFrontEnd> StartClientWebAsync(TestDatabase database, IReadOnlyDictionary<string, string>? settings = null) =>
         StartWebAsync(database, "Client", settings);
@@ -56,7 +56,7 @@ public static class Platform
         return AppProcess.StartAsync("Fundraising.Silo", name, environment);
     }
 
-    private static async Task<WebFrontEnd> StartWebAsync(TestDatabase database, string mode, IReadOnlyDictionary<string, string>? settings)
+    private static async Task<WebFrontEnd> StartWebAsync(TestDatabase database, string mode, IReadOnlyDictionary<string, string>? settings, int? port = null)
     {
         var environment = Common(database);
         environment["Orleans__Mode"] = mode;
@@ -67,7 +67,7 @@ public static class Platform
         {
             environment[key] = value;
         }
-        var address = new Uri($"http://127.0.0.1:{TestEnvironment.FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{port ?? TestEnvironment.FreePort()}");
         var contentRoot = Path.Combine(TestEnvironment.RepositoryRoot, "src", "Fundraising.Web");
         var process = await AppProcess.StartAsync("Fundraising.Web", $"web-{mode}", environment, $"--urls {address} --contentRoot \"{contentRoot}\"");
         return new WebFrontEnd(process, address);
