@@ -47,8 +47,9 @@ public sealed partial class CampaignGrain(
     {
         _commits = new DonationCommitQueue(Id, ledger, ApplyCommittedAsync, () => { _totalsSuspect = true; return Task.CompletedTask; }, logger);
         // Versions must keep growing when the grain is reactivated elsewhere (a silo died), or watchers
-        // would drop the new activation's pushes as stale: start from the clock, then count changes.
-        _version = time.GetUtcNow().UtcTicks;
+        // would drop the new activation's pushes as stale: start from the clock (in microseconds, which
+        // stays below 2^53 so browsers read it exactly), then count changes.
+        _version = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         if (state.State.Definition is { } definition)
         {
             var totals = await catalog.LoadTotalsAsync(Id, cancellationToken);

@@ -10,8 +10,23 @@ export class ProblemError extends Error {
   }
 }
 
-/** The request may or may not have reached the server (no answer, timeout, proxy error). */
-export class NetworkError extends Error {}
+/**
+ * The request may or may not have taken effect: no answer, a timeout, or a 5xx. Retrying it with
+ * the same Idempotency-Key is safe. status is 0 when nothing came back; retryAfterMs is set when
+ * the server asked for a retry (503 with Retry-After).
+ */
+export class NetworkError extends Error {
+  constructor(message, status = 0, retryAfterMs = null) {
+    super(message);
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+function retryAfter(response) {
+  const seconds = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+  return response.status === 503 && Number.isInteger(seconds) && seconds >= 0 ? Math.min(seconds, 5) * 1000 : null;
+}
 
 const TIMEOUT_MS = 20000;
 
@@ -34,11 +49,11 @@ async function request(method, url, { body, headers } = {}) {
   }
   const type = response.headers.get('Content-Type') ?? '';
   const data = type.includes('json') ? await response.json().catch(() => null) : null;
+  if (response.status >= 500) {
+    // The server (or a proxy) failed part-way: the request may or may not have gone through.
+    throw new NetworkError(data?.detail ?? `HTTP ${response.status}`, response.status, retryAfter(response));
+  }
   if (!response.ok) {
-    // 502/503/504 come from whatever stands between us and the app: the request may have gone through.
-    if (response.status >= 500 && !type.includes('problem+json')) {
-      throw new NetworkError(`HTTP ${response.status}`);
-    }
     throw new ProblemError(response.status, data);
   }
   return data;

@@ -136,6 +136,13 @@ const FIELD_ERRORS = {
   message: 'message-error',
 };
 
+/** The server explains problems in English; say in Chinese which field it is about, and show its words. */
+const SERVER_FIELD_HINTS = {
+  amount: '金额未通过校验',
+  displayName: '称呼未通过校验（最多 64 字）',
+  message: '留言未通过校验（最多 280 字）',
+};
+
 /**
  * The attempt in progress: its Idempotency-Key and body. A retry of the same body after a network
  * failure reuses the key, so the server counts the gift once; a changed body is a new gift.
@@ -143,7 +150,7 @@ const FIELD_ERRORS = {
 let pending = null;
 
 function clearErrors() {
-  for (const id of [...Object.values(FIELD_ERRORS), 'form-error']) {
+  for (const id of [...Object.values(FIELD_ERRORS), 'form-error', 'form-notice']) {
     $(id).textContent = '';
     $(id).hidden = true;
   }
@@ -211,6 +218,7 @@ async function onSubmit(event) {
     return;
   }
   clearErrors();
+  updateMessageCount();
   const { body, error } = readForm();
   if (error) {
     for (const [field, message] of Object.entries(error)) {
@@ -227,23 +235,28 @@ async function onSubmit(event) {
   try {
     setBusy(true, '正在提交…');
     if (!attempt.donation) {
-      attempt.donation = await createDonation(campaignId, body, attempt.key);
+      attempt.donation = await withServerRetries(() => createDonation(campaignId, body, attempt.key));
     }
     setBusy(true, '正在确认支付…');
-    const confirmed = await pay(attempt.donation);
+    const confirmed = await withServerRetries(() => pay(attempt.donation));
     pending = null;
     showThanks(confirmed ?? attempt.donation);
   } catch (failure) {
     if (failure instanceof NetworkError) {
       // Keep `pending`: pressing the button again retries with the same Idempotency-Key.
-      showFormError('网络连接不稳定，捐赠结果未确认。请检查网络后再次点击“立即捐赠”，同一笔捐赠不会重复扣款。');
+      showFormError(failure.status === 0
+        ? '网络连接不稳定，捐赠结果未确认。请检查网络后再次点击“立即捐赠”，同一笔捐赠不会重复扣款。'
+        : '服务暂时繁忙，捐赠结果未确认。请稍后再次点击“立即捐赠”，同一笔捐赠不会重复扣款。');
     } else if (failure instanceof ProblemError) {
       pending = null;
       const fields = Object.entries(failure.fieldErrors);
       if (fields.length > 0) {
         for (const [field, messages] of fields) {
-          showFieldError(field, messages);
+          const hint = SERVER_FIELD_HINTS[field];
+          const text = [].concat(messages).join(' ');
+          showFieldError(field, hint ? `${hint}：${text}` : text);
         }
+        $('donate-form').querySelector('[aria-invalid="true"]')?.focus();
       } else {
         showFormError(problemText(failure));
       }
@@ -256,9 +269,33 @@ async function onSubmit(event) {
   }
 }
 
+/** When the server answers 503 with Retry-After, it asks for the same request again: do so a few times. */
+async function withServerRetries(call, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (failure) {
+      if (!(failure instanceof NetworkError) || failure.retryAfterMs === null || attempt >= attempts) {
+        throw failure;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.max(failure.retryAfterMs, 500)));
+    }
+  }
+}
+
 async function pay(donation) {
   const payment = donation.payment;
-  if (payment?.provider === 'sandbox' && payment.confirmUrl) {
+  if (payment?.redirectUrl) {
+    // A card provider's hosted page; it sends the donor back here with &paid=1 or &cancelled=1.
+    const url = new URL(payment.redirectUrl, location.href);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new Error('payment page address is not http(s)');
+    }
+    setBusy(true, '正在前往支付页面…');
+    location.assign(url.href);
+    return new Promise(() => {}); // the page is going away
+  }
+  if (payment?.confirmUrl) {
     return confirmPayment(payment.confirmUrl);
   }
   throw new Error(`unsupported payment provider ${payment?.provider}`);
@@ -269,13 +306,19 @@ function showThanks(donation) {
   form.hidden = true;
   form.reset();
   updateMessageCount();
+  syncAnonymous();
+  $('amount').dispatchEvent(new Event('input'));
   const thanks = $('thank-you');
-  $('thank-amount').textContent = formatMoney(donation.amount, donation.currency);
-  $('thank-name').textContent = donation.anonymous || !donation.displayName ? ANONYMOUS_NAME : donation.displayName;
+  $('thank-summary').hidden = !donation;
+  $('thank-returned').hidden = Boolean(donation);
+  if (donation) {
+    $('thank-amount').textContent = formatMoney(donation.amount, donation.currency);
+    $('thank-name').textContent = donation.anonymous || !donation.displayName ? ANONYMOUS_NAME : donation.displayName;
+  }
   thanks.hidden = false;
   thanks.focus();
   // Without the live connection the bar would not move: read the totals once instead.
-  if (live?.state !== 'connected') {
+  if (donation && live && live.state !== 'connected') {
     getCampaign(campaignId).then((campaign) => {
       if (live?.state !== 'connected') {
         view.campaign = { ...view.campaign, ...campaign };
@@ -325,12 +368,40 @@ function wireForm() {
   });
   updateMessageCount();
   syncAnonymous();
+  // The phone-only shortcut to the form steps aside once the form itself is on screen.
+  const cta = $('mobile-cta');
+  new IntersectionObserver(([entry]) => {
+    cta.classList.toggle('is-away', entry.isIntersecting);
+  }).observe($('donate'));
 }
+
+/** Back from a card provider's payment page: say how it went, then tidy the address. */
+function handlePaymentReturn() {
+  const query = new URLSearchParams(location.search);
+  if (query.get('paid') === '1') {
+    showThanks(null);
+  } else if (query.get('cancelled') === '1') {
+    const notice = $('form-notice');
+    notice.textContent = '支付已取消，未扣款。您可以重新捐赠。';
+    notice.hidden = false;
+  } else {
+    return;
+  }
+  history.replaceState(null, '', `${location.pathname}?id=${encodeURIComponent(campaignId)}`);
+}
+
+// A page restored from the back-forward cache (the donor came back from a payment page) must not stay busy.
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) {
+    setBusy(false);
+  }
+});
 
 // ---------- start ----------
 
 function showMissing(text) {
   $('campaign').hidden = true;
+  $('mobile-cta').hidden = true;
   const missing = $('missing');
   missing.querySelector('p').textContent = text;
   missing.hidden = false;
@@ -343,6 +414,7 @@ async function main() {
     return;
   }
   wireForm();
+  handlePaymentReturn();
   live = watchCampaign(campaignId, { onProgress: applyProgress, onState: renderLiveState });
   try {
     await loadFromApi();

@@ -30,9 +30,16 @@ export function watchCampaign(campaignId, { onProgress, onState }) {
     .configureLogging(signalR.LogLevel.Warning)
     .build();
 
+  let warnedUnsafe = false;
   connection.on('progress', (message) => {
+    const version = message?.version;
+    if (!Number.isSafeInteger(version) && !warnedUnsafe) {
+      // Above 2^53 JSON numbers lose their last digits here, and consecutive versions compare equal.
+      warnedUnsafe = true;
+      console.error(`progress version ${version} is not a safe integer: newer pushes may be dropped as stale`);
+    }
     // Pushes may overtake each other; the version only grows, so anything not newer is stale.
-    if (typeof message?.version !== 'number' || message.version <= lastVersion) {
+    if (typeof version !== 'number' || version <= lastVersion) {
       return;
     }
     lastVersion = message.version;

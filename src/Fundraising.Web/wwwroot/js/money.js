@@ -50,15 +50,15 @@ export function parseYuan(text) {
   if (cleaned === '') {
     return { error: '请输入捐赠金额。' };
   }
-  const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
-  if (!match) {
+  const match = /^(\d*)(?:\.(\d*))?$/.exec(cleaned);
+  if (!match || (match[1] === '' && !match[2])) {
     return { error: '请输入有效的金额，例如 50 或 12.5。' };
   }
   const fraction = match[2] ?? '';
   if (fraction.length > 2) {
     return { error: '金额最多精确到分（两位小数）。' };
   }
-  const fen = BigInt(match[1]) * 100n + BigInt(fraction.padEnd(2, '0'));
+  const fen = BigInt(match[1] || '0') * 100n + BigInt(fraction.padEnd(2, '0'));
   if (fen <= 0n) {
     return { error: '捐赠金额须大于 0 元。' };
   }
