@@ -14,7 +14,7 @@ rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 missing=()
 [ -z "$(pg_bin)" ] && missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-zenhei)
+[ "$(fc-list 2>/dev/null | grep -ci "wenquanyi\|noto sans cjk")" -gt 0 ] || missing+=(fonts-wqy-zenhei)
 command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing: ${missing[*]}"
