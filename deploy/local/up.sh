@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Brings the platform up locally on a fresh Debian/Ubuntu machine with the .NET 10 SDK:
 # installs PostgreSQL if missing, starts a private server under .data/, builds, seeds a demo
-# giving day and serves http://127.0.0.1:5080. Ctrl-C stops the web app; deploy/local/down.sh
-# stops the database.  --detach: return once the platform is healthy (it keeps running).
+# giving day and serves http://127.0.0.1:5080. Card payments go to our local fake Stripe on
+# 127.0.0.1:12111 (its checkout page lets you pay, decline or need 3-D Secure). Ctrl-C stops the
+# web app and the fake Stripe; deploy/local/down.sh stops the database.
+#   --detach     return once the platform is healthy (it keeps running)
+#   --sandbox    no card provider: the sandbox confirm endpoint stands in for payments
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/postgres.sh
@@ -10,7 +13,15 @@ source deploy/local/postgres.sh
 PORT_DB=55432
 URL=http://127.0.0.1:5080
 DETACH=false
-[ "${1:-}" = "--detach" ] && DETACH=true
+STRIPE=true
+for arg in "$@"; do
+  case "$arg" in
+    --detach) DETACH=true ;;
+    --sandbox) STRIPE=false ;;
+    *) echo "unknown option: $arg"; exit 2 ;;
+  esac
+done
+STRIPE_URL=http://127.0.0.1:12111
 
 command -v npm >/dev/null || apt_install nodejs npm
 pg_install_if_missing
@@ -19,15 +30,32 @@ pg_create_database local "$PORT_DB" fundraising
 
 mkdir -p .data/local
 ENV_FILE=.data/local/web.env
-if [ ! -f "$ENV_FILE" ]; then
-  # The admin key of this local run: generated once, kept out of git with the rest of .data/.
-  echo "ADMIN_KEY=$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$ENV_FILE"
-  chmod 600 "$ENV_FILE"
-fi
+# Secrets of this local run: generated once, kept out of git with the rest of .data/.
+touch "$ENV_FILE"; chmod 600 "$ENV_FILE"
+random_token() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32; }
+grep -q '^ADMIN_KEY=' "$ENV_FILE" || echo "ADMIN_KEY=$(random_token)" >> "$ENV_FILE"
+grep -q '^STRIPE_SECRET_KEY=' "$ENV_FILE" || echo "STRIPE_SECRET_KEY=sk_test_local_$(random_token)" >> "$ENV_FILE"
+grep -q '^STRIPE_WEBHOOK_SECRET=' "$ENV_FILE" || echo "STRIPE_WEBHOOK_SECRET=whsec_local_$(random_token)" >> "$ENV_FILE"
 source "$ENV_FILE"
 
 echo "Building..."
 dotnet build src/Fundraising.Web/Fundraising.Web.csproj -c Release -nologo -v quiet >/dev/null
+dotnet build src/Fundraising.FakeStripe/Fundraising.FakeStripe.csproj -c Release -nologo -v quiet >/dev/null
+
+STRIPE_PID=""
+if [ "$STRIPE" = true ]; then
+  FakeStripe__ApiKey="$STRIPE_SECRET_KEY" FakeStripe__Webhooks__Secret="$STRIPE_WEBHOOK_SECRET" \
+  FakeStripe__Webhooks__Url="$URL/api/payments/stripe/webhook" FakeStripe__PublicBaseUrl="$STRIPE_URL" \
+    dotnet src/Fundraising.FakeStripe/bin/Release/net10.0/Fundraising.FakeStripe.dll --urls "$STRIPE_URL" \
+    > .data/local/fake-stripe.log 2>&1 &
+  STRIPE_PID=$!
+  echo "$STRIPE_PID" > .data/local/fake-stripe.pid
+  export Payments__Stripe__Enabled=true
+  export Payments__Stripe__SecretKey="$STRIPE_SECRET_KEY"
+  export Payments__Stripe__WebhookSecrets="$STRIPE_WEBHOOK_SECRET"
+  export Payments__Stripe__ApiBase="$STRIPE_URL"
+  export Payments__Stripe__PublicBaseUrl="$URL"
+fi
 
 export ASPNETCORE_ENVIRONMENT=Development
 export ConnectionStrings__Fundraising="${PG_CONNECTION/Database=postgres/Database=fundraising}"
@@ -49,10 +77,11 @@ cat <<INFO
 
 Fundraising is up: $URL
   Admin key of this local run: $ADMIN_KEY
+  Card payments: $( [ "$STRIPE" = true ] && echo "local fake Stripe at $STRIPE_URL (logs: .data/local/fake-stripe.log)" || echo "sandbox (no card provider)")
   (admin requests:  curl -H "Authorization: Bearer $ADMIN_KEY" $URL/api/admin/reconciliation)
   Logs: .data/local/web.log     Stop the database: deploy/local/down.sh
 INFO
 
 if [ "$DETACH" = true ]; then exit 0; fi
-trap 'kill "$WEB_PID" 2>/dev/null; wait "$WEB_PID" 2>/dev/null; exit 0' INT TERM
+trap 'kill "$WEB_PID" $STRIPE_PID 2>/dev/null; wait "$WEB_PID" 2>/dev/null; exit 0' INT TERM
 wait "$WEB_PID"

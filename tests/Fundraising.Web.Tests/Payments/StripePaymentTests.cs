@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Fundraising.Web.Tests.Payments;
+
+/// <summary>
+/// The platform with Stripe enabled, talking (through the real Stripe.net client) to our local fake
+/// Stripe, which sends signed webhooks back to the platform.
+/// </summary>
+public sealed class StripePlatform : IAsyncLifetime
+{
+    public const string SecretKey = "sk_test_fundraising_local_0123456789";
+    public const string WebhookSecret = "whsec_test_fundraising_local_0123456789";
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public AppProcess Stripe { get; private set; } = null!;
+
+    public HttpClient StripeControl { get; private set; } = null!;
+
+    public WebFrontEnd Web { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync(migrate: false);
+        var stripePort = TestEnvironment.FreePort();
+        var webPort = TestEnvironment.FreePort();
+        var stripeBase = $"http://127.0.0.1:{stripePort}";
+        Stripe = await AppProcess.StartAsync("Fundraising.FakeStripe", "fake-stripe", new Dictionary<string, string>
+        {
+            ["FakeStripe__ApiKey"] = SecretKey,
+            ["FakeStripe__Webhooks__Url"] = $"http://127.0.0.1:{webPort}/api/payments/stripe/webhook",
+            ["FakeStripe__Webhooks__Secret"] = WebhookSecret,
+            ["FakeStripe__PublicBaseUrl"] = stripeBase,
+        }, $"--urls {stripeBase}");
+        StripeControl = new HttpClient { BaseAddress = new Uri(stripeBase) };
+        Web = await Platform.StartCoHostedWebAsync(Database, new Dictionary<string, string>
+        {
+            ["Payments__Stripe__Enabled"] = "true",
+            ["Payments__Stripe__SecretKey"] = SecretKey,
+            ["Payments__Stripe__WebhookSecrets"] = "whsec_an_older_secret_still_accepted," + WebhookSecret,
+            ["Payments__Stripe__ApiBase"] = stripeBase,
+            ["Payments__Stripe__PublicBaseUrl"] = $"http://127.0.0.1:{webPort}",
+        }, port: webPort);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Web.DisposeAsync();
+        StripeControl.Dispose();
+        await Stripe.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+
+    public Task SetChaosAsync(object chaos) => StripeControl.PostAsJsonAsync("/_fake/chaos", chaos).ContinueWith(t => t.Result.EnsureSuccessStatusCode());
+}
+
+public sealed partial class StripePaymentTests(StripePlatform platform) : IClassFixture<StripePlatform>, IAsyncLifetime
+{
+    private static readonly object Calm = new { duplicateRate = 0.0, reorderWindowMs = 0, delayMs = 0, dropRate = 0.0, apiFault = (string?)null, apiFaultCount = 0 };
+
+    public Task InitializeAsync() => platform.SetChaosAsync(Calm);
+
+    public Task DisposeAsync() => platform.SetChaosAsync(Calm);
+
+    private async Task<(Guid Id, string SessionId)> StartCardDonationAsync(Guid campaign, long amount, string? key = null)
+    {
+        var created = await ApiCalls.PostDonationAsync(platform.Web.Client, campaign, key ?? Guid.NewGuid().ToString(), new { amount, currency = "CNY", displayName = "刷卡捐赠人" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("stripe", body.GetProperty("payment").GetProperty("provider").GetString());
+        var redirect = body.GetProperty("payment").GetProperty("redirectUrl").GetString()!;
+        return (body.GetProperty("id").GetGuid(), SessionId().Match(redirect).Value);
+    }
+
+    private async Task PayAsync(string sessionId, string outcome = "succeed") =>
+        (await platform.StripeControl.PostAsJsonAsync($"/_fake/checkout/{sessionId}/pay", new { outcome })).EnsureSuccessStatusCode();
+
+    private async Task<JsonElement> WaitForCampaignAsync(Guid campaign, Func<JsonElement, bool> done)
+    {
+        for (var attempt = 0; attempt < 150; attempt++)
+        {
+            var current = await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign);
+            if (done(current))
+            {
+                return current;
+            }
+            await Task.Delay(100);
+        }
+        return await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign);
+    }
+
+    [Fact]
+    public async Task ACardGiftCountsOnlyOnceStripeSaysItIsPaid()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var (_, sessionId) = await StartCardDonationAsync(campaign, 8_800);
+        await Task.Delay(300);
+        Assert.Equal(0, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
+
+        await PayAsync(sessionId);
+        var paid = await WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 8_800);
+        Assert.Equal(8_800, paid.GetProperty("raisedAmount").GetInt64());
+        Assert.Equal(1, paid.GetProperty("donationCount").GetInt64());
+    }
+
+    [Fact]
+    public async Task ADeclinedCardCountsForNothing()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var (id, sessionId) = await StartCardDonationAsync(campaign, 500);
+        await PayAsync(sessionId, "decline");
+        await Task.Delay(1_000);
+        Assert.Equal(0, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
+        Assert.Equal("pending", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", id));
+    }
+
+    [Fact]
+    public async Task DuplicatedAndReorderedWebhooksStillCountEveryGiftExactlyOnce()
+    {
+        await platform.SetChaosAsync(new { duplicateRate = 0.5, reorderWindowMs = 300, delayMs = 0, dropRate = 0.0, apiFault = (string?)null, apiFaultCount = 0 });
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var amounts = Enumerable.Range(1, 20).Select(i => 100L * i).ToList();
+        foreach (var amount in amounts)
+        {
+            var (_, sessionId) = await StartCardDonationAsync(campaign, amount);
+            await PayAsync(sessionId);
+        }
+        var expected = amounts.Sum();
+        var settled = await WaitForCampaignAsync(campaign, c => c.GetProperty("donationCount").GetInt64() == amounts.Count);
+        await Task.Delay(1_500); // let late duplicates arrive: they must change nothing
+        settled = await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign);
+        Assert.Equal(expected, settled.GetProperty("raisedAmount").GetInt64());
+        Assert.Equal(amounts.Count, settled.GetProperty("donationCount").GetInt64());
+        var report = await platform.Web.Admin.GetFromJsonAsync<JsonElement>("/api/admin/reconciliation");
+        Assert.True(report.GetProperty("allAgree").GetBoolean());
+    }
+
+    [Fact]
+    public async Task AWebhookWithABadMissingOrStaleSignatureIsRefusedAndChangesNothing()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var (id, _) = await StartCardDonationAsync(campaign, 1_000);
+        var forged = JsonSerializer.Serialize(new
+        {
+            id = "evt_forged_1", @object = "event", api_version = "2026-10-28.endive", created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), type = "payment_intent.succeeded",
+            data = new { @object = new { id = "pi_forged", @object = "payment_intent", status = "succeeded", amount = 1_000, currency = "cny", metadata = new { donation_id = id.ToString(), campaign_id = campaign.ToString() } } },
+        });
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        foreach (var header in new[] { null, $"t={now},v1={new string('0', 64)}", Sign(forged, "whsec_wrong", now), Sign(forged, StripePlatform.WebhookSecret, now - 3_600) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/payments/stripe/webhook") { Content = new StringContent(forged, Encoding.UTF8, "application/json") };
+            if (header is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Stripe-Signature", header);
+            }
+            var response = await platform.Web.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+        Assert.Equal("pending", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", id));
+
+        // Correctly signed (with the older of two rotated secrets) it is accepted: the check is the signature, not the sender.
+        using var signed = new HttpRequestMessage(HttpMethod.Post, "/api/payments/stripe/webhook") { Content = new StringContent(forged, Encoding.UTF8, "application/json") };
+        signed.Headers.TryAddWithoutValidation("Stripe-Signature", Sign(forged, "whsec_an_older_secret_still_accepted", now));
+        Assert.Equal(HttpStatusCode.OK, (await platform.Web.Client.SendAsync(signed)).StatusCode);
+        Assert.Equal("succeeded", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", id));
+    }
+
+    [Fact]
+    public async Task RefundsGoBackThroughStripeAndCountOnceDespiteTheWebhook()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var (id, sessionId) = await StartCardDonationAsync(campaign, 10_000);
+        await PayAsync(sessionId);
+        await WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 10_000);
+
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/donations/{id}/refunds") { Content = JsonContent.Create(new { amount = 4_000, reason = "捐赠人要求部分退款" }) };
+        request.Headers.Add("Idempotency-Key", "card-refund-1");
+        var refund = await platform.Web.Admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, refund.StatusCode);
+        await Task.Delay(1_500); // the refund.created webhook arrives: it must not refund again
+        Assert.Equal(6_000, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
+        Assert.Equal(1L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM refunds WHERE donation_id = $1", id));
+
+        var over = new HttpRequestMessage(HttpMethod.Post, $"/api/donations/{id}/refunds") { Content = JsonContent.Create(new { amount = 6_001, reason = "超额" }) };
+        over.Headers.Add("Idempotency-Key", "card-refund-2");
+        Assert.Equal(HttpStatusCode.BadRequest, (await platform.Web.Admin.SendAsync(over)).StatusCode);
+    }
+
+    [Fact]
+    public async Task WhenStripeFailsTheDonorGetsAClearErrorAndTheRetryResumes()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        await platform.SetChaosAsync(new { duplicateRate = 0.0, reorderWindowMs = 0, delayMs = 0, dropRate = 0.0, apiFault = "500", apiFaultCount = 1 });
+        var failed = await ApiCalls.PostDonationAsync(platform.Web.Client, campaign, "card-retry", new { amount = 700, currency = "CNY", displayName = "刷卡捐赠人" });
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        Assert.Contains("Idempotency-Key", (await ApiCalls.ProblemAsync(failed)).GetProperty("detail").GetString());
+
+        var (retryId, sessionId) = await StartCardDonationAsync(campaign, 700, "card-retry");
+        Assert.Equal(1L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE campaign_id = $1", campaign));
+        await PayAsync(sessionId);
+        await WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 700);
+        Assert.Equal("succeeded", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", retryId));
+    }
+
+    private static string Sign(string payload, string secret, long timestamp)
+    {
+        using var hmac = new System.Security.Cryptography.HMACSHA256(Encoding.UTF8.GetBytes(secret));
+        var signature = Convert.ToHexStringLower(hmac.ComputeHash(Encoding.UTF8.GetBytes($"{timestamp}.{payload}")));
+        return $"t={timestamp},v1={signature}";
+    }
+
+    [GeneratedRegex("cs_[A-Za-z0-9_]+")]
+    private static partial Regex SessionId();
+}
