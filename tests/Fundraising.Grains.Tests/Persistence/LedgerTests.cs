@@ -6,29 +6,8 @@ using Npgsql;
 
 namespace Fundraising.Grains.Tests.Persistence;
 
-public sealed class LedgerTests : IAsyncLifetime
+public sealed class LedgerTests : LedgerTestBase
 {
-    private TestDatabase _database = null!;
-    private PostgresDonationLedger _ledger = null!;
-    private PostgresCampaignCatalog _catalog = null!;
-
-    public async Task InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        _ledger = new PostgresDonationLedger(_database.DataSource);
-        _catalog = new PostgresCampaignCatalog(_database.DataSource);
-    }
-
-    public async Task DisposeAsync() => await _database.DisposeAsync();
-
-    private async Task<Guid> CampaignAsync()
-    {
-        var id = Guid.NewGuid();
-        await _catalog.UpsertAsync(id, new CampaignDefinition("测试", "", CampaignKind.Village, new Region("陕西省", "商洛市", "镇安县", "云镇村"),
-            "CNY", 1_000_000, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1)), CampaignStatus.Live);
-        return id;
-    }
-
     private static LedgerInsert Pending(Guid campaign, string key, long amount) => new(
         new DonationRecord(Guid.CreateVersion7(), campaign, amount, "CNY", "捐赠人", false, null, DonationStatus.Pending, DonationChannel.Online, "sandbox", DateTimeOffset.UtcNow, null),
         key, [1, 2, 3]);
@@ -39,24 +18,24 @@ public sealed class LedgerTests : IAsyncLifetime
         var campaign = await CampaignAsync();
         var a = Pending(campaign, "a", 100);
         var b = Pending(campaign, "b", 250);
-        var created = await _ledger.CommitAsync(new LedgerBatch(campaign, [a, b], []));
+        var created = await Ledger.CommitAsync(new LedgerBatch(campaign, [a, b], []));
         Assert.Equal(2, created.Inserted.Count);
-        Assert.Equal(CampaignTotals.Zero, await _catalog.LoadTotalsAsync(campaign));
+        Assert.Equal(CampaignTotals.Zero, await Catalog.LoadTotalsAsync(campaign));
 
         var offline = new LedgerInsert(
             new DonationRecord(Guid.CreateVersion7(), campaign, 1_000, "CNY", "企业", false, null, DonationStatus.Succeeded, DonationChannel.Offline, "offline", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow),
             "offline-1", [9], "BANK-1", "bank_transfer", "admin");
-        var confirmed = await _ledger.CommitAsync(new LedgerBatch(campaign, [offline], [a.Record.Id, b.Record.Id, a.Record.Id, Guid.NewGuid()]));
+        var confirmed = await Ledger.CommitAsync(new LedgerBatch(campaign, [offline], [a.Record.Id, b.Record.Id, a.Record.Id, Guid.NewGuid()]));
         Assert.Equal(2, confirmed.Confirmed.Count);
         Assert.Single(confirmed.Missing);
-        Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), await _catalog.LoadTotalsAsync(campaign));
+        Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), await Catalog.LoadTotalsAsync(campaign));
 
-        var again = await _ledger.CommitAsync(new LedgerBatch(campaign, [], [a.Record.Id]));
+        var again = await Ledger.CommitAsync(new LedgerBatch(campaign, [], [a.Record.Id]));
         Assert.Empty(again.Confirmed);
         Assert.Equal(DonationStatus.Succeeded, Assert.Single(again.Unchanged).Status);
-        Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), await _catalog.LoadTotalsAsync(campaign));
+        Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), await Catalog.LoadTotalsAsync(campaign));
 
-        var row = Assert.Single(await _ledger.ReconcileAsync(), r => r.CampaignId == campaign);
+        var row = Assert.Single(await Ledger.ReconcileAsync(), r => r.CampaignId == campaign);
         Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), row.Ledger);
         Assert.Equal(row.Ledger, row.Catalogue);
     }
@@ -66,9 +45,9 @@ public sealed class LedgerTests : IAsyncLifetime
     {
         var campaign = await CampaignAsync();
         var first = Pending(campaign, "same", 100);
-        await _ledger.CommitAsync(new LedgerBatch(campaign, [first], []));
+        await Ledger.CommitAsync(new LedgerBatch(campaign, [first], []));
         var retry = Pending(campaign, "same", 999);
-        var outcome = await _ledger.CommitAsync(new LedgerBatch(campaign, [retry, Pending(campaign, "same", 5)], []));
+        var outcome = await Ledger.CommitAsync(new LedgerBatch(campaign, [retry, Pending(campaign, "same", 5)], []));
         Assert.Empty(outcome.Inserted);
         var existing = Assert.Single(outcome.Existing);
         Assert.Equal(first.Record.Id, existing.Record.Id);
@@ -82,10 +61,10 @@ public sealed class LedgerTests : IAsyncLifetime
         var mine = await CampaignAsync();
         var theirs = await CampaignAsync();
         var gift = Pending(theirs, "x", 100);
-        await _ledger.CommitAsync(new LedgerBatch(theirs, [gift], []));
-        var outcome = await _ledger.CommitAsync(new LedgerBatch(mine, [], [gift.Record.Id]));
+        await Ledger.CommitAsync(new LedgerBatch(theirs, [gift], []));
+        var outcome = await Ledger.CommitAsync(new LedgerBatch(mine, [], [gift.Record.Id]));
         Assert.Equal(gift.Record.Id, Assert.Single(outcome.Missing));
-        Assert.Equal(CampaignTotals.Zero, await _catalog.LoadTotalsAsync(theirs));
+        Assert.Equal(CampaignTotals.Zero, await Catalog.LoadTotalsAsync(theirs));
     }
 
     [Fact]
@@ -95,15 +74,15 @@ public sealed class LedgerTests : IAsyncLifetime
         var offline = new LedgerInsert(
             new DonationRecord(Guid.CreateVersion7(), ghost, 1_000, "CNY", "企业", false, null, DonationStatus.Succeeded, DonationChannel.Offline, "offline", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow),
             "ghost", [1]);
-        await Assert.ThrowsAnyAsync<Exception>(() => _ledger.CommitAsync(new LedgerBatch(ghost, [offline], [])));
-        Assert.Equal(0L, await _database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE campaign_id = $1", ghost));
+        await Assert.ThrowsAnyAsync<Exception>(() => Ledger.CommitAsync(new LedgerBatch(ghost, [offline], [])));
+        Assert.Equal(0L, await Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE campaign_id = $1", ghost));
     }
 
     [Fact]
     public async Task TheSchemaRefusesNegativeAmounts()
     {
         var campaign = await CampaignAsync();
-        await Assert.ThrowsAsync<PostgresException>(() => _ledger.CommitAsync(new LedgerBatch(campaign, [Pending(campaign, "neg", -5)], [])));
+        await Assert.ThrowsAsync<PostgresException>(() => Ledger.CommitAsync(new LedgerBatch(campaign, [Pending(campaign, "neg", -5)], [])));
     }
 
     [Fact]
@@ -114,10 +93,10 @@ public sealed class LedgerTests : IAsyncLifetime
         {
             ids.Add(await CampaignAsync());
         }
-        var page = await _catalog.ListAsync(new CampaignListQuery(CampaignKind.Village, CampaignStatus.Live, "镇安县", 2, 2));
+        var page = await Catalog.ListAsync(new CampaignListQuery(CampaignKind.Village, CampaignStatus.Live, "镇安县", 2, 2));
         Assert.Equal(3, page.Total);
         Assert.Equal(ids[0], Assert.Single(page.Items).Id);
-        var none = await _catalog.ListAsync(new CampaignListQuery(CampaignKind.Appeal, null, null, 5, 2));
+        var none = await Catalog.ListAsync(new CampaignListQuery(CampaignKind.Appeal, null, null, 5, 2));
         Assert.Empty(none.Items);
         Assert.Equal(0, none.Total);
     }

@@ -8,29 +8,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Fundraising.Grains.Tests.Persistence;
 
-public sealed class RefundsGoodsPledgesReceiptsTests : IAsyncLifetime
+public sealed class RefundsGoodsPledgesReceiptsTests : LedgerTestBase
 {
-    private TestDatabase _database = null!;
-    private PostgresDonationLedger _ledger = null!;
-    private PostgresCampaignCatalog _catalog = null!;
-
-    public async Task InitializeAsync()
-    {
-        _database = await TestDatabase.CreateAsync();
-        _ledger = new PostgresDonationLedger(_database.DataSource);
-        _catalog = new PostgresCampaignCatalog(_database.DataSource);
-    }
-
-    public async Task DisposeAsync() => await _database.DisposeAsync();
-
-    private async Task<Guid> CampaignAsync()
-    {
-        var id = Guid.NewGuid();
-        await _catalog.UpsertAsync(id, new CampaignDefinition("慈安便民桥", "", CampaignKind.Village, new Region("陕西省", "商洛市", "丹凤县", "万湾村"),
-            "CNY", 10_000_000, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1)), CampaignStatus.Live);
-        return id;
-    }
-
     private static LedgerInsert Succeeded(Guid campaign, long amount, DonationChannel channel = DonationChannel.Online, DonationKind kind = DonationKind.Money, Guid? pledge = null)
     {
         var now = DateTimeOffset.UtcNow;
@@ -44,26 +23,26 @@ public sealed class RefundsGoodsPledgesReceiptsTests : IAsyncLifetime
         new(new RefundRecord(Guid.CreateVersion7(), donation, campaign, amount, "捐赠人要求退款", "admin", DateTimeOffset.UtcNow), key.Length > 0 ? key : Guid.NewGuid().ToString());
 
     private async Task<RefundResult> RefundAsync(Guid campaign, Guid donation, long amount, string key = "") =>
-        Assert.Single((await _ledger.CommitAsync(new LedgerBatch(campaign, [], [], [Refund(campaign, donation, amount, key)]))).RefundList).Result;
+        Assert.Single((await Ledger.CommitAsync(new LedgerBatch(campaign, [], [], [Refund(campaign, donation, amount, key)]))).RefundList).Result;
 
     [Fact]
     public async Task PartialThenFullRefundLowersTotalsAndStopsCountingTheGift()
     {
         var campaign = await CampaignAsync();
         var gift = Succeeded(campaign, 10_000);
-        await _ledger.CommitAsync(new LedgerBatch(campaign, [gift], []));
+        await Ledger.CommitAsync(new LedgerBatch(campaign, [gift], []));
 
         var partial = await RefundAsync(campaign, gift.Record.Id, 3_000);
         Assert.Equal(RefundError.None, partial.Error);
         Assert.Equal(DonationStatus.Succeeded, partial.Donation!.Status);
-        Assert.Equal(new CampaignTotals(7_000, 1, OnlineAmount: 7_000), await _catalog.LoadTotalsAsync(campaign));
+        Assert.Equal(new CampaignTotals(7_000, 1, OnlineAmount: 7_000), await Catalog.LoadTotalsAsync(campaign));
 
         var rest = await RefundAsync(campaign, gift.Record.Id, 0);
         Assert.Equal(7_000, rest.Refund!.Amount);
         Assert.Equal(DonationStatus.Refunded, rest.Donation!.Status);
-        Assert.Equal(CampaignTotals.Zero, await _catalog.LoadTotalsAsync(campaign));
+        Assert.Equal(CampaignTotals.Zero, await Catalog.LoadTotalsAsync(campaign));
         Assert.Equal(RefundError.NotRefundable, (await RefundAsync(campaign, gift.Record.Id, 1)).Error);
-        Assert.Equal(2L, await _database.ScalarAsync<long>("SELECT count(*) FROM admin_audit WHERE action = 'refund' AND subject_id = $1", gift.Record.Id));
+        Assert.Equal(2L, await Database.ScalarAsync<long>("SELECT count(*) FROM admin_audit WHERE action = 'refund' AND subject_id = $1", gift.Record.Id));
     }
 
     [Fact]
@@ -71,14 +50,14 @@ public sealed class RefundsGoodsPledgesReceiptsTests : IAsyncLifetime
     {
         var campaign = await CampaignAsync();
         var gift = Succeeded(campaign, 5_000);
-        await _ledger.CommitAsync(new LedgerBatch(campaign, [gift], []));
+        await Ledger.CommitAsync(new LedgerBatch(campaign, [gift], []));
         Assert.Equal(RefundError.ExceedsRemaining, (await RefundAsync(campaign, gift.Record.Id, 5_001)).Error);
         var first = await RefundAsync(campaign, gift.Record.Id, 2_000, "refund-1");
         var retry = await RefundAsync(campaign, gift.Record.Id, 2_000, "refund-1");
         Assert.True(retry.Replayed);
         Assert.Equal(first.Refund!.Id, retry.Refund!.Id);
         Assert.Equal(RefundError.IdempotencyKeyReused, (await RefundAsync(campaign, gift.Record.Id, 2_500, "refund-1")).Error);
-        Assert.Equal(3_000, (await _catalog.LoadTotalsAsync(campaign))!.RaisedAmount);
+        Assert.Equal(3_000, (await Catalog.LoadTotalsAsync(campaign))!.RaisedAmount);
     }
 
     [Fact]
@@ -86,29 +65,29 @@ public sealed class RefundsGoodsPledgesReceiptsTests : IAsyncLifetime
     {
         var campaign = await CampaignAsync();
         var gift = Succeeded(campaign, 10_000);
-        await _ledger.CommitAsync(new LedgerBatch(campaign, [gift], []));
+        await Ledger.CommitAsync(new LedgerBatch(campaign, [gift], []));
         // Separate ledgers stand for two activations or processes racing; the row lock must serialize them.
         var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
-            new PostgresDonationLedger(_database.DataSource).CommitAsync(new LedgerBatch(campaign, [], [], [Refund(campaign, gift.Record.Id, 3_000)]))));
+            new PostgresDonationLedger(Database.DataSource).CommitAsync(new LedgerBatch(campaign, [], [], [Refund(campaign, gift.Record.Id, 3_000)]))));
         var succeeded = results.Select(r => Assert.Single(r.RefundList).Result).Count(r => r.Error == RefundError.None);
         Assert.Equal(3, succeeded);
-        Assert.Equal(9_000L, await _database.ScalarAsync<long>("SELECT refunded_amount FROM donations WHERE id = $1", gift.Record.Id));
-        Assert.Equal(9_000L, await _database.ScalarAsync<long>("SELECT sum(amount)::bigint FROM refunds WHERE donation_id = $1", gift.Record.Id));
-        Assert.Equal(1_000, (await _catalog.LoadTotalsAsync(campaign))!.RaisedAmount);
+        Assert.Equal(9_000L, await Database.ScalarAsync<long>("SELECT refunded_amount FROM donations WHERE id = $1", gift.Record.Id));
+        Assert.Equal(9_000L, await Database.ScalarAsync<long>("SELECT sum(amount)::bigint FROM refunds WHERE donation_id = $1", gift.Record.Id));
+        Assert.Equal(1_000, (await Catalog.LoadTotalsAsync(campaign))!.RaisedAmount);
     }
 
     [Fact]
     public async Task MoneyAndGoodsOnlineAndOfflineAreTotalledSeparatelyAndTogether()
     {
         var campaign = await CampaignAsync();
-        await _ledger.CommitAsync(new LedgerBatch(campaign,
+        await Ledger.CommitAsync(new LedgerBatch(campaign,
             [Succeeded(campaign, 100), Succeeded(campaign, 2_000, DonationChannel.Offline), Succeeded(campaign, 30_000, DonationChannel.Offline, DonationKind.Goods)], []));
         var expected = new CampaignTotals(32_100, 3, OnlineAmount: 100, OfflineAmount: 2_000, GoodsAmount: 30_000);
-        Assert.Equal(expected, await _catalog.LoadTotalsAsync(campaign));
-        var row = Assert.Single(await _ledger.ReconcileAsync(), r => r.CampaignId == campaign);
+        Assert.Equal(expected, await Catalog.LoadTotalsAsync(campaign));
+        var row = Assert.Single(await Ledger.ReconcileAsync(), r => r.CampaignId == campaign);
         Assert.Equal(expected, row.Ledger);
-        Assert.Equal(2L, await _database.ScalarAsync<long>("SELECT count(*) FROM admin_audit WHERE campaign_id = $1", campaign));
-        Assert.Equal(12L, await _database.ScalarAsync<long>("SELECT quantity FROM donations WHERE campaign_id = $1 AND kind = 'goods'", campaign));
+        Assert.Equal(2L, await Database.ScalarAsync<long>("SELECT count(*) FROM admin_audit WHERE campaign_id = $1", campaign));
+        Assert.Equal(12L, await Database.ScalarAsync<long>("SELECT quantity FROM donations WHERE campaign_id = $1 AND kind = 'goods'", campaign));
     }
 
     [Fact]
@@ -116,22 +95,22 @@ public sealed class RefundsGoodsPledgesReceiptsTests : IAsyncLifetime
     {
         var campaign = await CampaignAsync();
         var pledge = new PledgeRecord(Guid.NewGuid(), campaign, "商洛某企业", 1_000_000, "CNY", "理事会现场认捐", 0, "admin", DateTimeOffset.UtcNow);
-        await new PledgeStore(_database.DataSource).CreateAsync(pledge);
+        await new PledgeStore(Database.DataSource).CreateAsync(pledge);
 
         var first = Succeeded(campaign, 600_000, DonationChannel.Offline, pledge: pledge.Id);
         var tooMuch = Succeeded(campaign, 500_000, DonationChannel.Offline, pledge: pledge.Id);
-        var outcome = await _ledger.CommitAsync(new LedgerBatch(campaign, [first, tooMuch], []));
+        var outcome = await Ledger.CommitAsync(new LedgerBatch(campaign, [first, tooMuch], []));
         Assert.Equal(first.Record.Id, Assert.Single(outcome.Inserted).Id);
         Assert.Equal(DonationError.PledgeOverpaid, outcome.RefusedInserts![tooMuch.Record.Id]);
-        Assert.Equal(0L, await _database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE id = $1", tooMuch.Record.Id));
+        Assert.Equal(0L, await Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE id = $1", tooMuch.Record.Id));
 
         var unknown = Succeeded(campaign, 1, DonationChannel.Offline, pledge: Guid.NewGuid());
-        Assert.Equal(DonationError.PledgeNotFound, (await _ledger.CommitAsync(new LedgerBatch(campaign, [unknown], []))).RefusedInserts![unknown.Record.Id]);
+        Assert.Equal(DonationError.PledgeNotFound, (await Ledger.CommitAsync(new LedgerBatch(campaign, [unknown], []))).RefusedInserts![unknown.Record.Id]);
 
-        await _ledger.CommitAsync(new LedgerBatch(campaign, [Succeeded(campaign, 400_000, DonationChannel.Offline, pledge: pledge.Id)], []));
-        var stored = Assert.Single(await new PledgeStore(_database.DataSource).ListAsync(campaign));
+        await Ledger.CommitAsync(new LedgerBatch(campaign, [Succeeded(campaign, 400_000, DonationChannel.Offline, pledge: pledge.Id)], []));
+        var stored = Assert.Single(await new PledgeStore(Database.DataSource).ListAsync(campaign));
         Assert.Equal(stored.Amount, stored.PaidAmount);
-        Assert.Equal(1_000_000, (await _catalog.LoadTotalsAsync(campaign))!.OfflineAmount);
+        Assert.Equal(1_000_000, (await Catalog.LoadTotalsAsync(campaign))!.OfflineAmount);
     }
 
     [Fact]
@@ -142,23 +121,23 @@ public sealed class RefundsGoodsPledgesReceiptsTests : IAsyncLifetime
         {
             for (var round = 0; round < 10; round++)
             {
-                await _ledger.CommitAsync(new LedgerBatch(campaign, [.. Enumerable.Range(0, 20).Select(_ => Succeeded(campaign, 100))], []));
+                await Ledger.CommitAsync(new LedgerBatch(campaign, [.. Enumerable.Range(0, 20).Select(_ => Succeeded(campaign, 100))], []));
             }
         }));
         var pending = Succeeded(campaigns[0], 100) with { Record = Succeeded(campaigns[0], 100).Record with { Status = DonationStatus.Pending, SucceededAt = null } };
-        await _ledger.CommitAsync(new LedgerBatch(campaigns[0], [pending], []));
+        await Ledger.CommitAsync(new LedgerBatch(campaigns[0], [pending], []));
 
-        var issuers = Enumerable.Range(0, 4).Select(_ => new ReceiptIssuer(_database.DataSource, NullLogger<ReceiptIssuer>.Instance)).ToList();
-        while (await _database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE receipt_number IS NULL AND status <> 'pending'") > 0)
+        var issuers = Enumerable.Range(0, 4).Select(_ => new ReceiptIssuer(Database.DataSource, NullLogger<ReceiptIssuer>.Instance)).ToList();
+        while (await Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE receipt_number IS NULL AND status <> 'pending'") > 0)
         {
             await Task.WhenAll(issuers.Select(i => i.IssueAsync()));
         }
 
-        var year = await _database.ScalarAsync<int>("SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int");
-        Assert.Equal(600L, await _database.ScalarAsync<long>("SELECT count(DISTINCT receipt_number) FROM donations WHERE receipt_number IS NOT NULL"));
-        Assert.Equal($"{year}-00000001", await _database.ScalarAsync<string>("SELECT min(receipt_number) FROM donations"));
-        Assert.Equal($"{year}-00000600", await _database.ScalarAsync<string>("SELECT max(receipt_number) FROM donations"));
-        Assert.Equal(600L, await _database.ScalarAsync<long>("SELECT last_number FROM receipt_counters WHERE year = $1", year));
-        Assert.Null(await _database.ScalarAsync<object>("SELECT receipt_number FROM donations WHERE id = $1", pending.Record.Id) as string);
+        var year = await Database.ScalarAsync<int>("SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int");
+        Assert.Equal(600L, await Database.ScalarAsync<long>("SELECT count(DISTINCT receipt_number) FROM donations WHERE receipt_number IS NOT NULL"));
+        Assert.Equal($"{year}-00000001", await Database.ScalarAsync<string>("SELECT min(receipt_number) FROM donations"));
+        Assert.Equal($"{year}-00000600", await Database.ScalarAsync<string>("SELECT max(receipt_number) FROM donations"));
+        Assert.Equal(600L, await Database.ScalarAsync<long>("SELECT last_number FROM receipt_counters WHERE year = $1", year));
+        Assert.Null(await Database.ScalarAsync<object>("SELECT receipt_number FROM donations WHERE id = $1", pending.Record.Id) as string);
     }
 }
