@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Fundraising.Load.Platform;
+namespace Fundraising.Load.Api;
 
 /// <summary>A campaign to create: an appeal, or a village project (慈善幸福家园) in one of Shangluo's counties.</summary>
 public sealed record CampaignSpec(string Title, string Kind, string County, string? Village);

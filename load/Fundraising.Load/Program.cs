@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.Json;
+using Fundraising.Load;
+using Fundraising.Load.Capacity;
+using Fundraising.Load.Reporting;
+using Fundraising.Load.Scenarios;
+
+// The giving-day load generator. Commands:
+//   run      --name N --scenario burst|spread --target URL --admin-key K [--workers 256] [--duration 60] [--warmup 5]
+//            [--retry-share 0.1] [--rate R | --rate-from FILE --rate-factor 0.5] [--campaigns 2000] [--zipf 1.0] [--watchers 0] [--server-pid P] [--postgres-pid P] --out FILE
+//   create-campaigns --target URL --admin-key K --count 100000 --ids-file FILE
+//   capacity --target URL --admin-key K --ids-file FILE --server-pid P --out FILE
+//   report   --results DIR
+// Exit code 0 only when the run reconciled exactly (and every watcher saw the final total).
+var options = CommandLine.Parse(args);
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+void Log(string line) => Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {line}");
+
+switch (options.Command)
+{
+    case "run":
+    {
+        var settings = new ScenarioSettings
+        {
+            Name = options.Get("name", "run"),
+            Scenario = options.Get("scenario", "burst"),
+            Target = new Uri(options.Require("target")),
+            AdminKey = options.Require("admin-key"),
+            Workers = options.Int("workers", 256),
+            Duration = TimeSpan.FromSeconds(options.Double("duration", 60)),
+            Warmup = TimeSpan.FromSeconds(options.Double("warmup", 5)),
+            RetryShare = options.Double("retry-share", 0.1),
+            Rate = options.Has("rate") ? options.Double("rate", 0) : await RateFromAsync(options),
+            Campaigns = options.Int("campaigns", 2_000),
+            ZipfExponent = options.Double("zipf", 1.0),
+            Watchers = options.Int("watchers", 0),
+            ServerPid = options.Has("server-pid") ? options.Int("server-pid", 0) : null,
+            PostgresPid = options.Has("postgres-pid") ? options.Int("postgres-pid", 0) : null,
+        };
+        var result = await ScenarioRunner.RunAsync(settings, Log, cancel.Token);
+        var l = result.Load;
+        Log($"{result.Name}: {l.DonationsPerSecond:N0} donations/s, {l.RequestsPerSecond:N0} requests/s; request latency p50 {l.Request.P50} ms, p95 {l.Request.P95} ms, p99 {l.Request.P99} ms, max {l.Request.Max} ms; " +
+            $"errors {l.ErrorCount:N0}; CPU generator {l.Cpu.Generator:P0}, server {l.Cpu.Server:P0}, PostgreSQL {l.Cpu.Postgres:P0}, other {l.Cpu.Other:P0}");
+        if (result.Watchers is { } w)
+        {
+            Log($"{result.Name}: {w.SawFinalTotal:N0} of {w.Requested:N0} watchers saw the final total; lag p50 {w.Lag.P50} ms, p99 {w.Lag.P99} ms, max {w.Lag.Max} ms; final p99 {w.FinalLag.P99} ms");
+        }
+        if (options.Has("out"))
+        {
+            await File.WriteAllTextAsync(options.Get("out", ""), JsonSerializer.Serialize(result, BenchmarkReport.Json));
+        }
+        foreach (var failure in result.Failures)
+        {
+            Log("FAILED: " + failure);
+        }
+        return result.Passed ? 0 : 1;
+    }
+    case "create-campaigns":
+        await CapacityScenario.CreateAsync(new Uri(options.Require("target")), options.Require("admin-key"), options.Int("count", 100_000),
+            options.Require("ids-file"), Log, cancel.Token);
+        return 0;
+    case "capacity":
+    {
+        var result = await CapacityScenario.ActivateAsync(new Uri(options.Require("target")), options.Require("admin-key"), options.Require("ids-file"),
+            options.Int("server-pid", 0), Log, cancel.Token);
+        if (options.Has("out"))
+        {
+            await File.WriteAllTextAsync(options.Get("out", ""), JsonSerializer.Serialize(result, BenchmarkReport.Json));
+        }
+        return result.Activated == result.Campaigns ? 0 : 1;
+    }
+    case "report":
+        Console.WriteLine(BenchmarkReport.Write(options.Require("results")));
+        return 0;
+    default:
+        Console.Error.WriteLine("Usage: Fundraising.Load run|create-campaigns|capacity|report --option value ... (see load/README.md)");
+        return 2;
+}
+
+// --rate-from FILE --rate-factor 0.5: pace at a share of the throughput an earlier run measured (half of the platform's peak).
+static async Task<double?> RateFromAsync(CommandLine options)
+{
+    if (!options.Has("rate-from"))
+    {
+        return null;
+    }
+    using var earlier = JsonDocument.Parse(await File.ReadAllTextAsync(options.Require("rate-from")));
+    var peak = earlier.RootElement.GetProperty("load").GetProperty("donationsPerSecond").GetDouble();
+    return Math.Round(peak * options.Double("rate-factor", 0.5));
+}

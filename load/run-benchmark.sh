@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# The giving-day benchmark in one command (see load/README.md). Builds Release; starts a private
+# PostgreSQL on 127.0.0.1:55450, the platform (co-hosted silo), the naive baseline and the no-work
+# ceiling server; runs, one after another on this machine with the same generator settings:
+#   ceiling, baseline, platform   one hot campaign, flat out (burst)
+#   platform-half                 the platform paced at half its measured peak (latency)
+#   watchers                      the burst with thousands of SignalR clients watching the hot campaign
+#   spread                        thousands of campaigns and village projects, Zipf popularity
+#   capacity                      100,000 campaigns activated in one fresh silo (resident memory)
+# then prints the table with ratios and writes load/results/<UTC date>-<name>/ (raw JSON, summary.md, chart.svg).
+# Every run must reconcile exactly; the script exits non-zero if one does not.
+#
+# Usage: load/run-benchmark.sh [--quick] [--name NAME] [--duration SECONDS] [--workers N] [--skip-capacity]
+#   --quick   short runs (10 s after 10 s warm-up), 1,000 watchers, 10,000 campaigns; results in load/results/tmp/ (not committed)
+# Each run starts with a 30 s warm-up that is not measured (but is reconciled): a fresh .NET server spends its
+# first 20 s or so compiling hot code again with tiered PGO, and the measured window should show it warm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source deploy/local/postgres.sh
+
+QUICK=false; NAME=""; DURATION=60; SHORT=30; WARMUP=30; WORKERS=256
+WATCHERS=5000; SPREAD=2000; CAPACITY=100000; SKIP_CAPACITY=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=true; DURATION=10; SHORT=10; WARMUP=10; WATCHERS=1000; CAPACITY=10000 ;;
+    --name) NAME="$2"; shift ;;
+    --duration) DURATION="$2"; shift ;;
+    --workers) WORKERS="$2"; shift ;;
+    --skip-capacity) SKIP_CAPACITY=true ;;
+    *) echo "Unknown option $1 (see the header of $0)"; exit 2 ;;
+  esac
+  shift
+done
+if [ "$QUICK" = true ]; then
+  RESULTS="load/results/tmp/$(date -u +%Y-%m-%d-%H%M)-${NAME:-quick}"
+else
+  RESULTS="load/results/$(date -u +%Y-%m-%d)-${NAME:-benchmark}"
+fi
+rm -rf "$RESULTS"; mkdir -p "$RESULTS/logs"
+
+PORT_DB=55450
+PLATFORM=http://127.0.0.1:55460
+NAIVE=http://127.0.0.1:55470
+CEILING=http://127.0.0.1:55471
+CAPACITY_URL=http://127.0.0.1:55480
+# A throw-away key for this run's servers; it never leaves this machine.
+ADMIN_KEY="bench-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pg_stop bench
+}
+trap cleanup EXIT
+
+command -v npm >/dev/null || apt_install nodejs npm
+pg_install_if_missing
+
+echo "Building (Release)..."
+for project in src/Fundraising.Web/Fundraising.Web.csproj load/Fundraising.Load/Fundraising.Load.csproj load/Fundraising.Load.Baseline/Fundraising.Load.Baseline.csproj; do
+  dotnet build "$project" -c Release -nologo -v quiet -clp:ErrorsOnly
+done
+LOAD=(dotnet load/Fundraising.Load/bin/Release/net10.0/Fundraising.Load.dll)
+
+echo "Starting PostgreSQL on 127.0.0.1:$PORT_DB (fresh)..."
+pg_stop bench
+rm -rf .data/pg-bench
+pg_start bench "$PORT_DB"
+for db in platform baseline capacity; do pg_create_database bench "$PORT_DB" "$db"; done
+# A write-heavy server's usual setting: room for a whole run's WAL, so that no checkpoint (and the burst of
+# full-page writes after it) lands in the middle of one run and not another. Same server for every run.
+PGPASSWORD="$(cat .data/pg-bench/password)" "$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PORT_DB" -U postgres -d postgres \
+  -c "ALTER SYSTEM SET max_wal_size = '16GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '1h'" -c "SELECT pg_reload_conf()" >/dev/null
+PG_PID=$(head -n 1 .data/pg-bench/data/postmaster.pid)
+# db_connection DATABASE POOL_SIZE
+db_connection() { echo "${PG_CONNECTION/Database=postgres/Database=$1};Maximum Pool Size=$2"; }
+
+wait_healthy() { # URL PID LOG
+  for _ in $(seq 1 180); do
+    if curl -fsS "$1/healthz" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$2" 2>/dev/null; then echo "Server for $1 exited; see $3"; tail -n 30 "$3"; exit 1; fi
+    sleep 1
+  done
+  echo "Server for $1 not healthy after 180 s; see $3"; exit 1
+}
+
+# start_platform NAME URL SILO_PORT GATEWAY_PORT DATABASE: the real web app with its co-hosted silo.
+start_platform() {
+  local log="$RESULTS/logs/$1.log"
+  ASPNETCORE_ENVIRONMENT=Benchmark \
+  ConnectionStrings__Fundraising="$(db_connection "$5" 100)" \
+  Admin__ApiKey="$ADMIN_KEY" \
+  Orleans__ClusterId="bench-$1" Orleans__SiloPort="$3" Orleans__GatewayPort="$4" \
+  dotnet src/Fundraising.Web/bin/Release/net10.0/Fundraising.Web.dll --urls "$2" --contentRoot "$PWD/src/Fundraising.Web" >"$log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_healthy "$2" "$STARTED_PID" "$log"
+}
+
+# start_comparison MODE URL. The naive server gets 16 connections: with 100 it was clearly slower (more
+# waiters on the hot row's lock), 8 to 32 were alike. The platform keeps Npgsql's default 100 (one in use per campaign).
+start_comparison() {
+  local log="$RESULTS/logs/$1.log"
+  Baseline__Mode="$1" Admin__ApiKey="$ADMIN_KEY" ConnectionStrings__Baseline="$(db_connection baseline 16)" \
+  dotnet load/Fundraising.Load.Baseline/bin/Release/net10.0/Fundraising.Load.Baseline.dll --urls "$2" >"$log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_healthy "$2" "$STARTED_PID" "$log"
+}
+
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+{
+  echo "date (UTC):     $(date -u '+%Y-%m-%d %H:%M:%S')"
+  echo "nproc:          $(nproc)"
+  echo "memory:         $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}')"
+  echo "CPU model:      $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "kernel:         $(uname -sr)"
+  echo "dotnet:         $(dotnet --version)"
+  echo "PostgreSQL:     $("$(pg_bin)/postgres" --version) (fsync on, synchronous_commit on, shared_buffers 256MB, max_wal_size 16GB, checkpoint_timeout 1h)"
+  echo "settings:       duration ${DURATION}s (+${WARMUP}s warm-up), shorter runs ${SHORT}s, $WORKERS donors, 10% retries, $WATCHERS watchers, $SPREAD spread campaigns, $CAPACITY capacity campaigns"
+  echo "load average:   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
+  echo "busiest other processes before the run (ps, %CPU since each started):"
+  ps -eo pcpu,rss,comm --sort=-pcpu | head -n 8 | sed 's/^/  /'
+} > "$RESULTS/machine.txt"
+
+echo "Starting the platform, the naive baseline and the ceiling server..."
+start_platform platform "$PLATFORM" 55461 55462 platform; PLATFORM_PID=$STARTED_PID
+start_comparison naive "$NAIVE"; NAIVE_PID=$STARTED_PID
+start_comparison ceiling "$CEILING"; CEILING_PID=$STARTED_PID
+
+FAILED=()
+run() { # NAME URL SERVER_PID extra args...
+  local name="$1" url="$2" pid="$3"; shift 3
+  echo; echo "=== $name"
+  if ! "${LOAD[@]}" run --name "$name" --target "$url" --admin-key "$ADMIN_KEY" --server-pid "$pid" --postgres-pid "$PG_PID" \
+      --workers "$WORKERS" --warmup "$WARMUP" --retry-share 0.1 --out "$RESULTS/$name.json" "$@" 2> >(tee "$RESULTS/logs/$name-generator.log" >&2); then
+    FAILED+=("$name")
+  fi
+}
+
+run ceiling "$CEILING" "$CEILING_PID" --scenario burst --duration "$DURATION"
+run baseline "$NAIVE" "$NAIVE_PID" --scenario burst --duration "$DURATION"
+run platform "$PLATFORM" "$PLATFORM_PID" --scenario burst --duration "$DURATION"
+if [ -f "$RESULTS/platform.json" ]; then
+  run platform-half "$PLATFORM" "$PLATFORM_PID" --scenario burst --duration "$SHORT" --rate-from "$RESULTS/platform.json" --rate-factor 0.5
+fi
+run watchers "$PLATFORM" "$PLATFORM_PID" --scenario burst --duration "$SHORT" --watchers "$WATCHERS"
+run spread "$PLATFORM" "$PLATFORM_PID" --scenario spread --duration "$SHORT" --campaigns "$SPREAD" --zipf 1.0
+stop_pid "$PLATFORM_PID"; stop_pid "$NAIVE_PID"; stop_pid "$CEILING_PID"
+
+if [ "$SKIP_CAPACITY" = false ]; then
+  echo; echo "=== capacity: $CAPACITY campaigns in one silo"
+  start_platform capacity-create "$CAPACITY_URL" 55481 55482 capacity
+  "${LOAD[@]}" create-campaigns --target "$CAPACITY_URL" --admin-key "$ADMIN_KEY" --count "$CAPACITY" --ids-file "$RESULTS/logs/capacity-ids.txt" \
+    2> >(tee "$RESULTS/logs/capacity-create-generator.log" >&2)
+  stop_pid "$STARTED_PID"
+  # A fresh process, so that every campaign is activated by the reads that follow (none is left over from creation).
+  start_platform capacity "$CAPACITY_URL" 55481 55482 capacity
+  if ! "${LOAD[@]}" capacity --target "$CAPACITY_URL" --admin-key "$ADMIN_KEY" --ids-file "$RESULTS/logs/capacity-ids.txt" \
+      --server-pid "$STARTED_PID" --out "$RESULTS/capacity.json" 2> >(tee "$RESULTS/logs/capacity-generator.log" >&2); then
+    FAILED+=(capacity)
+  fi
+  stop_pid "$STARTED_PID"
+  rm -f "$RESULTS/logs/capacity-ids.txt"
+fi
+
+# Servers log every campaign they create: keep the end of each log (where failures show), not megabytes.
+for log in "$RESULTS"/logs/*.log; do
+  if [ "$(wc -c <"$log")" -gt 200000 ]; then
+    { echo "[first $(( $(wc -l <"$log") - 400 )) lines cut]"; tail -n 400 "$log"; } >"$log.tail" && mv "$log.tail" "$log"
+  fi
+done
+
+echo
+"${LOAD[@]}" report --results "$RESULTS" | tee "$RESULTS/table.txt"
+echo "Results: $RESULTS (summary.md, chart.svg, raw JSON)"
+if [ ${#FAILED[@]} -gt 0 ]; then
+  echo "FAILED (did not reconcile or did not complete): ${FAILED[*]}"
+  exit 1
+fi
