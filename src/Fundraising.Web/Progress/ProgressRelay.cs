@@ -129,7 +129,14 @@ public sealed partial class ProgressRelay(IGrainFactory grains, IHubContext<Prog
         _renewTimer?.Dispose();
         if (_reference is not null)
         {
-            grains.DeleteObjectReference<IProgressObserver>(_reference);
+            try
+            {
+                grains.DeleteObjectReference<IProgressObserver>(_reference);
+            }
+            catch (Exception exception) when (exception is ArgumentException or ObjectDisposedException)
+            {
+                // At shutdown the client may already be gone, and the reference with it.
+            }
         }
     }
 

@@ -22,6 +22,9 @@ public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
     /// <summary>When set, every commit waits for this task first (to let callers pile up behind it).</summary>
     public TaskCompletionSource? Gate { get; set; }
 
+    /// <summary>When set, commits complete without ever yielding (as a database that answers at once can).</summary>
+    public bool Synchronous { get; set; }
+
     /// <summary>When set, the next commit throws this instead of writing anything.</summary>
     public Exception? FailNext { get; set; }
 
@@ -31,7 +34,10 @@ public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
         {
             await gate.Task;
         }
-        await Task.Yield();
+        if (!Synchronous)
+        {
+            await Task.Yield();
+        }
         if (FailNext is { } failure)
         {
             FailNext = null;
