@@ -5,32 +5,12 @@ using Xunit.Abstractions;
 
 namespace Fundraising.Load.Tests;
 
-/// <summary>One database and one co-hosted platform process for the smoke runs.</summary>
-public sealed class SmokePlatform : IAsyncLifetime
-{
-    public TestDatabase Database { get; private set; } = null!;
-
-    public WebFrontEnd Web { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Database = await TestDatabase.CreateAsync(migrate: false);
-        Web = await Platform.StartCoHostedWebAsync(Database);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Web.DisposeAsync();
-        await Database.DisposeAsync();
-    }
-}
-
 /// <summary>
 /// The benchmark's generator, in process, for a few seconds against the real platform: it checks
 /// correctness (exact reconciliation, retries answered with the original donation, every watcher
 /// shown the final total), never speed, so it holds on a busy 2-core CI machine.
 /// </summary>
-public sealed class LoadSmokeTests(SmokePlatform platform, ITestOutputHelper output) : IClassFixture<SmokePlatform>
+public sealed class LoadSmokeTests(CoHostedPlatform platform, ITestOutputHelper output) : IClassFixture<CoHostedPlatform>
 {
     [Fact]
     public async Task BurstWithRetriesAndWatchersReconcilesExactly()
