@@ -23,7 +23,7 @@ fi
 
 # A fresh server per run: tests create their own databases in it.
 pg_stop test
-rm -rf .data/pg-test
+rm -rf "$(pg_data_root)/pg-test"
 pg_start test "$PORT_DB" || { echo "PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }
 trap 'pg_stop test' EXIT
 export FUNDRAISING_TEST_PG="$PG_CONNECTION"

@@ -41,9 +41,22 @@ as_owner() {
   fi
 }
 
+# As root the server runs as the postgres user, which must be able to reach the data folder. When the
+# checkout sits under a folder it cannot enter (a private temporary folder, say), the data goes to a
+# folder of its own under /tmp, named after the checkout.
+pg_data_root() {
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$REPO_ROOT" 2>/dev/null; then
+    echo "/tmp/fundraising-pg-$(echo "$REPO_ROOT" | md5sum | cut -c1-12)"
+  else
+    echo "$DATA_ROOT"
+  fi
+}
+
 pg_start() {
   local name="$1" port="$2"
-  local dir="$DATA_ROOT/pg-$name" bin
+  local dir
+  dir="$(pg_data_root)/pg-$name"
+  local bin
   bin="$(pg_bin)"
   mkdir -p "$dir"
   if [ ! -f "$dir/password" ]; then
@@ -54,7 +67,7 @@ pg_start() {
     [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$dir"
     chmod 700 "$dir/data"
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --pwfile="$dir/password" --auth=scram-sha-256 \
-      --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+      --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" || return 1
     cat >>"$dir/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $port
@@ -65,14 +78,16 @@ CONF
   fi
   [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$dir"
   if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null || return 1
   fi
   PG_CONNECTION="Host=127.0.0.1;Port=$port;Username=postgres;Password=$(cat "$dir/password");Database=postgres"
   export PG_CONNECTION
 }
 
 pg_stop() {
-  local name="$1" dir="$DATA_ROOT/pg-$1" bin
+  local name="$1" dir
+  dir="$(pg_data_root)/pg-$1"
+  local bin
   bin="$(pg_bin)"
   if [ -n "$bin" ] && [ -f "$dir/data/PG_VERSION" ]; then
     as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -84,7 +99,7 @@ pg_create_database() {
   local name="$1" port="$2" database="$3" bin
   bin="$(pg_bin)"
   export PGPASSWORD
-  PGPASSWORD="$(cat "$DATA_ROOT/pg-$name/password")"
+  PGPASSWORD="$(cat "$(pg_data_root)/pg-$name/password")"
   if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'" postgres | grep -q 1; then
     "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$database"
   fi
