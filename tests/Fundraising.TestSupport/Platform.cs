@@ -50,27 +50,49 @@ public static class Platform
 
     public static Task<AppProcess> StartSiloAsync(TestDatabase database, string name = "silo")
     {
-        var environment = Common(database);
-        environment["Orleans__SiloPort"] = TestEnvironment.FreePort().ToString();
-        environment["Orleans__GatewayPort"] = TestEnvironment.FreePort().ToString();
-        return AppProcess.StartAsync("Fundraising.Silo", name, environment);
+        return RetryWhilePortTaken(() =>
+        {
+            var environment = Common(database);
+            environment["Orleans__SiloPort"] = TestEnvironment.FreePort().ToString();
+            environment["Orleans__GatewayPort"] = TestEnvironment.FreePort().ToString();
+            return AppProcess.StartAsync("Fundraising.Silo", name, environment);
+        });
     }
 
-    private static async Task<WebFrontEnd> StartWebAsync(TestDatabase database, string mode, IReadOnlyDictionary<string, string>? settings, int? port = null)
-    {
-        var environment = Common(database);
-        environment["Orleans__Mode"] = mode;
-        environment["Orleans__SiloPort"] = TestEnvironment.FreePort().ToString();
-        environment["Orleans__GatewayPort"] = TestEnvironment.FreePort().ToString();
-        environment["Admin__ApiKey"] = AdminKey;
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+    private static Task<WebFrontEnd> StartWebAsync(TestDatabase database, string mode, IReadOnlyDictionary<string, string>? settings, int? port = null) =>
+        RetryWhilePortTaken(async () =>
         {
-            environment[key] = value;
+            var environment = Common(database);
+            environment["Orleans__Mode"] = mode;
+            environment["Orleans__SiloPort"] = TestEnvironment.FreePort().ToString();
+            environment["Orleans__GatewayPort"] = TestEnvironment.FreePort().ToString();
+            environment["Admin__ApiKey"] = AdminKey;
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                environment[key] = value;
+            }
+            var address = new Uri($"http://127.0.0.1:{port ?? TestEnvironment.FreePort()}");
+            var contentRoot = Path.Combine(TestEnvironment.RepositoryRoot, "src", "Fundraising.Web");
+            var process = await AppProcess.StartAsync("Fundraising.Web", $"web-{mode}", environment, $"--urls {address} --contentRoot \"{contentRoot}\"");
+            return new WebFrontEnd(process, address);
+        });
+
+    /// <summary>
+    /// A port found free can still be bound by someone else before our program binds it; when that
+    /// happens the program exits at start, and we try again with fresh ports.
+    /// </summary>
+    private static async Task<T> RetryWhilePortTaken<T>(Func<Task<T>> start)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await start();
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
         }
-        var address = new Uri($"http://127.0.0.1:{port ?? TestEnvironment.FreePort()}");
-        var contentRoot = Path.Combine(TestEnvironment.RepositoryRoot, "src", "Fundraising.Web");
-        var process = await AppProcess.StartAsync("Fundraising.Web", $"web-{mode}", environment, $"--urls {address} --contentRoot \"{contentRoot}\"");
-        return new WebFrontEnd(process, address);
     }
 
     private static Dictionary<string, string> Common(TestDatabase database)

@@ -23,12 +23,33 @@ public static class TestEnvironment
     public static string ProgramAssembly(string project) =>
         Path.Combine(RepositoryRoot, "src", project, "bin", Configuration, "net10.0", project + ".dll");
 
-    /// <summary>A TCP port on 127.0.0.1 that is free right now.</summary>
+    // Ports come from 20000-32767, below Linux's ephemeral range (32768-60999). A port the kernel hands
+    // out for "port 0" can be taken a moment later by any outgoing connection (to PostgreSQL, between
+    // silos), which made a front end fail to bind in CI; ports below that range are only ever taken by
+    // someone who binds them on purpose. Each test process starts at its own offset to keep test
+    // processes that run side by side apart, and every candidate is checked by binding it.
+    private const int FirstPort = 20000;
+    private const int PortCount = 12768;
+    private static int nextPort = Environment.ProcessId * 131 % PortCount;
+
+    /// <summary>A TCP port on 127.0.0.1 that is free right now and outside the kernel's ephemeral range.</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < PortCount; attempt++)
+        {
+            var port = FirstPort + (int)((uint)Interlocked.Increment(ref nextPort) % PortCount);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try the next one.
+            }
+        }
+        throw new InvalidOperationException("No free TCP port on 127.0.0.1 between 20000 and 32767.");
     }
 
     private static string FindRepositoryRoot()
