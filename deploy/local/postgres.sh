@@ -78,7 +78,8 @@ CONF
   fi
   [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$dir"
   if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null || return 1
+    # The port is given at every start, not only at initdb, so a data folder can move to another port.
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-p $port" -w -t 60 start >/dev/null || return 1
   fi
   PG_CONNECTION="Host=127.0.0.1;Port=$port;Username=postgres;Password=$(cat "$dir/password");Database=postgres"
   export PG_CONNECTION

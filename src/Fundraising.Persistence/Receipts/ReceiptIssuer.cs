@@ -12,7 +12,8 @@ public sealed record Receipt(string? Number, DonationRecord Donation, string Cam
 /// <summary>
 /// Numbers receipts from a gap-free sequence per year (China time): <c>2026-00000001</c>, … .
 /// Numbering runs off the donation hot path: a single issuer (an advisory lock makes it one across
-/// all silos) takes the gifts that succeeded since its last round, in order, bumps the year's counter
+/// all silos) takes the gifts that succeeded since its last round from <c>receipt_queue</c> (filled by
+/// triggers in the gifts' own transactions), in order, bumps the year's counter
 /// by exactly their number and assigns the range in the same transaction, so no number is ever
 /// skipped or used twice, and donations never queue on one counter row.
 /// </summary>
@@ -36,13 +37,14 @@ public sealed partial class ReceiptIssuer(NpgsqlDataSource dataSource, ILogger<R
             }
         }
         await using var issue = new NpgsqlCommand($"""
-            WITH pending AS (
-                SELECT id, succeeded_at, extract(year FROM succeeded_at AT TIME ZONE 'Asia/Shanghai')::int AS year
-                FROM donations
-                WHERE receipt_number IS NULL AND status <> 'pending'
-                ORDER BY succeeded_at, id
-                LIMIT {RoundSize}
-                FOR UPDATE),
+            WITH taken AS (
+                DELETE FROM receipt_queue WHERE donation_id IN (
+                    SELECT donation_id FROM receipt_queue ORDER BY succeeded_at, donation_id LIMIT {RoundSize} FOR UPDATE)
+                RETURNING donation_id, succeeded_at),
+            pending AS (
+                SELECT t.donation_id AS id, t.succeeded_at, extract(year FROM t.succeeded_at AT TIME ZONE 'Asia/Shanghai')::int AS year
+                FROM taken t JOIN donations d ON d.id = t.donation_id
+                WHERE d.status <> 'pending' AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.donation_id = t.donation_id)),
             counts AS (SELECT year, count(*) AS n FROM pending GROUP BY year),
             bumped AS (
                 INSERT INTO receipt_counters (year, last_number) SELECT year, n FROM counts
@@ -52,8 +54,8 @@ public sealed partial class ReceiptIssuer(NpgsqlDataSource dataSource, ILogger<R
                 SELECT p.id, p.year,
                        b.last_number - c.n + row_number() OVER (PARTITION BY p.year ORDER BY p.succeeded_at, p.id) AS seq
                 FROM pending p JOIN counts c USING (year) JOIN bumped b USING (year))
-            UPDATE donations d SET receipt_number = n.year::text || '-' || lpad(n.seq::text, 8, '0')
-            FROM numbered n WHERE d.id = n.id
+            INSERT INTO receipts (donation_id, number)
+            SELECT n.id, n.year::text || '-' || lpad(n.seq::text, 8, '0') FROM numbered n
             """, connection, transaction);
         var issued = await issue.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -64,8 +66,8 @@ public sealed partial class ReceiptIssuer(NpgsqlDataSource dataSource, ILogger<R
     {
         await using var command = dataSource.CreateCommand("""
             SELECT d.id, d.campaign_id, d.amount, d.currency, d.display_name, d.anonymous, d.message, d.status, d.channel, d.provider,
-                   d.created_at, d.succeeded_at, d.kind, d.refunded_amount, d.item, d.quantity, d.receipt_number, d.pledge_id, c.title
-            FROM donations d JOIN campaigns c ON c.id = d.campaign_id
+                   d.created_at, d.succeeded_at, d.kind, d.refunded_amount, d.item, d.quantity, r.number, d.pledge_id, c.title
+            FROM donations d JOIN campaigns c ON c.id = d.campaign_id LEFT JOIN receipts r ON r.donation_id = d.id
             WHERE d.id = $1 AND d.status <> 'pending'
             """);
         command.Parameters.Add(new() { Value = donationId });
@@ -83,10 +85,10 @@ public sealed partial class ReceiptIssuer(NpgsqlDataSource dataSource, ILogger<R
     {
         await using var command = dataSource.CreateCommand("""
             SELECT d.id, d.campaign_id, d.amount, d.currency, d.display_name, d.anonymous, d.message, d.status, d.channel, d.provider,
-                   d.created_at, d.succeeded_at, d.kind, d.refunded_amount, d.item, d.quantity, d.receipt_number, d.pledge_id, c.title
-            FROM donations d JOIN campaigns c ON c.id = d.campaign_id
-            WHERE d.display_name = $1 AND d.receipt_number LIKE $2 || '-%'
-            ORDER BY d.receipt_number
+                   d.created_at, d.succeeded_at, d.kind, d.refunded_amount, d.item, d.quantity, r.number, d.pledge_id, c.title
+            FROM donations d JOIN campaigns c ON c.id = d.campaign_id JOIN receipts r ON r.donation_id = d.id
+            WHERE d.display_name = $1 AND r.number LIKE $2 || '-%'
+            ORDER BY r.number
             """);
         command.Parameters.Add(new() { Value = donorName });
         command.Parameters.Add(new() { Value = year.ToString(System.Globalization.CultureInfo.InvariantCulture) });

@@ -128,16 +128,16 @@ public sealed class RefundsGoodsPledgesReceiptsTests : LedgerTestBase
         await Ledger.CommitAsync(new LedgerBatch(campaigns[0], [pending], []));
 
         var issuers = Enumerable.Range(0, 4).Select(_ => new ReceiptIssuer(Database.DataSource, NullLogger<ReceiptIssuer>.Instance)).ToList();
-        while (await Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE receipt_number IS NULL AND status <> 'pending'") > 0)
+        while (await Database.ScalarAsync<long>("SELECT count(*) FROM donations d WHERE status <> 'pending' AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.donation_id = d.id)") > 0)
         {
             await Task.WhenAll(issuers.Select(i => i.IssueAsync()));
         }
 
         var year = await Database.ScalarAsync<int>("SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int");
-        Assert.Equal(600L, await Database.ScalarAsync<long>("SELECT count(DISTINCT receipt_number) FROM donations WHERE receipt_number IS NOT NULL"));
-        Assert.Equal($"{year}-00000001", await Database.ScalarAsync<string>("SELECT min(receipt_number) FROM donations"));
-        Assert.Equal($"{year}-00000600", await Database.ScalarAsync<string>("SELECT max(receipt_number) FROM donations"));
+        Assert.Equal(600L, await Database.ScalarAsync<long>("SELECT count(DISTINCT number) FROM receipts"));
+        Assert.Equal($"{year}-00000001", await Database.ScalarAsync<string>("SELECT min(number) FROM receipts"));
+        Assert.Equal($"{year}-00000600", await Database.ScalarAsync<string>("SELECT max(number) FROM receipts"));
         Assert.Equal(600L, await Database.ScalarAsync<long>("SELECT last_number FROM receipt_counters WHERE year = $1", year));
-        Assert.Null(await Database.ScalarAsync<object>("SELECT receipt_number FROM donations WHERE id = $1", pending.Record.Id) as string);
+        Assert.Null(await Database.ScalarAsync<object>("SELECT number FROM receipts WHERE donation_id = $1", pending.Record.Id) as string);
     }
 }
