@@ -57,15 +57,31 @@ internal sealed class CardDonor
     public readonly List<Guid> DeclinedDonations = [];
     public readonly List<CardInDoubt> InDoubt = [];
 
-    public async Task RunAsync()
+    /// <summary>Flat out, or paced (<paramref name="slotTicks"/> apart): then the create's latency counts from its slot, so a slow server cannot hide its queue.</summary>
+    public async Task RunAsync(long firstSlot, long slotTicks)
     {
-        while (Stopwatch.GetTimestamp() < _run.Deadline && !_run.Stopping)
+        var slot = firstSlot;
+        while (!_run.Stopping)
         {
-            await DonateAsync();
+            var due = Stopwatch.GetTimestamp();
+            if (slotTicks > 0)
+            {
+                if (slot > due)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds((slot - due) / (double)Stopwatch.Frequency));
+                }
+                due = slot;
+                slot += slotTicks;
+            }
+            if (due >= _run.Deadline)
+            {
+                return;
+            }
+            await DonateAsync(due);
         }
     }
 
-    private async Task DonateAsync()
+    private async Task DonateAsync(long due)
     {
         var campaign = _random.Next(_run.Campaigns.Count);
         var gift = _random.Next(DonationBodies.Gifts.Count);
@@ -73,7 +89,7 @@ internal sealed class CardDonor
         var decline = _random.NextDouble() < _run.Settings.DeclineShare;
         var retry = _random.NextDouble() < _run.Settings.RetryShare;
 
-        var created = await CreateAsync(campaign, key, gift, Create, _run.Settings.MaxAttempts);
+        var created = await CreateAsync(campaign, key, gift, Create, _run.Settings.MaxAttempts, due);
         if (created.Outcome == Outcome.InDoubt)
         {
             InDoubt.Add(new CardInDoubt(campaign, key, gift, decline, null, default));
@@ -141,13 +157,13 @@ internal sealed class CardDonor
 
     internal readonly record struct Created(Outcome Outcome, Guid Id, string? SessionId, bool Replayed);
 
-    internal async Task<Created> CreateAsync(int campaign, string key, int gift, LongHistogram histogram, int attempts)
+    internal async Task<Created> CreateAsync(int campaign, string key, int gift, LongHistogram histogram, int attempts, long? due = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, _run.DonationUris[campaign]) { Content = Json(DonationBodies.Utf8[gift]) };
             request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
-            var answer = await SendAsync(request, histogram);
+            var answer = await SendAsync(request, histogram, attempt == 1 ? due : null);
             if (answer.Status == HttpStatusCode.Created)
             {
                 if (TryReadCreated(answer.Body, out var id, out var sessionId))
@@ -223,10 +239,10 @@ internal sealed class CardDonor
 
     private readonly record struct Answer(HttpStatusCode Status, byte[] Body, bool Replayed);
 
-    private async Task<Answer> SendAsync(HttpRequestMessage request, LongHistogram histogram)
+    private async Task<Answer> SendAsync(HttpRequestMessage request, LongHistogram histogram, long? due = null)
     {
         Requests++;
-        var start = Stopwatch.GetTimestamp();
+        var start = due ?? Stopwatch.GetTimestamp();
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, CancellationToken.None);

@@ -104,11 +104,12 @@ public sealed class CardRun : IDisposable
         MeasureFrom = start + (long)(Settings.Warmup.TotalSeconds * Stopwatch.Frequency);
         Deadline = start + (long)((Settings.Warmup + Settings.Duration).TotalSeconds * Stopwatch.Frequency);
         using var stop = cancellationToken.Register(() => Stopping = true);
-        Log($"{Settings.Name}: card donations with {Settings.Workers} donors on {Campaigns.Count:N0} campaign(s), {Settings.DeclineShare:P0} declined, " +
+        Log($"{Settings.Name}: card donations {(Settings.Rate is { } r ? $"at {r:N0}/s" : "flat out")} with {Settings.Workers} donors on {Campaigns.Count:N0} campaign(s), {Settings.DeclineShare:P0} declined, " +
             $"{Settings.RetryShare:P0} creates retried; {Settings.Warmup.TotalSeconds:N0} s warm-up + {Settings.Duration.TotalSeconds:N0} s");
         var first = MarkAt(MeasureFrom);
         var last = MarkAt(Deadline);
-        var loops = _donors.Select(donor => Task.Run(donor.RunAsync, CancellationToken.None)).ToArray();
+        var slotTicks = Settings.Rate is { } rate ? (long)(Stopwatch.Frequency * Settings.Workers / rate) : 0;
+        var loops = _donors.Select((donor, i) => Task.Run(() => donor.RunAsync(start + slotTicks * i / Settings.Workers, slotTicks), CancellationToken.None)).ToArray();
         using (Settings.ProgressInterval > TimeSpan.Zero ? new Timer(_ => ShowProgress(start), null, Settings.ProgressInterval, Settings.ProgressInterval) : null)
         {
             await Task.WhenAll(loops);
@@ -332,11 +333,11 @@ public sealed class CardRun : IDisposable
         var cpu = new CardCpuShares(shares.Generator, shares.Server, shares.Postgres, stripeShare, Math.Max(0, Math.Round(shares.Other - stripeShare, 3)), shares.Cores);
         double PerSecond(double n) => Math.Round(n / seconds, 1);
         return new CardResult(Settings.Name, "card", Settings.Target.ToString(), Settings.Stripe.ToString(), startedAt, Settings.Workers, Campaigns.Count,
-            Settings.Duration.TotalSeconds, Settings.Warmup.TotalSeconds, Settings.DeclineShare, Settings.RetryShare, Settings.Chaos, Math.Round(seconds, 3),
+            Settings.Duration.TotalSeconds, Settings.Warmup.TotalSeconds, Settings.Rate, Settings.DeclineShare, Settings.RetryShare, Settings.Chaos, Math.Round(seconds, 3),
             paid + declined, paid, declined, _donors.Sum(d => d.ReplaysChecked), unresolved,
             PerSecond(_donors.Sum(d => d.PaidMeasured)), PerSecond(succeededInWindow), succeededInWindow,
             PerSecond(last.Webhooks.Delivered - first.Webhooks.Delivered), PerSecond(last.Webhooks.Attempts - first.Webhooks.Attempts), PerSecond(_donors.Sum(d => d.RequestsMeasured)),
-            settleSeconds, webhooks, redelivered,
+            last.Webhooks.Pending, settleSeconds, webhooks, redelivered,
             Merged(d => d.Create), Merged(d => d.Pay), Merged(d => d.Replay), Latency.Summarize(payToSucceeded), sampled,
             errorCounts, cpu, reconciliation, failures.Count == 0, failures);
     }

@@ -29,6 +29,9 @@ public sealed record CardSettings
 
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Donations a second across all donors; null runs flat out.</summary>
+    public double? Rate { get; init; }
+
     /// <summary>Share of donors whose card is declined: they leave, their donation stays pending and must count nowhere.</summary>
     public double DeclineShare { get; init; } = 0.1;
 
