@@ -47,9 +47,11 @@ CEILING=http://127.0.0.1:55471
 CAPACITY_URL=http://127.0.0.1:55480
 CARD=http://127.0.0.1:55490
 STRIPE=http://127.0.0.1:55493
-# The card path's donors: fewer than the burst's, since each donor's gift costs a Checkout Session, a payment and
-# about three webhooks; with 256 the payments outrun the webhooks and pay → succeeded only measures the queue.
+# The card path's donors: fewer than the burst's, since each gift costs a Checkout Session, a payment and about
+# three webhooks. No donor starts a gift while more than CARD_BACKLOG webhook events wait at the fake: without that
+# the payments outrun the webhooks, the queue grows all run and pay → succeeded only measures the queue.
 CARD_WORKERS=64
+CARD_BACKLOG=256
 # A throw-away key for this run's servers; it never leaves this machine.
 ADMIN_KEY="bench-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 STRIPE_KEY="sk_test_bench_$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
@@ -141,7 +143,7 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
   echo "dotnet:         $(dotnet --version)"
   echo "PostgreSQL:     $("$(pg_bin)/postgres" --version) (fsync on, synchronous_commit on, shared_buffers 256MB, max_wal_size 16GB, checkpoint_timeout 1h)"
   echo "settings:       duration ${DURATION}s (+${WARMUP}s warm-up), shorter runs ${SHORT}s, $WORKERS donors, 10% retries, $WATCHERS watchers, $SPREAD spread campaigns, $CAPACITY capacity campaigns"
-  echo "card:           ${SHORT}s (+${WARMUP}s warm-up), $CARD_WORKERS donors, 10% declined, 10% creates retried, webhooks 20% duplicated and reordered within 200 ms, 64 deliveries in flight"
+  echo "card:           ${SHORT}s (+${WARMUP}s warm-up), $CARD_WORKERS donors (none starts while > $CARD_BACKLOG webhook events wait), 10% declined, 10% creates retried, webhooks 20% duplicated and reordered within 200 ms, 64 deliveries in flight"
   echo "load average:   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
   echo "busiest other processes before the run (ps, %CPU since each started):"
   ps -eo pcpu,rss,comm --sort=-pcpu | head -n 8 | sed 's/^/  /'
@@ -180,7 +182,7 @@ Payments__Stripe__Enabled=true Payments__Stripe__SecretKey="$STRIPE_KEY" Payment
 Payments__Stripe__ApiBase="$STRIPE" Payments__Stripe__PublicBaseUrl="$CARD" \
   start_platform card "$CARD" 55491 55492 card; CARD_PID=$STARTED_PID
 if ! "${LOAD[@]}" run --scenario card --name card --target "$CARD" --admin-key "$ADMIN_KEY" --stripe "$STRIPE" --stripe-key "$STRIPE_KEY" \
-    --server-pid "$CARD_PID" --postgres-pid "$PG_PID" --stripe-pid "$STRIPE_PID" --workers "$CARD_WORKERS" --warmup "$WARMUP" --duration "$SHORT" \
+    --server-pid "$CARD_PID" --postgres-pid "$PG_PID" --stripe-pid "$STRIPE_PID" --workers "$CARD_WORKERS" --max-backlog "$CARD_BACKLOG" --warmup "$WARMUP" --duration "$SHORT" --settle-timeout 180 \
     --decline-share 0.1 --retry-share 0.1 --duplicate-rate 0.2 --reorder-ms 200 --out "$RESULTS/card.json" 2> >(tee "$RESULTS/logs/card-generator.log" >&2); then
   FAILED+=(card)
 fi

@@ -9,7 +9,7 @@ using Fundraising.Load.Scenarios;
 // The giving-day load generator. Commands:
 //   run      --name N --scenario burst|spread --target URL --admin-key K [--workers 256] [--duration 60] [--warmup 5]
 //            [--retry-share 0.1] [--rate R | --rate-from FILE --rate-factor 0.5] [--campaigns 2000] [--zipf 1.0] [--watchers 0] [--server-pid P] [--postgres-pid P] --out FILE
-//   run      --scenario card --stripe URL --stripe-key K [--rate R] [--decline-share 0.1] [--duplicate-rate 0.2] [--reorder-ms 200] [--stripe-pid P] ...
+//   run      --scenario card --stripe URL --stripe-key K [--rate R] [--max-backlog N] [--decline-share 0.1] [--duplicate-rate 0.2] [--reorder-ms 200] [--stripe-pid P] ...
 //            (card donations through the fake Stripe and its webhooks; see Cards/CardRun.cs)
 //   card-report --results DIR
 //   create-campaigns --target URL --admin-key K --count 100000 --ids-file FILE

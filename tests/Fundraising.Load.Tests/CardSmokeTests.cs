@@ -22,6 +22,7 @@ public sealed class CardSmokeTests(StripeCoHostedPlatform platform, ITestOutputH
             Stripe = platform.StripeControl.BaseAddress!,
             StripeKey = StripeCoHostedPlatform.SecretKey,
             Workers = 8,
+            MaxBacklog = 64,
             Duration = TimeSpan.FromSeconds(4),
             Warmup = TimeSpan.Zero,
             DeclineShare = 0.2,

@@ -25,6 +25,7 @@ public static class CardCommand
             Duration = TimeSpan.FromSeconds(options.Double("duration", 30)),
             Warmup = TimeSpan.FromSeconds(options.Double("warmup", 5)),
             Rate = options.Has("rate") ? options.Double("rate", 0) : null,
+            MaxBacklog = options.Has("max-backlog") ? options.Int("max-backlog", 0) : null,
             DeclineShare = options.Double("decline-share", 0.1),
             RetryShare = options.Double("retry-share", 0.1),
             Chaos = new CardChaos(options.Double("duplicate-rate", 0.2), options.Int("reorder-ms", 200), options.Int("delay-ms", 0), options.Int("chaos-seed", 42)),
@@ -74,7 +75,7 @@ public static class CardCommand
             var errors = r.Errors.Count == 0 ? "0" : string.Join(", ", r.Errors.Select(e => $"{e.Key} {e.Value:N0}"));
             static string Pct(double share) => share.ToString("P0", CultureInfo.InvariantCulture).Replace(" ", "", StringComparison.Ordinal);
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.Workers}{(r.Rate is { } rate ? $" @{rate:N0}/s" : "")} | dup {Pct(r.Chaos.DuplicateRate)}, reorder {r.Chaos.ReorderWindowMs} ms | {r.SucceededPerSecond:N0} | {r.PaidPerSecond:N0} | " +
+                $"| {r.Name} | {r.Workers}{(r.Rate is { } rate ? $" @{rate:N0}/s" : "")}{(r.MaxBacklog is { } max ? $", backlog ≤ {max:N0}" : "")} | dup {Pct(r.Chaos.DuplicateRate)}, reorder {r.Chaos.ReorderWindowMs} ms | {r.SucceededPerSecond:N0} | {r.PaidPerSecond:N0} | " +
                 $"{r.WebhookDeliveriesPerSecond:N0} | {r.PendingAtDeadline:N0} | " +
                 $"{r.Create.P50:N1} / {r.Create.P99:N1} | {r.Pay.P50:N1} / {r.Pay.P99:N1} | {r.PayToSucceeded.P50:N1} / {r.PayToSucceeded.P99:N1} | {r.Declined:N0} | {errors} | " +
                 $"{Pct(r.Cpu.Generator)} / {Pct(r.Cpu.Server)} / {Pct(r.Cpu.Postgres)} / {Pct(r.Cpu.Stripe)} / {Pct(r.Cpu.Other)} | " +

@@ -83,6 +83,10 @@ internal sealed class CardDonor
 
     private async Task DonateAsync(long due)
     {
+        while (_run.Settings.MaxBacklog is { } max && Volatile.Read(ref _run.Backlog) > max && !_run.Stopping && Stopwatch.GetTimestamp() < _run.Deadline)
+        {
+            await Task.Delay(10);
+        }
         var campaign = _random.Next(_run.Campaigns.Count);
         var gift = _random.Next(DonationBodies.Gifts.Count);
         var key = NextKey();

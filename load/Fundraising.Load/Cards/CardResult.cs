@@ -39,6 +39,7 @@ public sealed record CardResult(
     double DurationSeconds,
     double WarmupSeconds,
     double? Rate,
+    int? MaxBacklog,
     double DeclineShare,
     double RetryShare,
     CardChaos Chaos,

@@ -21,6 +21,9 @@ public sealed class CardRun : IDisposable
     private readonly CardDonor[] _donors;
     private readonly HttpClient _http;
     internal int LoggedRejections;
+
+    /// <summary>Webhook events waiting at the fake Stripe, polled during the run when <see cref="CardSettings.MaxBacklog"/> is set.</summary>
+    internal int Backlog;
     internal volatile bool Stopping;
 
     private CardRun(CardSettings settings, IReadOnlyList<Guid> campaigns, Action<string> log)
@@ -104,16 +107,21 @@ public sealed class CardRun : IDisposable
         MeasureFrom = start + (long)(Settings.Warmup.TotalSeconds * Stopwatch.Frequency);
         Deadline = start + (long)((Settings.Warmup + Settings.Duration).TotalSeconds * Stopwatch.Frequency);
         using var stop = cancellationToken.Register(() => Stopping = true);
-        Log($"{Settings.Name}: card donations {(Settings.Rate is { } r ? $"at {r:N0}/s" : "flat out")} with {Settings.Workers} donors on {Campaigns.Count:N0} campaign(s), {Settings.DeclineShare:P0} declined, " +
+        var limit = Settings.MaxBacklog is { } max ? $", no new gift while more than {max:N0} webhook events wait" : "";
+        Log($"{Settings.Name}: card donations {(Settings.Rate is { } r ? $"at {r:N0}/s" : "flat out")}{limit} with {Settings.Workers} donors on {Campaigns.Count:N0} campaign(s), {Settings.DeclineShare:P0} declined, " +
             $"{Settings.RetryShare:P0} creates retried; {Settings.Warmup.TotalSeconds:N0} s warm-up + {Settings.Duration.TotalSeconds:N0} s");
         var first = MarkAt(MeasureFrom);
         var last = MarkAt(Deadline);
         var slotTicks = Settings.Rate is { } rate ? (long)(Stopwatch.Frequency * Settings.Workers / rate) : 0;
         var loops = _donors.Select((donor, i) => Task.Run(() => donor.RunAsync(start + slotTicks * i / Settings.Workers, slotTicks), CancellationToken.None)).ToArray();
+        using var pollStop = new CancellationTokenSource();
+        var poll = Settings.MaxBacklog is null ? Task.CompletedTask : PollBacklogAsync(stripe, pollStop.Token);
         using (Settings.ProgressInterval > TimeSpan.Zero ? new Timer(_ => ShowProgress(start), null, Settings.ProgressInterval, Settings.ProgressInterval) : null)
         {
             await Task.WhenAll(loops);
         }
+        await pollStop.CancelAsync();
+        await poll;
         var window = (await first, await last);
         var unresolved = await SettleInDoubtAsync();
 
@@ -136,6 +144,22 @@ public sealed class CardRun : IDisposable
         return result;
     }
 
+    private async Task PollBacklogAsync(FakeStripeControl stripe, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                Volatile.Write(ref Backlog, (await stripe.GetWebhooksAsync(cancellationToken)).Pending);
+                await Task.Delay(50, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
     private void ShowProgress(long start)
     {
         long paid = 0, declined = 0, requests = 0, errors = 0;
@@ -147,7 +171,7 @@ public sealed class CardRun : IDisposable
             errors += donor.Errors.Sum();
         }
         var elapsed = (Stopwatch.GetTimestamp() - start) / (double)Stopwatch.Frequency;
-        Log($"[{elapsed,5:F0}s] paid {paid:N0}  declined {declined:N0}  requests {requests:N0}  errors {errors:N0}");
+        Log($"[{elapsed,5:F0}s] paid {paid:N0}  declined {declined:N0}  requests {requests:N0}  errors {errors:N0}  webhook backlog {Volatile.Read(ref Backlog):N0}");
     }
 
     /// <summary>
@@ -333,7 +357,7 @@ public sealed class CardRun : IDisposable
         var cpu = new CardCpuShares(shares.Generator, shares.Server, shares.Postgres, stripeShare, Math.Max(0, Math.Round(shares.Other - stripeShare, 3)), shares.Cores);
         double PerSecond(double n) => Math.Round(n / seconds, 1);
         return new CardResult(Settings.Name, "card", Settings.Target.ToString(), Settings.Stripe.ToString(), startedAt, Settings.Workers, Campaigns.Count,
-            Settings.Duration.TotalSeconds, Settings.Warmup.TotalSeconds, Settings.Rate, Settings.DeclineShare, Settings.RetryShare, Settings.Chaos, Math.Round(seconds, 3),
+            Settings.Duration.TotalSeconds, Settings.Warmup.TotalSeconds, Settings.Rate, Settings.MaxBacklog, Settings.DeclineShare, Settings.RetryShare, Settings.Chaos, Math.Round(seconds, 3),
             paid + declined, paid, declined, _donors.Sum(d => d.ReplaysChecked), unresolved,
             PerSecond(_donors.Sum(d => d.PaidMeasured)), PerSecond(succeededInWindow), succeededInWindow,
             PerSecond(last.Webhooks.Delivered - first.Webhooks.Delivered), PerSecond(last.Webhooks.Attempts - first.Webhooks.Attempts), PerSecond(_donors.Sum(d => d.RequestsMeasured)),

@@ -32,6 +32,12 @@ public sealed record CardSettings
     /// <summary>Donations a second across all donors; null runs flat out.</summary>
     public double? Rate { get; init; }
 
+    /// <summary>
+    /// Backpressure: donors start no new gift while more than this many webhook events wait at the fake Stripe, so payments
+    /// cannot outrun the webhooks and pay → succeeded measures the platform rather than a queue that grows all run. Null: no limit.
+    /// </summary>
+    public int? MaxBacklog { get; init; }
+
     /// <summary>Share of donors whose card is declined: they leave, their donation stays pending and must count nowhere.</summary>
     public double DeclineShare { get; init; } = 0.1;
 
