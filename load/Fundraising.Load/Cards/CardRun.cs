@@ -277,7 +277,8 @@ public sealed class CardRun : IDisposable
 
     /// <summary>
     /// When each gift succeeded, from its receipt (<c>donatedAt</c> is the ledger's <c>succeeded_at</c>, PostgreSQL's clock on
-    /// this machine): pay → succeeded latency, and how many succeeded within the measured window. An even sample beyond
+    /// this machine): pay → succeeded latency of the payments made within the measured window, and how many gifts
+    /// succeeded within it (whenever they were paid). An even sample beyond
     /// <see cref="CardSettings.LatencySample"/> gifts, scaled up for the count.
     /// </summary>
     private async Task<(LongHistogram Latency, long Sampled, long SucceededInWindow)> TimeSuccessesAsync(List<PaidDonation> paid,
@@ -294,9 +295,13 @@ public sealed class CardRun : IDisposable
                 {
                     return;
                 }
-                var histogram = Latency.NewHistogram();
-                Latency.RecordMicros(histogram, (long)(succeededAt - donation.PayStartedAt).TotalMicroseconds);
-                histograms.Add(histogram);
+                if (donation.PayStartedAt >= from && donation.PayStartedAt <= to)
+                {
+                    // Timed like the other latencies: only payments made within the measured window.
+                    var histogram = Latency.NewHistogram();
+                    Latency.RecordMicros(histogram, (long)(succeededAt - donation.PayStartedAt).TotalMicroseconds);
+                    histograms.Add(histogram);
+                }
                 if (succeededAt >= from && succeededAt <= to)
                 {
                     Interlocked.Increment(ref inWindow);
