@@ -122,7 +122,7 @@ public sealed class CardRun : IDisposable
         }
         await pollStop.CancelAsync();
         await poll;
-        var window = (await first, await last);
+        var (windowStart, windowEnd) = (await first, await last);
         var unresolved = await SettleInDoubtAsync();
 
         var failures = new List<string>();
@@ -138,10 +138,9 @@ public sealed class CardRun : IDisposable
             failures.Add(reconciliation.Describe());
         }
 
-        var (payToSucceeded, sampled, succeededInWindow) = await TimeSuccessesAsync(paid, window.Item1.At, window.Item2.At, cancellationToken);
-        var result = Collect(startedAt, window.Item1, window.Item2, unresolved, settleSeconds, webhooks, redelivered, payToSucceeded, sampled,
+        var (payToSucceeded, sampled, succeededInWindow) = await TimeSuccessesAsync(paid, windowStart.At, windowEnd.At, cancellationToken);
+        return Collect(startedAt, windowStart, windowEnd, unresolved, settleSeconds, webhooks, redelivered, payToSucceeded, sampled,
             succeededInWindow, reconciliation, failures);
-        return result;
     }
 
     private async Task PollBacklogAsync(FakeStripeControl stripe, CancellationToken cancellationToken)
@@ -156,6 +155,11 @@ public sealed class CardRun : IDisposable
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (HttpRequestException)
+            {
+                // One lost answer from a busy fake: keep the last count and ask again.
+                await Task.Delay(50, CancellationToken.None);
             }
         }
     }
