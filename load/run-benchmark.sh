@@ -6,6 +6,8 @@
 #   platform-half                 the platform paced at half its measured peak (latency)
 #   watchers                      the burst with thousands of SignalR clients watching the hot campaign
 #   spread                        thousands of campaigns and village projects, Zipf popularity
+#   card                          the platform with Stripe through our fake Stripe: Checkout, declines, webhooks
+#                                 duplicated and reordered (a second platform process on its own database)
 #   capacity                      100,000 campaigns activated in one fresh silo (resident memory)
 # then prints the table with ratios and writes load/results/<UTC date>-<name>/ (raw JSON, summary.md, chart.svg).
 # Every run must reconcile exactly; the script exits non-zero if one does not.
@@ -43,8 +45,17 @@ PLATFORM=http://127.0.0.1:55460
 NAIVE=http://127.0.0.1:55470
 CEILING=http://127.0.0.1:55471
 CAPACITY_URL=http://127.0.0.1:55480
+CARD=http://127.0.0.1:55490
+STRIPE=http://127.0.0.1:55493
+# The card path's donors: fewer than the burst's, since each gift costs a Checkout Session, a payment and about
+# three webhooks. No donor starts a gift while more than CARD_BACKLOG webhook events wait at the fake: without that
+# the payments outrun the webhooks, the queue grows all run and pay → succeeded only measures the queue.
+CARD_WORKERS=64
+CARD_BACKLOG=256
 # A throw-away key for this run's servers; it never leaves this machine.
 ADMIN_KEY="bench-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+STRIPE_KEY="sk_test_bench_$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+STRIPE_WEBHOOK_SECRET="whsec_bench_$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 PIDS=()
 
 cleanup() {
@@ -58,7 +69,7 @@ command -v npm >/dev/null || apt_install nodejs npm
 pg_install_if_missing
 
 echo "Building (Release)..."
-for project in src/Fundraising.Web/Fundraising.Web.csproj load/Fundraising.Load/Fundraising.Load.csproj load/Fundraising.Load.Baseline/Fundraising.Load.Baseline.csproj; do
+for project in src/Fundraising.Web/Fundraising.Web.csproj src/Fundraising.FakeStripe/Fundraising.FakeStripe.csproj load/Fundraising.Load/Fundraising.Load.csproj load/Fundraising.Load.Baseline/Fundraising.Load.Baseline.csproj; do
   dotnet build "$project" -c Release -nologo -v quiet -clp:ErrorsOnly
 done
 LOAD=(dotnet load/Fundraising.Load/bin/Release/net10.0/Fundraising.Load.dll)
@@ -67,7 +78,7 @@ echo "Starting PostgreSQL on 127.0.0.1:$PORT_DB (fresh)..."
 pg_stop bench
 rm -rf .data/pg-bench
 pg_start bench "$PORT_DB"
-for db in platform baseline capacity; do pg_create_database bench "$PORT_DB" "$db"; done
+for db in platform baseline capacity card; do pg_create_database bench "$PORT_DB" "$db"; done
 # A write-heavy server's usual setting: room for a whole run's WAL, so that no checkpoint (and the burst of
 # full-page writes after it) lands in the middle of one run and not another. Same server for every run.
 PGPASSWORD="$(cat .data/pg-bench/password)" "$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PORT_DB" -U postgres -d postgres \
@@ -109,6 +120,18 @@ start_comparison() {
   wait_healthy "$2" "$STARTED_PID" "$log"
 }
 
+# start_fake_stripe URL WEBHOOK_URL: our fake Stripe, its webhooks signed for and sent to the card platform. 64 deliveries
+# in flight (the fake's default is 16, which held the webhooks back more than the platform did).
+start_fake_stripe() {
+  local log="$RESULTS/logs/fake-stripe.log"
+  FakeStripe__ApiKey="$STRIPE_KEY" FakeStripe__Webhooks__Secret="$STRIPE_WEBHOOK_SECRET" FakeStripe__Webhooks__Url="$2" \
+  FakeStripe__Webhooks__MaxConcurrency=64 FakeStripe__PublicBaseUrl="$1" Logging__LogLevel__Default=Warning \
+  dotnet src/Fundraising.FakeStripe/bin/Release/net10.0/Fundraising.FakeStripe.dll --urls "$1" >"$log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_healthy "$1/_fake" "$STARTED_PID" "$log"
+}
+
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 {
@@ -120,6 +143,7 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
   echo "dotnet:         $(dotnet --version)"
   echo "PostgreSQL:     $("$(pg_bin)/postgres" --version) (fsync on, synchronous_commit on, shared_buffers 256MB, max_wal_size 16GB, checkpoint_timeout 1h)"
   echo "settings:       duration ${DURATION}s (+${WARMUP}s warm-up), shorter runs ${SHORT}s, $WORKERS donors, 10% retries, $WATCHERS watchers, $SPREAD spread campaigns, $CAPACITY capacity campaigns"
+  echo "card:           ${SHORT}s (+${WARMUP}s warm-up), $CARD_WORKERS donors (none starts while > $CARD_BACKLOG webhook events wait), 10% declined, 10% creates retried, webhooks 20% duplicated and reordered within 200 ms, 64 deliveries in flight"
   echo "load average:   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
   echo "busiest other processes before the run (ps, %CPU since each started):"
   ps -eo pcpu,rss,comm --sort=-pcpu | head -n 8 | sed 's/^/  /'
@@ -150,6 +174,20 @@ run watchers "$PLATFORM" "$PLATFORM_PID" --scenario burst --duration "$SHORT" --
 run spread "$PLATFORM" "$PLATFORM_PID" --scenario spread --duration "$SHORT" --campaigns "$SPREAD" --zipf 1.0
 stop_pid "$PLATFORM_PID"; stop_pid "$NAIVE_PID"; stop_pid "$CEILING_PID"
 
+# The card path: a second platform process with Stripe enabled (no sandbox for donors), on its own database, talking
+# to the fake Stripe through Stripe.net; the fake's webhooks come back duplicated and reordered (set by the generator).
+echo; echo "=== card: the platform with Stripe through the fake Stripe"
+start_fake_stripe "$STRIPE" "$CARD/api/payments/stripe/webhook"; STRIPE_PID=$STARTED_PID
+Payments__Stripe__Enabled=true Payments__Stripe__SecretKey="$STRIPE_KEY" Payments__Stripe__WebhookSecrets="$STRIPE_WEBHOOK_SECRET" \
+Payments__Stripe__ApiBase="$STRIPE" Payments__Stripe__PublicBaseUrl="$CARD" \
+  start_platform card "$CARD" 55491 55492 card; CARD_PID=$STARTED_PID
+if ! "${LOAD[@]}" run --scenario card --name card --target "$CARD" --admin-key "$ADMIN_KEY" --stripe "$STRIPE" --stripe-key "$STRIPE_KEY" \
+    --server-pid "$CARD_PID" --postgres-pid "$PG_PID" --stripe-pid "$STRIPE_PID" --workers "$CARD_WORKERS" --max-backlog "$CARD_BACKLOG" --warmup "$WARMUP" --duration "$SHORT" --settle-timeout 180 \
+    --decline-share 0.1 --retry-share 0.1 --duplicate-rate 0.2 --reorder-ms 200 --out "$RESULTS/card.json" 2> >(tee "$RESULTS/logs/card-generator.log" >&2); then
+  FAILED+=(card)
+fi
+stop_pid "$CARD_PID"; stop_pid "$STRIPE_PID"
+
 if [ "$SKIP_CAPACITY" = false ]; then
   echo; echo "=== capacity: $CAPACITY campaigns in one silo"
   start_platform capacity-create "$CAPACITY_URL" 55481 55482 capacity
@@ -175,6 +213,11 @@ done
 
 echo
 "${LOAD[@]}" report --results "$RESULTS" | tee "$RESULTS/table.txt"
+CARD_TABLE="$("${LOAD[@]}" card-report --results "$RESULTS")"
+if [ -n "$CARD_TABLE" ]; then
+  echo "$CARD_TABLE" | tee -a "$RESULTS/table.txt"
+  printf '\n## Card path (Stripe through the fake)\n\n%s\n' "$CARD_TABLE" >> "$RESULTS/summary.md"
+fi
 echo "Results: $RESULTS (summary.md, chart.svg, raw JSON)"
 if [ ${#FAILED[@]} -gt 0 ]; then
   echo "FAILED (did not reconcile or did not complete): ${FAILED[*]}"

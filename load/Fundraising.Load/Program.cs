@@ -2,12 +2,16 @@ using System.Globalization;
 using System.Text.Json;
 using Fundraising.Load;
 using Fundraising.Load.Capacity;
+using Fundraising.Load.Cards;
 using Fundraising.Load.Reporting;
 using Fundraising.Load.Scenarios;
 
 // The giving-day load generator. Commands:
 //   run      --name N --scenario burst|spread --target URL --admin-key K [--workers 256] [--duration 60] [--warmup 5]
 //            [--retry-share 0.1] [--rate R | --rate-from FILE --rate-factor 0.5] [--campaigns 2000] [--zipf 1.0] [--watchers 0] [--server-pid P] [--postgres-pid P] --out FILE
+//   run      --scenario card --stripe URL --stripe-key K [--rate R] [--max-backlog N] [--decline-share 0.1] [--duplicate-rate 0.2] [--reorder-ms 200] [--stripe-pid P] ...
+//            (card donations through the fake Stripe and its webhooks; see Cards/CardRun.cs)
+//   card-report --results DIR
 //   create-campaigns --target URL --admin-key K --count 100000 --ids-file FILE
 //   capacity --target URL --admin-key K --ids-file FILE --server-pid P --out FILE
 //   report   --results DIR
@@ -19,6 +23,11 @@ void Log(string line) => Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {l
 
 switch (options.Command)
 {
+    case "run" when options.Get("scenario", "burst") == "card":
+        return await CardCommand.RunAsync(options, Log, cancel.Token);
+    case "card-report":
+        Console.WriteLine(CardCommand.Report(options.Require("results")));
+        return 0;
     case "run":
     {
         var settings = new ScenarioSettings

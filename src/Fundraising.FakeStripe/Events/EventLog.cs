@@ -17,6 +17,7 @@ internal sealed class EventLog(IOptions<FakeStripeOptions> options, TimeProvider
     private readonly Dictionary<string, StripeEvent> byId = new(StringComparer.Ordinal);
     private readonly Channel<StripeEvent> published = Channel.CreateUnbounded<StripeEvent>(new() { SingleReader = true });
     private readonly bool hasEndpoint = options.Value.Webhooks.Url.Length > 0;
+    private long attempts;
 
     /// <summary>Events waiting for the webhook sender, in creation order.</summary>
     public ChannelReader<StripeEvent> Published => published.Reader;
@@ -90,6 +91,19 @@ internal sealed class EventLog(IOptions<FakeStripeOptions> options, TimeProvider
         lock (gate)
         {
             stripeEvent.Attempts++;
+            attempts++;
+        }
+    }
+
+    /// <summary>Delivery attempts so far, over every event: duplicates and retries included (what the endpoint received).</summary>
+    public long Attempts
+    {
+        get
+        {
+            lock (gate)
+            {
+                return attempts;
+            }
         }
     }
 

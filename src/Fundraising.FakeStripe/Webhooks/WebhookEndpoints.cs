@@ -16,15 +16,16 @@ public static class WebhookEndpoints
                 counts.GetValueOrDefault(DeliveryState.Delivered),
                 counts.GetValueOrDefault(DeliveryState.Failed),
                 counts.GetValueOrDefault(DeliveryState.Dropped),
-                counts.GetValueOrDefault(DeliveryState.NoEndpoint)));
+                counts.GetValueOrDefault(DeliveryState.NoEndpoint),
+                events.Attempts));
         });
         webhooks.MapPost("/redeliver", (WebhookSender sender) => TypedResults.Ok(new RedeliveryResponse(sender.Redeliver())));
         return app;
     }
 }
 
-/// <summary>How many events stand in each delivery state.</summary>
-public sealed record WebhookStatus(int Pending, int Delivered, int Failed, int Dropped, int NoEndpoint);
+/// <summary>How many events stand in each delivery state, and how many delivery attempts were made in all (duplicates and retries included).</summary>
+public sealed record WebhookStatus(int Pending, int Delivered, int Failed, int Dropped, int NoEndpoint, long Attempts);
 
 /// <summary>The events queued again by <c>POST /_fake/webhooks/redeliver</c>.</summary>
 public sealed record RedeliveryResponse(IReadOnlyList<string> Redelivered);

@@ -48,7 +48,8 @@ public sealed class WebhookDeliveryTests
 
         await stripe.Receiver.WaitForAsync(all => all.Count == 3);
         Assert.Equal(5, stripe.Receiver.Attempts.Count);
-        await WaitForStatusAsync(stripe, s => s.GetProperty("delivered").GetInt32() == 3);
+        var status = await WaitForStatusAsync(stripe, s => s.GetProperty("delivered").GetInt32() == 3);
+        Assert.Equal(5, status.GetProperty("attempts").GetInt64()); // every POST the endpoint received, retries included
         Assert.Empty((await stripe.Client.V1.Events.ListAsync(new EventListOptions { DeliverySuccess = false })).Data);
     }
 

@@ -1,0 +1,57 @@
+using System.Net.Http.Json;
+using Xunit;
+
+namespace Fundraising.TestSupport;
+
+/// <summary>
+/// The platform with Stripe enabled, talking (through the real Stripe.net client) to our local fake
+/// Stripe (a real process too), which sends signed webhooks back to the platform. Shared by the web
+/// tests of card payments and the load smoke test of the card path.
+/// </summary>
+public sealed class StripeCoHostedPlatform : IAsyncLifetime
+{
+    public const string SecretKey = "sk_test_fundraising_local_0123456789";
+    public const string WebhookSecret = "whsec_test_fundraising_local_0123456789";
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public AppProcess Stripe { get; private set; } = null!;
+
+    public HttpClient StripeControl { get; private set; } = null!;
+
+    public WebFrontEnd Web { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync(migrate: false);
+        var stripePort = TestEnvironment.FreePort();
+        var webPort = TestEnvironment.FreePort();
+        var stripeBase = $"http://127.0.0.1:{stripePort}";
+        Stripe = await AppProcess.StartAsync("Fundraising.FakeStripe", "fake-stripe", new Dictionary<string, string>
+        {
+            ["FakeStripe__ApiKey"] = SecretKey,
+            ["FakeStripe__Webhooks__Url"] = $"http://127.0.0.1:{webPort}/api/payments/stripe/webhook",
+            ["FakeStripe__Webhooks__Secret"] = WebhookSecret,
+            ["FakeStripe__PublicBaseUrl"] = stripeBase,
+        }, $"--urls {stripeBase}");
+        StripeControl = new HttpClient { BaseAddress = new Uri(stripeBase) };
+        Web = await Platform.StartCoHostedWebAsync(Database, new Dictionary<string, string>
+        {
+            ["Payments__Stripe__Enabled"] = "true",
+            ["Payments__Stripe__SecretKey"] = SecretKey,
+            ["Payments__Stripe__WebhookSecrets"] = "whsec_an_older_secret_still_accepted," + WebhookSecret,
+            ["Payments__Stripe__ApiBase"] = stripeBase,
+            ["Payments__Stripe__PublicBaseUrl"] = $"http://127.0.0.1:{webPort}",
+        }, port: webPort);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Web.DisposeAsync();
+        StripeControl.Dispose();
+        await Stripe.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+
+    public Task SetChaosAsync(object chaos) => StripeControl.PostAsJsonAsync("/_fake/chaos", chaos).ContinueWith(t => t.Result.EnsureSuccessStatusCode());
+}
