@@ -33,8 +33,23 @@ public static class PersistenceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddSingleton(sp => new NpgsqlDataSourceBuilder(
-            sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString).Build());
+        builder.Services.AddSingleton(sp =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString);
+            var settings = dataSource.ConnectionStringBuilder;
+            // With thousands of campaigns each committing small batches, parsing and planning the ledger's
+            // statements cost more than running them (spread scenario: 0.8 ms per one-row insert). Statements
+            // used twice on a connection are prepared there, unless the connection string says otherwise.
+            if (settings.MaxAutoPrepare == 0)
+            {
+                settings.MaxAutoPrepare = 64;
+                settings.AutoPrepareMinUsages = 2;
+            }
+            // The platform keeps no session state on pooled connections (its locks are transaction-scoped,
+            // the migrator releases its own), so the DISCARD ALL round trip on every return to the pool is waste.
+            settings.NoResetOnClose = true;
+            return dataSource.Build();
+        });
         builder.Services.AddSingleton<DatabaseMigrator>();
         builder.Services.AddSingleton<IDonationLedger, PostgresDonationLedger>();
         builder.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
