@@ -111,6 +111,14 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>True once the invoice's gift is fully recorded (its link is written last).</summary>
+    public async Task<bool> InvoiceRecordedAsync(string invoiceId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM monthly_gift_invoices WHERE invoice_id = $1)");
+        command.Parameters.Add(new() { Value = invoiceId });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>The gifts made so far, oldest first, as the ledger holds them (refunds included).</summary>
     public async Task<IReadOnlyList<MonthlyGiftPayment>> PaymentsAsync(Guid monthlyGiftId, CancellationToken cancellationToken = default)
     {

@@ -102,6 +102,14 @@ public sealed partial class StripeMonthlyGifts(
         {
             return; // Nothing was taken (a free period): no gift.
         }
+        var subscriptionId = invoice.Parent?.SubscriptionDetails?.SubscriptionId;
+        if (await store.InvoiceRecordedAsync(invoice.Id, cancellationToken))
+        {
+            // invoice.paid and invoice.payment_succeeded both carry the paid invoice, and duplicates happen:
+            // the second one costs no call to Stripe and no grain call.
+            await store.AttachSubscriptionAsync(ids.Gift, invoice.CustomerId, subscriptionId, cancellationToken);
+            return;
+        }
         var gift = await store.FindAsync(ids.Gift, cancellationToken);
         if (gift is null)
         {
@@ -124,7 +132,7 @@ public sealed partial class StripeMonthlyGifts(
         var donation = result.Donation!;
         await records.LinkAsync(donation.Id, null, paymentIntentId, cancellationToken);
         await store.LinkInvoiceAsync(invoice.Id, ids.Gift, donation.Id, cancellationToken);
-        await store.AttachSubscriptionAsync(ids.Gift, invoice.CustomerId, invoice.Parent?.SubscriptionDetails?.SubscriptionId, cancellationToken);
+        await store.AttachSubscriptionAsync(ids.Gift, invoice.CustomerId, subscriptionId, cancellationToken);
     }
 
     /// <summary>The monthly gift and campaign that Stripe metadata names, when it names both.</summary>

@@ -159,4 +159,33 @@ public sealed class MonthlyGivingTests(StripePlatform platform) : IClassFixture<
         Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
         Assert.Equal(1L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM monthly_gifts WHERE campaign_id = $1", campaign));
     }
+
+    [Fact]
+    public async Task CancellingBeforeTheCheckoutIsPaidExpiresTheSession()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var gift = await platform.StartMonthlyGiftAsync(campaign, 1_500);
+        Assert.Equal("cancelled", (await platform.CancelMonthlyGiftAsync(gift)).GetProperty("status").GetString());
+        Assert.Equal("expired", (await platform.StripeGetAsync($"/v1/checkout/sessions/{gift.SessionId}")).GetProperty("status").GetString());
+        Assert.Equal(0, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
+    }
+
+    [Fact]
+    public async Task WhenStripeFailsACancellationAnswers502AndTheGiftStaysActiveUntilTheRetry()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var gift = await platform.StartMonthlyGiftAsync(campaign, 1_800);
+        var subscription = await platform.PaySubscriptionAsync(gift);
+        await platform.WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 1_800);
+
+        await platform.SetChaosAsync(new { apiFault = "500", apiFaultCount = 1 });
+        var failed = await platform.SendWithTokenAsync(HttpMethod.Post, $"/api/monthly-gifts/{gift.Id}/cancel", gift.CancelToken);
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+        await ApiCalls.ProblemAsync(failed);
+        Assert.Equal("active", (await platform.GetMonthlyGiftAsync(gift)).GetProperty("status").GetString());
+        Assert.Equal("active", (await platform.StripeGetAsync($"/v1/subscriptions/{subscription}")).GetProperty("status").GetString());
+
+        Assert.Equal("cancelled", (await platform.CancelMonthlyGiftAsync(gift)).GetProperty("status").GetString());
+        Assert.Equal("canceled", (await platform.StripeGetAsync($"/v1/subscriptions/{subscription}")).GetProperty("status").GetString());
+    }
 }
