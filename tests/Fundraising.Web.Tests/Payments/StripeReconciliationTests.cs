@@ -27,6 +27,7 @@ public sealed class StripeReconciliationTests(StripePlatform platform) : IClassF
         Assert.True(first.GetProperty("pendingConfirmed").GetInt32() >= 1);
         Assert.True(first.GetProperty("eventsApplied").GetInt32() > 0);
         Assert.Equal(0, first.GetProperty("eventsFailed").GetInt32());
+        Assert.Equal(0, first.GetProperty("pendingFailed").GetInt32());
         var settled = await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign);
         Assert.Equal(8_800 + 2 * 3_000, settled.GetProperty("raisedAmount").GetInt64());
         Assert.Equal(3, settled.GetProperty("donationCount").GetInt64());
@@ -103,6 +104,25 @@ public sealed class StripeReconciliationTests(StripePlatform platform) : IClassF
         Assert.Equal(stripeTotal, await platform.Database.ScalarAsync<long>(
             "SELECT coalesce(sum(amount), 0)::bigint FROM donations WHERE campaign_id = $1 AND status = 'succeeded'", campaign));
         Assert.True((await platform.Web.Admin.GetFromJsonAsync<JsonElement>("/api/admin/reconciliation")).GetProperty("allAgree").GetBoolean());
+    }
+
+    [Fact]
+    public async Task WhileStripeIsDownAReconcileRunAnswers502AndTheNextRunSettlesEverything()
+    {
+        await platform.SetChaosAsync(new { dropRate = 1.0 });
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var (card, sessionId) = await platform.StartCardDonationAsync(campaign, 5_500);
+        await platform.PayAsync(sessionId);
+
+        await platform.SetChaosAsync(new { dropRate = 1.0, apiFault = "500", apiFaultCount = -1 });
+        var failed = await platform.Web.Admin.PostAsync("/api/admin/payments/stripe/reconcile", null);
+        Assert.Equal(System.Net.HttpStatusCode.BadGateway, failed.StatusCode);
+        Assert.Equal("pending", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", card));
+
+        await platform.SetChaosAsync(new { dropRate = 1.0 });
+        await platform.ReconcileAsync();
+        Assert.Equal("succeeded", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", card));
+        Assert.Equal(5_500, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
     }
 
     private static Guid? CampaignOf(JsonElement metadata) =>

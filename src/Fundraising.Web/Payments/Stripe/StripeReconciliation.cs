@@ -32,6 +32,7 @@ public sealed record StripeReconciliationReport(
     DateTimeOffset FinishedAt,
     int PendingChecked,
     int PendingConfirmed,
+    int PendingFailed,
     int EventsListed,
     int EventsApplied,
     int EventsAlreadyApplied,
@@ -60,9 +61,9 @@ public sealed partial class StripeReconciler(
         {
             var started = time.GetUtcNow();
             var since = started - options.Value.LookBack;
-            var (checkedCount, confirmed) = await SettlePendingAsync(since, started - options.Value.PendingAfter, cancellationToken);
+            var (checkedCount, confirmed, pendingFailed) = await SettlePendingAsync(since, started - options.Value.PendingAfter, cancellationToken);
             var (listed, applied, duplicates, failed) = await ApplyUndeliveredEventsAsync(since, cancellationToken);
-            var report = new StripeReconciliationReport(started, time.GetUtcNow(), checkedCount, confirmed, listed, applied, duplicates, failed);
+            var report = new StripeReconciliationReport(started, time.GetUtcNow(), checkedCount, confirmed, pendingFailed, listed, applied, duplicates, failed);
             LogRun(report.PendingChecked, report.PendingConfirmed, report.EventsListed, report.EventsApplied, report.EventsFailed);
             return report;
         }
@@ -72,24 +73,33 @@ public sealed partial class StripeReconciler(
         }
     }
 
-    private async Task<(int Checked, int Confirmed)> SettlePendingAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken)
+    private async Task<(int Checked, int Confirmed, int Failed)> SettlePendingAsync(DateTimeOffset since, DateTimeOffset before, CancellationToken cancellationToken)
     {
         var pending = await records.PendingDonationsAsync(since, before, options.Value.MaxPendingPerRun, cancellationToken);
-        var confirmed = 0;
+        int confirmed = 0, failed = 0;
         foreach (var donation in pending)
         {
-            IHasObject? paidBy = donation switch
+            try
             {
-                { CheckoutSessionId: { } sessionId } => await stripe.CallAsync((c, t) => c.V1.Checkout.Sessions.GetAsync(sessionId, null, null, t), cancellationToken),
-                { PaymentIntentId: { } intentId } => await stripe.CallAsync((c, t) => c.V1.PaymentIntents.GetAsync(intentId, null, null, t), cancellationToken),
-                _ => null,
-            };
-            if (paidBy is not null && await processor.ApplyAsync(paidBy, cancellationToken))
+                IHasObject? paidBy = donation switch
+                {
+                    { CheckoutSessionId: { } sessionId } => await stripe.CallAsync((c, t) => c.V1.Checkout.Sessions.GetAsync(sessionId, null, null, t), cancellationToken),
+                    { PaymentIntentId: { } intentId } => await stripe.CallAsync((c, t) => c.V1.PaymentIntents.GetAsync(intentId, null, null, t), cancellationToken),
+                    _ => null,
+                };
+                if (paidBy is not null && await processor.ApplyAsync(paidBy, cancellationToken))
+                {
+                    confirmed++;
+                }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                confirmed++;
+                // One gift Stripe cannot tell us about now must not hold up the others; the next run asks again.
+                failed++;
+                LogPendingFailed(exception, donation.DonationId);
             }
         }
-        return (pending.Count, confirmed);
+        return (pending.Count, confirmed, failed);
     }
 
     private async Task<(int Listed, int Applied, int Duplicates, int Failed)> ApplyUndeliveredEventsAsync(DateTimeOffset since, CancellationToken cancellationToken)
@@ -139,6 +149,9 @@ public sealed partial class StripeReconciler(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe reconciliation: {PendingChecked} pending gifts checked, {PendingConfirmed} confirmed; {EventsListed} undelivered events, {EventsApplied} applied, {EventsFailed} failed")]
     private partial void LogRun(int pendingChecked, int pendingConfirmed, int eventsListed, int eventsApplied, int eventsFailed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pending Stripe gift {DonationId} could not be checked; the next run tries again")]
+    private partial void LogPendingFailed(Exception exception, Guid donationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe event {EventId} ({EventType}) could not be applied; the next run tries again")]
     private partial void LogEventFailed(Exception exception, string eventId, string eventType);
