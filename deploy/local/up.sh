@@ -36,6 +36,7 @@ random_token() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c
 grep -q '^ADMIN_KEY=' "$ENV_FILE" || echo "ADMIN_KEY=$(random_token)" >> "$ENV_FILE"
 grep -q '^STRIPE_SECRET_KEY=' "$ENV_FILE" || echo "STRIPE_SECRET_KEY=sk_test_local_$(random_token)" >> "$ENV_FILE"
 grep -q '^STRIPE_WEBHOOK_SECRET=' "$ENV_FILE" || echo "STRIPE_WEBHOOK_SECRET=whsec_local_$(random_token)" >> "$ENV_FILE"
+grep -q '^MONTHLY_GIFT_TOKEN_SECRET=' "$ENV_FILE" || echo "MONTHLY_GIFT_TOKEN_SECRET=$(random_token)$(random_token)" >> "$ENV_FILE"
 source "$ENV_FILE"
 
 echo "Building..."
@@ -55,6 +56,7 @@ if [ "$STRIPE" = true ]; then
   export Payments__Stripe__WebhookSecrets="$STRIPE_WEBHOOK_SECRET"
   export Payments__Stripe__ApiBase="$STRIPE_URL"
   export Payments__Stripe__PublicBaseUrl="$URL"
+  export MonthlyGiving__TokenSecret="$MONTHLY_GIFT_TOKEN_SECRET"
 fi
 
 export ASPNETCORE_ENVIRONMENT=Development

@@ -8,6 +8,7 @@ using Fundraising.Persistence.Payments;
 using Fundraising.Persistence.Pledges;
 using Fundraising.Persistence.Receipts;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Persistence.MonthlyGiving;
 using Npgsql;
 
 namespace Fundraising.Persistence;
@@ -57,6 +58,7 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<ReceiptIssuer>();
         builder.Services.AddSingleton<StripeRecords>();
+        builder.Services.AddSingleton<MonthlyGiftStore>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

@@ -3,6 +3,7 @@ using Fundraising.Web.Campaigns;
 using Fundraising.Web.Donations;
 using Fundraising.Web.Health;
 using Fundraising.Web.Hosting;
+using Fundraising.Web.MonthlyGiving;
 using Fundraising.Web.Payments;
 using Fundraising.Web.Problems;
 using Fundraising.Web.Pledges;
@@ -26,6 +27,9 @@ builder.AddAdminAuthentication();
 builder.AddDonations();
 builder.AddPayments();
 
+// Monthly giving (月捐): Stripe subscriptions, each paid invoice one gift.
+builder.AddMonthlyGiving();
+
 // Live progress: SignalR hub fed by campaign grains through one observer per front end.
 builder.AddLiveProgress();
 
@@ -44,6 +48,7 @@ app.MapHealth();
 app.MapCampaigns();
 app.MapDonations();
 app.MapPayments();
+app.MapMonthlyGiving();
 app.MapRefunds();
 app.MapPledges();
 app.MapReceipts();

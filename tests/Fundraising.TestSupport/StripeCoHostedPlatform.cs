@@ -8,7 +8,7 @@ namespace Fundraising.TestSupport;
 /// Stripe (a real process too), which sends signed webhooks back to the platform. Shared by the web
 /// tests of card payments and the load smoke test of the card path.
 /// </summary>
-public sealed class StripeCoHostedPlatform : IAsyncLifetime
+public class StripeCoHostedPlatform : IAsyncLifetime
 {
     public const string SecretKey = "sk_test_fundraising_local_0123456789";
     public const string WebhookSecret = "whsec_test_fundraising_local_0123456789";
@@ -42,6 +42,10 @@ public sealed class StripeCoHostedPlatform : IAsyncLifetime
             ["Payments__Stripe__WebhookSecrets"] = "whsec_an_older_secret_still_accepted," + WebhookSecret,
             ["Payments__Stripe__ApiBase"] = stripeBase,
             ["Payments__Stripe__PublicBaseUrl"] = $"http://127.0.0.1:{webPort}",
+            ["MonthlyGiving__TokenSecret"] = "test-monthly-gift-token-secret-0123456789",
+            // Tests run the reconciliation job through the admin endpoint, never on a timer, and look at every pending gift.
+            ["Payments__Stripe__Reconciliation__Interval"] = "01:00:00",
+            ["Payments__Stripe__Reconciliation__PendingAfter"] = "00:00:00",
         }, port: webPort);
     }
 

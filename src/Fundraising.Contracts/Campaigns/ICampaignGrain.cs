@@ -28,6 +28,14 @@ public interface ICampaignGrain : IGrainWithGuidKey
     /// <summary>Marks a pending donation succeeded (the payment provider confirmed it). Idempotent.</summary>
     Task<DonationResult> ConfirmDonationAsync(Guid donationId);
 
+    /// <summary>
+    /// Records money a payment provider has already taken without a donor at the door (a monthly gift's
+    /// invoice): a succeeded online gift, idempotent on <see cref="NewDonation.IdempotencyKey"/>, which
+    /// names the provider's object (the invoice) so that a redelivered notification counts once.
+    /// Counts even if the campaign has closed since the donor signed up, because the money was taken.
+    /// </summary>
+    Task<DonationResult> RecordProviderPaymentAsync(NewDonation payment);
+
     /// <summary>Records an offline gift (cash, bank transfer) that succeeds at once.</summary>
     Task<DonationResult> RecordOfflineDonationAsync(NewOfflineDonation donation);
 

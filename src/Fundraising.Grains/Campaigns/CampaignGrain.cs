@@ -145,21 +145,27 @@ public sealed partial class CampaignGrain(
 
     public Task<ProgressSnapshot?> GetProgressAsync() => Task.FromResult(Snapshot());
 
-    public async Task<DonationResult> CreateDonationAsync(NewDonation donation)
+    public Task<DonationResult> CreateDonationAsync(NewDonation donation) =>
+        InsertOnlineAsync(donation, Admit(donation.Currency), DonationStatus.Pending, RequestFingerprint.Of(donation));
+
+    // No live check: the provider has taken the money (a renewal after the campaign closed still happened).
+    public Task<DonationResult> RecordProviderPaymentAsync(NewDonation payment) =>
+        InsertOnlineAsync(payment, Admit(payment.Currency, mustBeLive: false), DonationStatus.Succeeded, RequestFingerprint.OfProviderPayment(payment));
+
+    private async Task<DonationResult> InsertOnlineAsync(NewDonation donation, DonationError refusal, DonationStatus status, byte[] hash)
     {
-        var refusal = Admit(donation.Currency);
         if (refusal != DonationError.None)
         {
             return DonationResult.Failed(refusal);
         }
-        var hash = RequestFingerprint.Of(donation);
         if (Replay(donation.IdempotencyKey, hash) is { } replay)
         {
             return replay;
         }
+        var now = time.GetUtcNow();
         var record = new DonationRecord(
             Guid.CreateVersion7(), Id, donation.Amount, donation.Currency, donation.DisplayName, donation.Anonymous,
-            donation.Message, DonationStatus.Pending, DonationChannel.Online, donation.Provider, time.GetUtcNow(), null);
+            donation.Message, status, DonationChannel.Online, donation.Provider, now, status == DonationStatus.Pending ? null : now);
         return Remember(donation.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(new LedgerInsert(record, donation.IdempotencyKey, hash))));
     }
 
@@ -217,13 +223,13 @@ public sealed partial class CampaignGrain(
         return await enqueue();
     }
 
-    private DonationError Admit(string currency)
+    private DonationError Admit(string currency, bool mustBeLive = true)
     {
         if (state.State.Definition is not { } definition)
         {
             return DonationError.CampaignNotFound;
         }
-        if (state.State.Status != CampaignStatus.Live || time.GetUtcNow() >= definition.EndsAt)
+        if (mustBeLive && state.State.Status != CampaignStatus.Live || time.GetUtcNow() >= definition.EndsAt)
         {
             return DonationError.CampaignNotLive;
         }

@@ -10,8 +10,13 @@ namespace Fundraising.Grains.Campaigns;
 /// </summary>
 internal static class RequestFingerprint
 {
-    public static byte[] Of(NewDonation d) =>
-        Hash("online", d.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture), d.Currency, d.DisplayName, d.Anonymous ? "1" : "0", d.Message, d.Provider);
+    public static byte[] Of(NewDonation d) => Online("online", d);
+
+    /// <summary>A payment the provider already took: never the same fingerprint as a donor's request under the same key.</summary>
+    public static byte[] OfProviderPayment(NewDonation d) => Online("provider-payment", d);
+
+    private static byte[] Online(string kind, NewDonation d) =>
+        Hash(kind, d.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture), d.Currency, d.DisplayName, d.Anonymous ? "1" : "0", d.Message, d.Provider);
 
     public static byte[] Of(NewOfflineDonation d) =>
         Hash("offline", d.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture), d.Currency, d.DonorName, d.Anonymous ? "1" : "0", d.Reference, d.Method);

@@ -53,4 +53,34 @@ public sealed class StripeRecords(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = paymentIntentId });
         return await command.ExecuteScalarAsync(cancellationToken) is Guid id ? id : null;
     }
+
+    /// <summary>
+    /// Stripe gifts still pending that were created between <paramref name="createdAfter"/> and
+    /// <paramref name="createdBefore"/>, with their Checkout Session: the reconciliation job asks Stripe about each.
+    /// </summary>
+    public async Task<IReadOnlyList<PendingStripeDonation>> PendingDonationsAsync(
+        DateTimeOffset createdAfter, DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT d.id, d.campaign_id, p.checkout_session_id, p.payment_intent_id
+            FROM stripe_payments p JOIN donations d ON d.id = p.donation_id
+            WHERE p.created_at >= $1 AND p.created_at < $2 AND d.provider = 'stripe' AND d.status = 'pending'
+            ORDER BY p.created_at
+            LIMIT $3
+            """);
+        command.Parameters.Add(new() { Value = createdAfter.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = createdBefore.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var pending = new List<PendingStripeDonation>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            pending.Add(new PendingStripeDonation(
+                reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+        return pending;
+    }
 }
+
+/// <summary>A Stripe gift that no webhook has confirmed yet, and the Stripe objects that would tell.</summary>
+public sealed record PendingStripeDonation(Guid DonationId, Guid CampaignId, string? CheckoutSessionId, string? PaymentIntentId);

@@ -1,6 +1,7 @@
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Web.Admin;
 using Fundraising.Web.Donations;
 using Fundraising.Web.Payments.Stripe;
 using Fundraising.Web.Problems;
@@ -42,6 +43,10 @@ public static class PaymentEndpoints
         if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == StripePaymentProvider.ProviderName))
         {
             app.MapStripeWebhook();
+            // Runs the reconciliation job now and reports what it did (it also runs on a timer).
+            app.MapPost("/api/admin/payments/stripe/reconcile", async (StripeReconciler reconciler, CancellationToken cancellationToken) =>
+                    TypedResults.Ok(await reconciler.RunAsync(cancellationToken)))
+                .RequireAuthorization(AdminAuthentication.Policy).WithTags("Payments", "Admin");
         }
         return app;
     }

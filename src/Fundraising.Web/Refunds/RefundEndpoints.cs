@@ -69,7 +69,7 @@ public static class RefundEndpoints
             }
             if (await provider.RefundAsync(donation, amountToRefund.Value, reason!, ledgerKey, cancellationToken) is { } providerRefundId)
             {
-                ledgerKey = StripeWebhookEndpoint.RefundKey(providerRefundId);
+                ledgerKey = StripeEventProcessor.RefundKey(providerRefundId);
             }
         }
         var campaignId = donation.CampaignId;

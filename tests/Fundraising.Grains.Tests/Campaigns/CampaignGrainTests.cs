@@ -168,6 +168,24 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AProviderPaymentCountsAtOnceAndOnceEvenAfterTheCampaignClosed()
+    {
+        var grain = await LiveCampaignAsync();
+        await grain.CloseAsync();
+        var invoice = new NewDonation("stripe-invoice:in_test_1", 3_000, "CNY", "月捐人", false, null, "stripe");
+
+        var first = await grain.RecordProviderPaymentAsync(invoice);
+        var again = await grain.RecordProviderPaymentAsync(invoice);
+
+        Assert.Equal(DonationStatus.Succeeded, first.Donation!.Status);
+        Assert.True(again.Replayed);
+        Assert.Equal(first.Donation.Id, again.Donation!.Id);
+        Assert.Equal(3_000, (await grain.GetTotalsAsync()).RaisedAmount);
+        Assert.Equal(1, (await grain.GetTotalsAsync()).DonationCount);
+        Assert.Equal(DonationError.CurrencyMismatch, (await grain.RecordProviderPaymentAsync(invoice with { IdempotencyKey = "stripe-invoice:in_test_2", Currency = "USD" })).Error);
+    }
+
+    [Fact]
     public async Task CampaignCanBeCreatedOnlyOnceAndClosedCampaignsCannotReopen()
     {
         var grain = await LiveCampaignAsync();

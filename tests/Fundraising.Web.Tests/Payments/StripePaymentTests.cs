@@ -3,21 +3,39 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using StripePlatform = Fundraising.TestSupport.StripeCoHostedPlatform;
 
 namespace Fundraising.Web.Tests.Payments;
 
-public sealed partial class StripePaymentTests(StripePlatform platform) : IClassFixture<StripePlatform>, IAsyncLifetime
+/// <summary>
+/// The shared Stripe platform (see <see cref="Fundraising.TestSupport.StripeCoHostedPlatform"/>) with the
+/// helpers the payment tests use.
+/// </summary>
+public sealed partial class StripePlatform : Fundraising.TestSupport.StripeCoHostedPlatform
 {
-    private static readonly object Calm = new { duplicateRate = 0.0, reorderWindowMs = 0, delayMs = 0, dropRate = 0.0, apiFault = (string?)null, apiFaultCount = 0 };
+    /// <summary>Every chaos switch off.</summary>
+    public static readonly object Calm = new { duplicateRate = 0.0, reorderWindowMs = 0, delayMs = 0, dropRate = 0.0, apiFault = (string?)null, apiFaultCount = 0 };
 
-    public Task InitializeAsync() => platform.SetChaosAsync(Calm);
-
-    public Task DisposeAsync() => platform.SetChaosAsync(Calm);
-
-    private async Task<(Guid Id, string SessionId)> StartCardDonationAsync(Guid campaign, long amount, string? key = null)
+    /// <summary>A Stripe-Signature header for <paramref name="payload"/>, as Stripe makes it.</summary>
+    public static string Sign(string payload, string secret, long timestamp)
     {
-        var created = await ApiCalls.PostDonationAsync(platform.Web.Client, campaign, key ?? Guid.NewGuid().ToString(), new { amount, currency = "CNY", displayName = "刷卡捐赠人" });
+        using var hmac = new System.Security.Cryptography.HMACSHA256(Encoding.UTF8.GetBytes(secret));
+        var signature = Convert.ToHexStringLower(hmac.ComputeHash(Encoding.UTF8.GetBytes($"{timestamp}.{payload}")));
+        return $"t={timestamp},v1={signature}";
+    }
+
+    /// <summary>A call to the fake's Stripe API, authenticated with the platform's secret key.</summary>
+    public async Task<JsonElement> StripeGetAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecretKey);
+        var response = await StripeControl.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public async Task<(Guid Id, string SessionId)> StartCardDonationAsync(Guid campaign, long amount, string? key = null)
+    {
+        var created = await ApiCalls.PostDonationAsync(Web.Client, campaign, key ?? Guid.NewGuid().ToString(), new { amount, currency = "CNY", displayName = "刷卡捐赠人" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = await created.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("stripe", body.GetProperty("payment").GetProperty("provider").GetString());
@@ -25,33 +43,49 @@ public sealed partial class StripePaymentTests(StripePlatform platform) : IClass
         return (body.GetProperty("id").GetGuid(), SessionId().Match(redirect).Value);
     }
 
-    private async Task PayAsync(string sessionId, string outcome = "succeed") =>
-        (await platform.StripeControl.PostAsJsonAsync($"/_fake/checkout/{sessionId}/pay", new { outcome })).EnsureSuccessStatusCode();
+    /// <summary>Pays (or declines) a Checkout Session on the fake's hosted page; returns the session as it stands.</summary>
+    public async Task<JsonElement> PayAsync(string sessionId, string outcome = "succeed")
+    {
+        var response = await StripeControl.PostAsJsonAsync($"/_fake/checkout/{sessionId}/pay", new { outcome });
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
 
-    private async Task<JsonElement> WaitForCampaignAsync(Guid campaign, Func<JsonElement, bool> done)
+    public async Task<JsonElement> WaitForCampaignAsync(Guid campaign, Func<JsonElement, bool> done)
     {
         for (var attempt = 0; attempt < 150; attempt++)
         {
-            var current = await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign);
+            var current = await ApiCalls.GetCampaignAsync(Web.Client, campaign);
             if (done(current))
             {
                 return current;
             }
             await Task.Delay(100);
         }
-        return await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign);
+        return await ApiCalls.GetCampaignAsync(Web.Client, campaign);
     }
+
+    [GeneratedRegex("cs_[A-Za-z0-9_]+")]
+    public static partial Regex SessionId();
+
+}
+
+public sealed class StripePaymentTests(StripePlatform platform) : IClassFixture<StripePlatform>, IAsyncLifetime
+{
+    public Task InitializeAsync() => platform.SetChaosAsync(StripePlatform.Calm);
+
+    public Task DisposeAsync() => platform.SetChaosAsync(StripePlatform.Calm);
 
     [Fact]
     public async Task ACardGiftCountsOnlyOnceStripeSaysItIsPaid()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
-        var (_, sessionId) = await StartCardDonationAsync(campaign, 8_800);
+        var (_, sessionId) = await platform.StartCardDonationAsync(campaign, 8_800);
         await Task.Delay(300);
         Assert.Equal(0, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
 
-        await PayAsync(sessionId);
-        var paid = await WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 8_800);
+        await platform.PayAsync(sessionId);
+        var paid = await platform.WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 8_800);
         Assert.Equal(8_800, paid.GetProperty("raisedAmount").GetInt64());
         Assert.Equal(1, paid.GetProperty("donationCount").GetInt64());
     }
@@ -60,8 +94,8 @@ public sealed partial class StripePaymentTests(StripePlatform platform) : IClass
     public async Task ADeclinedCardCountsForNothing()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
-        var (id, sessionId) = await StartCardDonationAsync(campaign, 500);
-        await PayAsync(sessionId, "decline");
+        var (id, sessionId) = await platform.StartCardDonationAsync(campaign, 500);
+        await platform.PayAsync(sessionId, "decline");
         await Task.Delay(1_000);
         Assert.Equal(0, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
         Assert.Equal("pending", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", id));
@@ -75,11 +109,11 @@ public sealed partial class StripePaymentTests(StripePlatform platform) : IClass
         var amounts = Enumerable.Range(1, 20).Select(i => 100L * i).ToList();
         foreach (var amount in amounts)
         {
-            var (_, sessionId) = await StartCardDonationAsync(campaign, amount);
-            await PayAsync(sessionId);
+            var (_, sessionId) = await platform.StartCardDonationAsync(campaign, amount);
+            await platform.PayAsync(sessionId);
         }
         var expected = amounts.Sum();
-        var settled = await WaitForCampaignAsync(campaign, c => c.GetProperty("donationCount").GetInt64() == amounts.Count);
+        var settled = await platform.WaitForCampaignAsync(campaign, c => c.GetProperty("donationCount").GetInt64() == amounts.Count);
         await Task.Delay(1_500); // let late duplicates arrive: they must change nothing
         settled = await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign);
         Assert.Equal(expected, settled.GetProperty("raisedAmount").GetInt64());
@@ -92,14 +126,14 @@ public sealed partial class StripePaymentTests(StripePlatform platform) : IClass
     public async Task AWebhookWithABadMissingOrStaleSignatureIsRefusedAndChangesNothing()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
-        var (id, _) = await StartCardDonationAsync(campaign, 1_000);
+        var (id, _) = await platform.StartCardDonationAsync(campaign, 1_000);
         var forged = JsonSerializer.Serialize(new
         {
             id = "evt_forged_1", @object = "event", api_version = "2026-10-28.endive", created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), type = "payment_intent.succeeded",
             data = new { @object = new { id = "pi_forged", @object = "payment_intent", status = "succeeded", amount = 1_000, currency = "cny", metadata = new { donation_id = id.ToString(), campaign_id = campaign.ToString() } } },
         });
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        foreach (var header in new[] { null, $"t={now},v1={new string('0', 64)}", Sign(forged, "whsec_wrong", now), Sign(forged, StripePlatform.WebhookSecret, now - 3_600) })
+        foreach (var header in new[] { null, $"t={now},v1={new string('0', 64)}", StripePlatform.Sign(forged, "whsec_wrong", now), StripePlatform.Sign(forged, StripePlatform.WebhookSecret, now - 3_600) })
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/payments/stripe/webhook") { Content = new StringContent(forged, Encoding.UTF8, "application/json") };
             if (header is not null)
@@ -113,7 +147,7 @@ public sealed partial class StripePaymentTests(StripePlatform platform) : IClass
 
         // Correctly signed (with the older of two rotated secrets) it is accepted: the check is the signature, not the sender.
         using var signed = new HttpRequestMessage(HttpMethod.Post, "/api/payments/stripe/webhook") { Content = new StringContent(forged, Encoding.UTF8, "application/json") };
-        signed.Headers.TryAddWithoutValidation("Stripe-Signature", Sign(forged, "whsec_an_older_secret_still_accepted", now));
+        signed.Headers.TryAddWithoutValidation("Stripe-Signature", StripePlatform.Sign(forged, "whsec_an_older_secret_still_accepted", now));
         Assert.Equal(HttpStatusCode.OK, (await platform.Web.Client.SendAsync(signed)).StatusCode);
         Assert.Equal("succeeded", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", id));
     }
@@ -122,9 +156,9 @@ public sealed partial class StripePaymentTests(StripePlatform platform) : IClass
     public async Task RefundsGoBackThroughStripeAndCountOnceDespiteTheWebhook()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
-        var (id, sessionId) = await StartCardDonationAsync(campaign, 10_000);
-        await PayAsync(sessionId);
-        await WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 10_000);
+        var (id, sessionId) = await platform.StartCardDonationAsync(campaign, 10_000);
+        await platform.PayAsync(sessionId);
+        await platform.WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 10_000);
 
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/donations/{id}/refunds") { Content = JsonContent.Create(new { amount = 4_000, reason = "捐赠人要求部分退款" }) };
         request.Headers.Add("Idempotency-Key", "card-refund-1");
@@ -148,20 +182,10 @@ public sealed partial class StripePaymentTests(StripePlatform platform) : IClass
         Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
         Assert.Contains("Idempotency-Key", (await ApiCalls.ProblemAsync(failed)).GetProperty("detail").GetString());
 
-        var (retryId, sessionId) = await StartCardDonationAsync(campaign, 700, "card-retry");
+        var (retryId, sessionId) = await platform.StartCardDonationAsync(campaign, 700, "card-retry");
         Assert.Equal(1L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE campaign_id = $1", campaign));
-        await PayAsync(sessionId);
-        await WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 700);
+        await platform.PayAsync(sessionId);
+        await platform.WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 700);
         Assert.Equal("succeeded", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", retryId));
     }
-
-    private static string Sign(string payload, string secret, long timestamp)
-    {
-        using var hmac = new System.Security.Cryptography.HMACSHA256(Encoding.UTF8.GetBytes(secret));
-        var signature = Convert.ToHexStringLower(hmac.ComputeHash(Encoding.UTF8.GetBytes($"{timestamp}.{payload}")));
-        return $"t={timestamp},v1={signature}";
-    }
-
-    [GeneratedRegex("cs_[A-Za-z0-9_]+")]
-    private static partial Regex SessionId();
 }

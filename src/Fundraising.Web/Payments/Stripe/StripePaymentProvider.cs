@@ -1,4 +1,3 @@
-using System.Globalization;
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Payments;
 using Microsoft.Extensions.Options;
@@ -12,7 +11,7 @@ namespace Fundraising.Web.Payments.Stripe;
 /// static configuration). Every call carries an idempotency key derived from our own ids, so a
 /// retry after a timeout can never create a second session or a second refund.
 /// </summary>
-public sealed class StripePaymentProvider(StripeClient stripe, StripeRecords records, IOptions<StripeOptions> options) : IPaymentProvider
+public sealed class StripePaymentProvider(StripeCalls stripe, StripeRecords records, IOptions<StripeOptions> options) : IPaymentProvider
 {
     public const string ProviderName = "stripe";
 
@@ -25,30 +24,10 @@ public sealed class StripePaymentProvider(StripeClient stripe, StripeRecords rec
             ["donation_id"] = donation.Id.ToString(),
             ["campaign_id"] = donation.CampaignId.ToString(),
         };
-        var baseUrl = options.Value.PublicBaseUrl.TrimEnd('/');
-        var create = new SessionCreateOptions
-        {
-            Mode = "payment",
-            ClientReferenceId = donation.Id.ToString(),
-            SuccessUrl = $"{baseUrl}/campaign.html?id={donation.CampaignId}&donation={donation.Id}&paid=1",
-            CancelUrl = $"{baseUrl}/campaign.html?id={donation.CampaignId}&donation={donation.Id}&cancelled=1",
-            Metadata = metadata,
-            PaymentIntentData = new SessionPaymentIntentDataOptions { Metadata = metadata },
-            LineItems =
-            [
-                new SessionLineItemOptions
-                {
-                    Quantity = 1,
-                    PriceData = new SessionLineItemPriceDataOptions
-                    {
-                        Currency = donation.Currency.ToLower(CultureInfo.InvariantCulture),
-                        UnitAmount = donation.Amount,
-                        ProductData = new SessionLineItemPriceDataProductDataOptions { Name = "捐赠 Donation" },
-                    },
-                },
-            ],
-        };
-        var session = await CallAsync(token => stripe.V1.Checkout.Sessions.CreateAsync(create, new RequestOptions { IdempotencyKey = $"checkout-{donation.Id}" }, token), cancellationToken);
+        var create = CheckoutSessions.Create(
+            "payment", options.Value.PublicBaseUrl, donation.CampaignId, "donation", donation.Id, metadata, donation.Amount, donation.Currency, "捐赠 Donation");
+        create.PaymentIntentData = new SessionPaymentIntentDataOptions { Metadata = metadata };
+        var session = await stripe.CallAsync((client, token) => client.V1.Checkout.Sessions.CreateAsync(create, new RequestOptions { IdempotencyKey = $"checkout-{donation.Id}" }, token), cancellationToken);
         await records.LinkAsync(donation.Id, session.Id, null, cancellationToken);
         return new PaymentInstruction(ProviderName, null, session.Url);
     }
@@ -57,7 +36,7 @@ public sealed class StripePaymentProvider(StripeClient stripe, StripeRecords rec
     {
         var paymentIntent = await records.PaymentIntentOfAsync(donation.Id, cancellationToken)
             ?? throw new InvalidOperationException($"Donation {donation.Id} has no Stripe payment to refund.");
-        var refund = await CallAsync(token => stripe.V1.Refunds.CreateAsync(new RefundCreateOptions
+        var refund = await stripe.CallAsync((client, token) => client.V1.Refunds.CreateAsync(new RefundCreateOptions
         {
             PaymentIntent = paymentIntent,
             Amount = amount,
@@ -65,19 +44,5 @@ public sealed class StripePaymentProvider(StripeClient stripe, StripeRecords rec
             Metadata = new Dictionary<string, string> { ["donation_id"] = donation.Id.ToString(), ["reason"] = reason },
         }, new RequestOptions { IdempotencyKey = $"refund-{donation.Id}-{idempotencyKey}" }, token), cancellationToken);
         return refund.Id;
-    }
-
-    private async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.Timeout);
-        try
-        {
-            return await call(timeout.Token);
-        }
-        catch (Exception exception) when (exception is StripeException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new PaymentProviderUnavailableException("The card payment provider did not answer as expected.", exception);
-        }
     }
 }

@@ -1,3 +1,5 @@
+using Fundraising.Web.MonthlyGiving;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Stripe;
 
@@ -32,6 +34,18 @@ public static class StripeRegistration
                 HttpClient = new SystemNetHttpClient(http, maxNetworkRetries: 0),
             });
         });
+        builder.Services.AddSingleton<StripeCalls>();
         builder.Services.AddSingleton<IPaymentProvider, StripePaymentProvider>();
+        builder.Services.AddSingleton<StripeMonthlyGifts>();
+        builder.Services.AddSingleton<StripeEventProcessor>();
+
+        // Settles what webhooks missed: undelivered events and gifts still pending after a while.
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<StripeReconciliationOptions>().BindConfiguration("Payments:Stripe:Reconciliation")
+            .Validate(o => o.Interval > TimeSpan.Zero && o.LookBack > TimeSpan.Zero && o.PendingAfter >= TimeSpan.Zero && o.MaxPendingPerRun > 0,
+                "Payments:Stripe:Reconciliation needs a positive Interval and LookBack, a PendingAfter of zero or more and a positive MaxPendingPerRun.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<StripeReconciler>();
+        builder.Services.AddHostedService<StripeReconciliationService>();
     }
 }

@@ -1,0 +1,39 @@
+using Fundraising.Persistence.MonthlyGiving;
+
+namespace Fundraising.Web.MonthlyGiving;
+
+/// <summary>Body of <c>POST /api/campaigns/{id}/monthly-gifts</c>. Amount per month in minor units (fen).</summary>
+public sealed record CreateMonthlyGiftRequest(long? Amount, string? Currency, string? DisplayName, bool? Anonymous, string? Email);
+
+/// <summary>
+/// The answer to the donor who starts a monthly gift: where to pay, and the <see cref="CancelToken"/> that
+/// alone lets them see or cancel the gift later. It is shown only here.
+/// </summary>
+public sealed record MonthlyGiftCreatedResponse(
+    Guid Id, Guid CampaignId, long Amount, string Currency, string Interval, MonthlyGiftStatus Status, string? CheckoutUrl, string CancelToken, DateTimeOffset CreatedAt);
+
+/// <summary>One month's gift: the invoice Stripe billed and the donation it made.</summary>
+public sealed record MonthlyGiftPaymentResponse(Guid DonationId, string InvoiceId, long Amount, string Currency, string Status, long RefundedAmount, DateTimeOffset? SucceededAt)
+{
+    public static MonthlyGiftPaymentResponse From(MonthlyGiftPayment p) => new(p.DonationId, p.InvoiceId, p.Amount, p.Currency, p.Status, p.RefundedAmount, p.SucceededAt);
+}
+
+/// <summary>A monthly gift as its donor sees it (with the token): status and the gifts made so far.</summary>
+public sealed record MonthlyGiftResponse(
+    Guid Id,
+    Guid CampaignId,
+    long Amount,
+    string Currency,
+    string Interval,
+    string? DisplayName,
+    bool Anonymous,
+    MonthlyGiftStatus Status,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? CancelledAt,
+    long TotalGiven,
+    IReadOnlyList<MonthlyGiftPaymentResponse> Gifts)
+{
+    public static MonthlyGiftResponse From(MonthlyGiftRecord g, IReadOnlyList<MonthlyGiftPayment> payments) => new(
+        g.Id, g.CampaignId, g.Amount, g.Currency, "month", g.DisplayName, g.Anonymous, g.Status, g.CreatedAt, g.CancelledAt,
+        payments.Where(p => p.Status != "pending").Sum(p => p.Amount - p.RefundedAmount), [.. payments.Select(MonthlyGiftPaymentResponse.From)]);
+}

@@ -1,0 +1,110 @@
+using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Donations;
+using Fundraising.Persistence.Ledger;
+using Fundraising.Persistence.Payments;
+using Fundraising.Web.MonthlyGiving;
+using Stripe;
+using Stripe.Checkout;
+
+namespace Fundraising.Web.Payments.Stripe;
+
+/// <summary>What applying one Stripe event did.</summary>
+public enum StripeEventOutcome
+{
+    Applied,
+
+    /// <summary>The event id was already processed (a duplicate delivery, or one the reconciliation job already applied).</summary>
+    Duplicate,
+}
+
+/// <summary>
+/// Applies Stripe events, whether they come through the webhook or the reconciliation job: records each
+/// event id once and marks it processed only after its effect is durable, so a failure is applied again
+/// later. Order does not matter: a gift only ever moves forward (pending → succeeded → refunded), and
+/// every effect is idempotent, so duplicates and redeliveries change nothing.
+/// </summary>
+public sealed partial class StripeEventProcessor(
+    StripeRecords records, IDonationLedger ledger, IGrainFactory grains, StripeMonthlyGifts monthlyGifts, ILogger<StripeEventProcessor> logger)
+{
+    public async Task<StripeEventOutcome> ProcessAsync(Event stripeEvent, CancellationToken cancellationToken)
+    {
+        if (await records.WasProcessedAsync(stripeEvent.Id, stripeEvent.Type, cancellationToken))
+        {
+            return StripeEventOutcome.Duplicate;
+        }
+        await ApplyAsync(stripeEvent.Data.Object, cancellationToken);
+        await records.MarkProcessedAsync(stripeEvent.Id, cancellationToken);
+        return StripeEventOutcome.Applied;
+    }
+
+    /// <summary>
+    /// Applies what a Stripe object says, as an event's payload or as fetched from Stripe by the
+    /// reconciliation job. Returns true when the object paid for something.
+    /// </summary>
+    public async Task<bool> ApplyAsync(IHasObject stripeObject, CancellationToken cancellationToken)
+    {
+        switch (stripeObject)
+        {
+            case Session { Mode: "payment", PaymentStatus: "paid" } session when DonationOf(session.Metadata) is { } ids:
+                await records.LinkAsync(ids.Donation, session.Id, session.PaymentIntentId, cancellationToken);
+                await ConfirmAsync(ids, cancellationToken);
+                return true;
+            case Session { Mode: "subscription", Status: "complete" } session when StripeMonthlyGifts.GiftOf(session.Metadata) is { } gift:
+                await monthlyGifts.OnCheckoutCompletedAsync(session, gift.Gift, cancellationToken);
+                return false;
+            case PaymentIntent { Status: "succeeded" } intent when DonationOf(intent.Metadata) is { } ids:
+                await records.LinkAsync(ids.Donation, null, intent.Id, cancellationToken);
+                await ConfirmAsync(ids, cancellationToken);
+                return true;
+            case Invoice { Status: "paid" } invoice when StripeMonthlyGifts.GiftOf(invoice.Parent?.SubscriptionDetails?.Metadata) is { } gift:
+                await monthlyGifts.RecordInvoiceAsync(invoice, gift, cancellationToken);
+                return true;
+            case Subscription { Status: "canceled" } subscription when StripeMonthlyGifts.GiftOf(subscription.Metadata) is { } gift:
+                await monthlyGifts.OnSubscriptionEndedAsync(gift.Gift, cancellationToken);
+                return false;
+            case Refund refund when refund.PaymentIntentId is { } intentId && refund.Status is "succeeded" or "pending":
+                await RefundAsync(refund, intentId, cancellationToken);
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The ledger's idempotency key for a Stripe refund, whichever path records it first.</summary>
+    public static string RefundKey(string stripeRefundId) => "stripe-refund:" + stripeRefundId;
+
+    private async Task RefundAsync(Refund refund, string intentId, CancellationToken cancellationToken)
+    {
+        // A refund made from our admin API arrives here too: its Stripe id is the ledger key, so it counts once.
+        if (await records.DonationOfPaymentIntentAsync(intentId, cancellationToken) is { } donationId
+            && await ledger.FindCampaignOfDonationAsync(donationId, cancellationToken) is { } campaignId)
+        {
+            var result = await grains.GetGrain<ICampaignGrain>(campaignId).RefundAsync(
+                new NewRefund(donationId, refund.Amount, "Stripe refund " + refund.Id, "stripe", RefundKey(refund.Id)));
+            if (result.Error is not (RefundError.None or RefundError.NotRefundable))
+            {
+                LogRefundNotApplied(refund.Id, result.Error);
+            }
+        }
+    }
+
+    private static (Guid Donation, Guid Campaign)? DonationOf(IDictionary<string, string>? metadata) =>
+        metadata is not null
+        && metadata.TryGetValue("donation_id", out var donation) && Guid.TryParse(donation, out var donationId)
+        && metadata.TryGetValue("campaign_id", out var campaign) && Guid.TryParse(campaign, out var campaignId)
+            ? (donationId, campaignId)
+            : null;
+
+    private async Task ConfirmAsync((Guid Donation, Guid Campaign) ids, CancellationToken cancellationToken)
+    {
+        var result = await grains.GetGrain<ICampaignGrain>(ids.Campaign).ConfirmDonationAsync(ids.Donation);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (result.Error != DonationError.None)
+        {
+            throw new InvalidOperationException($"Stripe paid for donation {ids.Donation}, which campaign {ids.Campaign} does not have.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stripe refund {RefundId} was not applied: {Error}")]
+    private partial void LogRefundNotApplied(string refundId, RefundError error);
+}
