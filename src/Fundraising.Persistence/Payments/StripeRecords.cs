@@ -5,23 +5,23 @@ namespace Fundraising.Persistence.Payments;
 /// <summary>The platform's memory of Stripe: which webhook events were applied, and which payment paid for which gift.</summary>
 public sealed class StripeRecords(NpgsqlDataSource dataSource)
 {
-    /// <summary>True when the event was already applied (a duplicate delivery).</summary>
-    public async Task<bool> WasProcessedAsync(string eventId, string type, CancellationToken cancellationToken = default)
+    /// <summary>True when the event was already applied (a duplicate delivery). A read: it writes nothing.</summary>
+    public async Task<bool> WasProcessedAsync(string eventId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT processed_at IS NOT NULL FROM stripe_events WHERE id = $1");
+        command.Parameters.Add(new() { Value = eventId });
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    /// <summary>Records that the event's effect is durable; the first record of an event id stands.</summary>
+    public async Task MarkProcessedAsync(string eventId, string type, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO stripe_events (id, type) VALUES ($1, $2)
-            ON CONFLICT (id) DO UPDATE SET type = excluded.type
-            RETURNING processed_at IS NOT NULL
+            INSERT INTO stripe_events (id, type, processed_at) VALUES ($1, $2, now())
+            ON CONFLICT (id) DO UPDATE SET processed_at = coalesce(stripe_events.processed_at, excluded.processed_at)
             """);
         command.Parameters.Add(new() { Value = eventId });
         command.Parameters.Add(new() { Value = type });
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    public async Task MarkProcessedAsync(string eventId, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand("UPDATE stripe_events SET processed_at = now() WHERE id = $1 AND processed_at IS NULL");
-        command.Parameters.Add(new() { Value = eventId });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

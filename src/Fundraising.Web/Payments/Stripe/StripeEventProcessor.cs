@@ -15,25 +15,34 @@ public enum StripeEventOutcome
 
     /// <summary>The event id was already processed (a duplicate delivery, or one the reconciliation job already applied).</summary>
     Duplicate,
+
+    /// <summary>Nothing in the event concerns the platform (e.g. <c>charge.succeeded</c>): acknowledged, nothing written.</summary>
+    Ignored,
 }
 
 /// <summary>
-/// Applies Stripe events, whether they come through the webhook or the reconciliation job: records each
-/// event id once and marks it processed only after its effect is durable, so a failure is applied again
-/// later. Order does not matter: a gift only ever moves forward (pending → succeeded → refunded), and
-/// every effect is idempotent, so duplicates and redeliveries change nothing.
+/// Applies Stripe events, whether they come through the webhook or the reconciliation job. Every effect
+/// is idempotent and a gift only ever moves forward (pending → succeeded → refunded), so order does not
+/// matter and duplicates change nothing. The event id is written once, after its effect is durable: a
+/// failure in between leaves it unrecorded, and the redelivery applies it again (to no further effect).
+/// Events with nothing for the platform cost no write at all: a card gift brings three or four events,
+/// and each write is a commit.
 /// </summary>
 public sealed partial class StripeEventProcessor(
     StripeRecords records, IDonationLedger ledger, IGrainFactory grains, StripeMonthlyGifts monthlyGifts, ILogger<StripeEventProcessor> logger)
 {
     public async Task<StripeEventOutcome> ProcessAsync(Event stripeEvent, CancellationToken cancellationToken)
     {
-        if (await records.WasProcessedAsync(stripeEvent.Id, stripeEvent.Type, cancellationToken))
+        if (EffectOf(stripeEvent.Data.Object) is not { } effect)
+        {
+            return StripeEventOutcome.Ignored;
+        }
+        if (await records.WasProcessedAsync(stripeEvent.Id, cancellationToken))
         {
             return StripeEventOutcome.Duplicate;
         }
-        await ApplyAsync(stripeEvent.Data.Object, cancellationToken);
-        await records.MarkProcessedAsync(stripeEvent.Id, cancellationToken);
+        await effect.Apply(cancellationToken);
+        await records.MarkProcessedAsync(stripeEvent.Id, stripeEvent.Type, cancellationToken);
         return StripeEventOutcome.Applied;
     }
 
@@ -43,32 +52,41 @@ public sealed partial class StripeEventProcessor(
     /// </summary>
     public async Task<bool> ApplyAsync(IHasObject stripeObject, CancellationToken cancellationToken)
     {
-        switch (stripeObject)
+        if (EffectOf(stripeObject) is not { } effect)
         {
-            case Session { Mode: "payment", PaymentStatus: "paid" } session when DonationOf(session.Metadata) is { } ids:
-                await records.LinkAsync(ids.Donation, session.Id, session.PaymentIntentId, cancellationToken);
-                await ConfirmAsync(ids, cancellationToken);
-                return true;
-            case Session { Mode: "subscription", Status: "complete" } session when StripeMonthlyGifts.GiftOf(session.Metadata) is { } gift:
-                await monthlyGifts.OnCheckoutCompletedAsync(session, gift.Gift, cancellationToken);
-                return false;
-            case PaymentIntent { Status: "succeeded" } intent when DonationOf(intent.Metadata) is { } ids:
-                await records.LinkAsync(ids.Donation, null, intent.Id, cancellationToken);
-                await ConfirmAsync(ids, cancellationToken);
-                return true;
-            case Invoice { Status: "paid" } invoice when StripeMonthlyGifts.GiftOf(invoice.Parent?.SubscriptionDetails?.Metadata) is { } gift:
-                await monthlyGifts.RecordInvoiceAsync(invoice, gift, cancellationToken);
-                return true;
-            case Subscription { Status: "canceled" } subscription when StripeMonthlyGifts.GiftOf(subscription.Metadata) is { } gift:
-                await monthlyGifts.OnSubscriptionEndedAsync(gift.Gift, cancellationToken);
-                return false;
-            case Refund refund when refund.PaymentIntentId is { } intentId && refund.Status is "succeeded" or "pending":
-                await RefundAsync(refund, intentId, cancellationToken);
-                return false;
-            default:
-                return false;
+            return false;
         }
+        await effect.Apply(cancellationToken);
+        return effect.Pays;
     }
+
+    private sealed record Effect(Func<CancellationToken, Task> Apply, bool Pays);
+
+    /// <summary>What an object means for the platform, or null when it means nothing (not ours, or not final).</summary>
+    private Effect? EffectOf(IHasObject stripeObject) => stripeObject switch
+    {
+        Session { Mode: "payment", PaymentStatus: "paid" } session when DonationOf(session.Metadata) is { } ids =>
+            new(async token =>
+            {
+                await records.LinkAsync(ids.Donation, session.Id, session.PaymentIntentId, token);
+                await ConfirmAsync(ids, token);
+            }, Pays: true),
+        Session { Mode: "subscription", Status: "complete" } session when StripeMonthlyGifts.GiftOf(session.Metadata) is { } gift =>
+            new(token => monthlyGifts.OnCheckoutCompletedAsync(session, gift.Gift, token), Pays: false),
+        PaymentIntent { Status: "succeeded" } intent when DonationOf(intent.Metadata) is { } ids =>
+            new(async token =>
+            {
+                await records.LinkAsync(ids.Donation, null, intent.Id, token);
+                await ConfirmAsync(ids, token);
+            }, Pays: true),
+        Invoice { Status: "paid" } invoice when StripeMonthlyGifts.GiftOf(invoice.Parent?.SubscriptionDetails?.Metadata) is { } gift =>
+            new(token => monthlyGifts.RecordInvoiceAsync(invoice, gift, token), Pays: true),
+        Subscription { Status: "canceled" } subscription when StripeMonthlyGifts.GiftOf(subscription.Metadata) is { } gift =>
+            new(token => monthlyGifts.OnSubscriptionEndedAsync(gift.Gift, token), Pays: false),
+        Refund refund when refund.PaymentIntentId is { } intentId && refund.Status is "succeeded" or "pending" =>
+            new(token => RefundAsync(refund, intentId, token), Pays: false),
+        _ => null,
+    };
 
     /// <summary>The ledger's idempotency key for a Stripe refund, whichever path records it first.</summary>
     public static string RefundKey(string stripeRefundId) => "stripe-refund:" + stripeRefundId;

@@ -36,6 +36,7 @@ public sealed record StripeReconciliationReport(
     int EventsListed,
     int EventsApplied,
     int EventsAlreadyApplied,
+    int EventsIgnored,
     int EventsFailed);
 
 /// <summary>
@@ -62,8 +63,8 @@ public sealed partial class StripeReconciler(
             var started = time.GetUtcNow();
             var since = started - options.Value.LookBack;
             var (checkedCount, confirmed, pendingFailed) = await SettlePendingAsync(since, started - options.Value.PendingAfter, cancellationToken);
-            var (listed, applied, duplicates, failed) = await ApplyUndeliveredEventsAsync(since, cancellationToken);
-            var report = new StripeReconciliationReport(started, time.GetUtcNow(), checkedCount, confirmed, pendingFailed, listed, applied, duplicates, failed);
+            var (listed, applied, duplicates, ignored, failed) = await ApplyUndeliveredEventsAsync(since, cancellationToken);
+            var report = new StripeReconciliationReport(started, time.GetUtcNow(), checkedCount, confirmed, pendingFailed, listed, applied, duplicates, ignored, failed);
             LogRun(report.PendingChecked, report.PendingConfirmed, report.EventsListed, report.EventsApplied, report.EventsFailed);
             return report;
         }
@@ -102,7 +103,7 @@ public sealed partial class StripeReconciler(
         return (pending.Count, confirmed, failed);
     }
 
-    private async Task<(int Listed, int Applied, int Duplicates, int Failed)> ApplyUndeliveredEventsAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    private async Task<(int Listed, int Applied, int Duplicates, int Ignored, int Failed)> ApplyUndeliveredEventsAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
         // Stripe lists newest first; collect every page, then apply oldest first, as they happened.
         var undelivered = new List<Event>();
@@ -123,18 +124,22 @@ public sealed partial class StripeReconciler(
             }
             startingAfter = list.Data[^1].Id;
         }
-        int applied = 0, duplicates = 0, failed = 0;
+        int applied = 0, duplicates = 0, ignored = 0, failed = 0;
         foreach (var stripeEvent in Enumerable.Reverse(undelivered))
         {
             try
             {
-                if (await processor.ProcessAsync(stripeEvent, cancellationToken) == StripeEventOutcome.Applied)
+                switch (await processor.ProcessAsync(stripeEvent, cancellationToken))
                 {
-                    applied++;
-                }
-                else
-                {
-                    duplicates++;
+                    case StripeEventOutcome.Applied:
+                        applied++;
+                        break;
+                    case StripeEventOutcome.Duplicate:
+                        duplicates++;
+                        break;
+                    case StripeEventOutcome.Ignored:
+                        ignored++;
+                        break;
                 }
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -144,7 +149,7 @@ public sealed partial class StripeReconciler(
                 LogEventFailed(exception, stripeEvent.Id, stripeEvent.Type);
             }
         }
-        return (undelivered.Count, applied, duplicates, failed);
+        return (undelivered.Count, applied, duplicates, ignored, failed);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stripe reconciliation: {PendingChecked} pending gifts checked, {PendingConfirmed} confirmed; {EventsListed} undelivered events, {EventsApplied} applied, {EventsFailed} failed")]
