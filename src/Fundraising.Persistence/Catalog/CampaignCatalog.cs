@@ -4,7 +4,8 @@ using Npgsql;
 namespace Fundraising.Persistence.Catalog;
 
 /// <summary>Filters for the public campaign list. Null means any.</summary>
-public sealed record CampaignListQuery(CampaignKind? Kind, CampaignStatus? Status, string? County, int Page, int PageSize);
+/// <summary>A page of the catalogue; drafts (admins' work in progress) are listed only with <c>IncludeDrafts</c>.</summary>
+public sealed record CampaignListQuery(CampaignKind? Kind, CampaignStatus? Status, string? County, int Page, int PageSize, bool IncludeDrafts = false);
 
 /// <summary>One page of campaigns and how many match in all.</summary>
 public sealed record CampaignPage(IReadOnlyList<CampaignSummary> Items, long Total);
@@ -70,6 +71,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
                    status, raised_amount, donation_count, online_amount, offline_amount, goods_amount, count(*) OVER ()
             FROM campaigns
             WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3)
+              AND ($6 OR status <> 'draft')
             ORDER BY created_at DESC, id
             OFFSET $4 LIMIT $5
             """);
@@ -78,6 +80,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
         command.Parameters.Add(new() { Value = (query.Page - 1) * query.PageSize });
         command.Parameters.Add(new() { Value = query.PageSize });
+        command.Parameters.Add(new() { Value = query.IncludeDrafts });
 
         var items = new List<CampaignSummary>();
         long total = 0;

@@ -85,5 +85,8 @@ public interface IDonationLedger
 
     Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default);
 
+    /// <summary>Every gift that counted, refunded ones included, newest first: what an admin reviews and refunds.</summary>
+    Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<LedgerReconciliationRow>> ReconcileAsync(CancellationToken cancellationToken = default);
 }

@@ -316,11 +316,17 @@ public sealed class PostgresDonationLedger(NpgsqlDataSource dataSource) : IDonat
         return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
     }
 
-    public async Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default) =>
+        ListAsync("status = 'succeeded'", campaignId, skip, take, cancellationToken);
+
+    public Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default) =>
+        ListAsync("status <> 'pending'", campaignId, skip, take, cancellationToken);
+
+    private async Task<IReadOnlyList<DonationRecord>> ListAsync(string statusFilter, Guid campaignId, int skip, int take, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT {Columns} FROM donations
-            WHERE campaign_id = $1 AND status = 'succeeded'
+            WHERE campaign_id = $1 AND {statusFilter}
             ORDER BY created_at DESC, id
             OFFSET $2 LIMIT $3
             """);

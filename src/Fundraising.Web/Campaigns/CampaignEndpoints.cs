@@ -1,5 +1,5 @@
-using Fundraising.Contracts.Campaigns;
 using System.Security.Claims;
+using Fundraising.Contracts.Campaigns;
 using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Web.Admin;
@@ -29,7 +29,7 @@ public static class CampaignEndpoints
     }
 
     private static async Task<Results<Ok<CampaignListResponse>, ValidationProblem>> ListAsync(
-        string? kind, string? status, string? county, int? page, int? pageSize, ICampaignCatalog catalog, CancellationToken cancellationToken)
+        string? kind, string? status, string? county, int? page, int? pageSize, ICampaignCatalog catalog, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         var kindFilter = ParseFilter<CampaignKind>(validation, "kind", kind);
@@ -49,7 +49,8 @@ public static class CampaignEndpoints
             return TypedResults.ValidationProblem(validation.Errors);
         }
         var result = await catalog.ListAsync(
-            new CampaignListQuery(kindFilter, statusFilter, string.IsNullOrWhiteSpace(county) ? null : county.Trim(), pageNumber, size), cancellationToken);
+            new CampaignListQuery(kindFilter, statusFilter, string.IsNullOrWhiteSpace(county) ? null : county.Trim(), pageNumber, size,
+                IncludeDrafts: user.IsInRole(AdminAuthentication.Role)), cancellationToken);
         return TypedResults.Ok(new CampaignListResponse([.. result.Items.Select(CampaignResponse.From)], pageNumber, size, result.Total));
     }
 

@@ -70,6 +70,9 @@ public sealed record PublicDonationResponse(
 
 public sealed record DonationListResponse(IReadOnlyList<PublicDonationResponse> Items, int Page, int PageSize);
 
+/// <summary>An admin's page of a campaign's gifts (not pending), newest first: ids, donors' names even when anonymous, refunds.</summary>
+public sealed record AdminDonationListResponse(IReadOnlyList<DonationResponse> Items, int Page, int PageSize);
+
 /// <summary>Limits on amounts, bound from <c>Donations</c>.</summary>
 public sealed class DonationOptions
 {

@@ -33,6 +33,10 @@ public static class DonationEndpoints
         donations.MapPost("/donations", CreateAsync);
         donations.MapGet("/donations", ListAsync);
         donations.MapPost("/offline-donations", RecordOfflineAsync).RequireAuthorization(AdminAuthentication.Policy);
+
+        // Admins see every gift that counted, with its id, the donor's name (even when anonymous) and refunds.
+        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(AdminAuthentication.Policy)
+            .MapGet("/donations", ListForAdminAsync);
         return app;
     }
 
@@ -124,8 +128,38 @@ public static class DonationEndpoints
     private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, ProblemHttpResult>> ListAsync(
         Guid campaignId, int? page, int? pageSize, IGrainFactory grains, IDonationLedger ledger, CancellationToken cancellationToken)
     {
-        var pageNumber = page ?? 1;
-        var size = pageSize ?? 20;
+        if (Paging(page, pageSize, out var pageNumber, out var size) is { } invalid)
+        {
+            return invalid;
+        }
+        if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
+        {
+            return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
+        }
+        var records = await ledger.ListSucceededAsync(campaignId, (pageNumber - 1) * size, size, cancellationToken);
+        return TypedResults.Ok(new DonationListResponse([.. records.Select(PublicDonationResponse.From)], pageNumber, size));
+    }
+
+    private static async Task<Results<Ok<AdminDonationListResponse>, ValidationProblem, ProblemHttpResult>> ListForAdminAsync(
+        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, IDonationLedger ledger, CancellationToken cancellationToken)
+    {
+        if (Paging(page, pageSize, out var pageNumber, out var size) is { } invalid)
+        {
+            return invalid;
+        }
+        if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
+        {
+            return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
+        }
+        var records = await ledger.ListRecordedAsync(campaignId, (pageNumber - 1) * size, size, cancellationToken);
+        return TypedResults.Ok(new AdminDonationListResponse([.. records.Select(d => DonationResponse.From(d, null))], pageNumber, size));
+    }
+
+    /// <summary>The page asked for (1 and 20 by default), or the problem naming the bad field.</summary>
+    private static ValidationProblem? Paging(int? page, int? pageSize, out int pageNumber, out int size)
+    {
+        pageNumber = page ?? 1;
+        size = pageSize ?? 20;
         var v = new Validation();
         if (pageNumber < 1)
         {
@@ -135,16 +169,7 @@ public static class DonationEndpoints
         {
             v.Add("pageSize", "'pageSize' must be between 1 and 100.");
         }
-        if (!v.IsValid)
-        {
-            return TypedResults.ValidationProblem(v.Errors);
-        }
-        if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
-        {
-            return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
-        }
-        var records = await ledger.ListSucceededAsync(campaignId, (pageNumber - 1) * size, size, cancellationToken);
-        return TypedResults.Ok(new DonationListResponse([.. records.Select(PublicDonationResponse.From)], pageNumber, size));
+        return v.IsValid ? null : TypedResults.ValidationProblem(v.Errors);
     }
 
     private static string MethodText(OfflineMethod method) => method switch

@@ -40,7 +40,7 @@ public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog ca
         {
             return;
         }
-        var existing = await catalog.ListAsync(new CampaignListQuery(null, null, null, 1, 1), stoppingToken);
+        var existing = await catalog.ListAsync(new CampaignListQuery(null, null, null, 1, 1, IncludeDrafts: true), stoppingToken);
         if (existing.Total > 0)
         {
             LogSkipped(existing.Total);

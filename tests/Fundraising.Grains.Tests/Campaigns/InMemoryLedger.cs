@@ -114,12 +114,19 @@ public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
         }
     }
 
-    public Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default) =>
+        List(campaignId, DonationStatus.Succeeded, skip, take);
+
+    public Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default) =>
+        List(campaignId, null, skip, take);
+
+    /// <summary>Gifts of one status, or every one that counted (not pending) when <paramref name="status"/> is null; newest first.</summary>
+    private Task<IReadOnlyList<DonationRecord>> List(Guid campaignId, DonationStatus? status, int skip, int take)
     {
         lock (_gate)
         {
             IReadOnlyList<DonationRecord> rows = [.. _rows.Values.Select(r => r.Record)
-                .Where(r => r.CampaignId == campaignId && r.Status == DonationStatus.Succeeded)
+                .Where(r => r.CampaignId == campaignId && (status is { } s ? r.Status == s : r.Status != DonationStatus.Pending))
                 .OrderByDescending(r => r.SucceededAt).Skip(skip).Take(take)];
             return Task.FromResult(rows);
         }

@@ -67,6 +67,22 @@ public sealed class CampaignApiTests(CoHostedPlatform platform) : IClassFixture<
     }
 
     [Fact]
+    public async Task DraftsAreListedForAdminsOnly()
+    {
+        var county = "县" + Guid.NewGuid().ToString("N")[..6];
+        var live = await ApiCalls.CreateLiveCampaignAsync(platform.Web, ApiCalls.NewCampaign("已上线", "appeal", county: county));
+        var created = await _admin.PostAsJsonAsync("/api/campaigns", ApiCalls.NewCampaign("尚未公开的草稿", "appeal", county: county));
+        var draft = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var query = $"/api/campaigns?county={Uri.EscapeDataString(county)}";
+
+        static List<Guid> Ids(JsonElement page) => [.. page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid())];
+        Assert.Equal([live], Ids(await _public.GetFromJsonAsync<JsonElement>(query)));
+        Assert.Empty(Ids(await _public.GetFromJsonAsync<JsonElement>(query + "&status=draft")));
+        Assert.Equal([draft, live], Ids(await _admin.GetFromJsonAsync<JsonElement>(query)));
+        Assert.Equal([draft], Ids(await _admin.GetFromJsonAsync<JsonElement>(query + "&status=draft")));
+    }
+
+    [Fact]
     public async Task UnknownCampaignIsNotFoundProblem()
     {
         var response = await _public.GetAsync($"/api/campaigns/{Guid.NewGuid()}");

@@ -30,7 +30,8 @@ function retryAfter(response) {
 
 const TIMEOUT_MS = 20000;
 
-async function request(method, url, { body, headers } = {}) {
+/** One API call: JSON in and out; a ProblemError for 4xx, a NetworkError when the outcome is unknown. */
+export async function request(method, url, { body, headers } = {}) {
   let response;
   try {
     response = await fetch(url, {

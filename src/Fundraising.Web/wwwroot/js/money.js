@@ -39,16 +39,16 @@ export function percentOf(raised, goal) {
 
 /**
  * Parses what a donor typed as yuan ("50", "12.3", "1,000.05", "１２．５") into fen.
- * Returns { fen } or { error } with a message for the donor.
+ * Returns { fen } or { error } with a message naming the amount (label, e.g. '目标金额').
  */
-export function parseYuan(text) {
+export function parseYuan(text, label = '捐赠金额') {
   const cleaned = String(text ?? '')
     .normalize('NFKC') // full-width digits, ．and ￥ become their ASCII forms
     .replace(/[\s,，]/g, '')
     .replace(/^¥/, '')
     .replace(/元$/, '');
   if (cleaned === '') {
-    return { error: '请输入捐赠金额。' };
+    return { error: `请输入${label}。` };
   }
   const match = /^(\d*)(?:\.(\d*))?$/.exec(cleaned);
   if (!match || (match[1] === '' && !match[2])) {
@@ -60,7 +60,7 @@ export function parseYuan(text) {
   }
   const fen = BigInt(match[1] || '0') * 100n + BigInt(fraction.padEnd(2, '0'));
   if (fen <= 0n) {
-    return { error: '捐赠金额须大于 0 元。' };
+    return { error: `${label}须大于 0 元。` };
   }
   if (fen > BigInt(Number.MAX_SAFE_INTEGER)) {
     return { error: '金额过大。' };

@@ -1,0 +1,79 @@
+// Reports: reconciliation (grain, catalogue and ledger must agree), the audit log, and a donor's
+// yearly statement.
+import { formatMoney } from '/js/money.js';
+import { el, formatCount, formatDate } from '/js/ui.js';
+import { adminRequest } from './session.js';
+import { fillRows, row, readForm, handleSubmit, formatDateTime } from './view.js';
+import { campaignTitle } from './campaigns.js';
+
+const $ = (id) => document.getElementById(id);
+
+const ACTIONS = {
+  create_campaign: '新建项目',
+  open_campaign: '开启项目',
+  close_campaign: '关闭项目',
+  record_offline_gift: '录入线下善款',
+  record_goods: '录入物资',
+  record_pledge: '登记认捐',
+  refund: '退款',
+};
+
+export async function loadReconciliation() {
+  const report = await adminRequest('GET', '/api/admin/reconciliation');
+  const summary = $('reconciliation-summary');
+  summary.textContent = report.allAgree
+    ? `全部 ${formatCount(report.campaignCount)} 个项目账实一致。All agree.`
+    : '有项目三方金额不一致，请核查标红的行。Some campaigns do not agree.';
+  summary.className = report.allAgree ? 'reconcile-ok' : 'form-error';
+  const rows = report.campaigns.map((c) => {
+    const m = (amount) => formatMoney(amount, c.currency);
+    const tr = row([c.title, m(c.grain.raisedAmount), m(c.catalogue.raisedAmount), m(c.ledger.raisedAmount), m(c.ledger.onlineAmount),
+      m(c.ledger.offlineAmount), m(c.ledger.goodsAmount), formatCount(c.ledger.donationCount), c.agrees ? '✓ 一致' : '✗ 不一致'],
+    { 'data-campaign-id': c.campaignId });
+    tr.classList.toggle('disagrees', !c.agrees);
+    return tr;
+  });
+  fillRows($('reconciliation-rows'), rows, '还没有项目。', 9);
+}
+
+function details(entry) {
+  if (entry.details === null || entry.details === undefined) {
+    return '';
+  }
+  return Object.entries(entry.details).map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`).join('；');
+}
+
+export async function loadAudit() {
+  const entries = await adminRequest('GET', '/api/admin/audit?limit=100');
+  const rows = entries.map((e) => row([formatDateTime(e.at), e.actor, ACTIONS[e.action] ?? e.action,
+    e.campaignId ? campaignTitle(e.campaignId) : '', details(e)], { 'data-action': e.action }));
+  fillRows($('audit-rows'), rows, '暂无记录。', 5);
+}
+
+function receiptRow(r) {
+  const link = el('a', { text: r.number ?? '开具中', attrs: { href: `/receipt.html?donation=${encodeURIComponent(r.donationId)}`, target: '_blank', rel: 'noopener' } });
+  const content = r.kind === 'goods' ? `物资：${r.item} × ${r.quantity}` : (r.channel === 'online' ? '善款（线上）' : '善款（线下）');
+  return row([link, r.campaignTitle, content, formatMoney(r.amount, r.currency), formatMoney(r.refundedAmount, r.currency), formatDate(r.donatedAt)]);
+}
+
+export function setupReports() {
+  $('refresh-reconciliation').addEventListener('click', () => loadReconciliation());
+  $('refresh-audit').addEventListener('click', () => loadAudit());
+  $('s-year').value = String(new Date().getFullYear());
+
+  handleSubmit($('statement-form'), (f) => {
+    const read = readForm(f);
+    if (!/^\d{4}$/.test(read.values.year)) {
+      read.errors.year = ['请输入四位年份，例如 2026。'];
+    }
+    return read;
+  }, async (v) => {
+    const statement = await adminRequest('GET', `/api/admin/statements/${v.year}?donorName=${encodeURIComponent(v.donorName)}`);
+    $('statement-donor').textContent = statement.donorName;
+    $('statement-year').textContent = String(statement.year);
+    $('statement-count').textContent = formatCount(statement.giftCount);
+    $('statement-total').textContent = formatMoney(statement.totalAmount, statement.receipts[0]?.currency ?? 'CNY');
+    fillRows($('statement-rows'), statement.receipts.map(receiptRow), '该年度没有捐赠记录。', 6);
+    $('statement').hidden = false;
+  });
+}

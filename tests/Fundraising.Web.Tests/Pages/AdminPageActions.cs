@@ -1,0 +1,78 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Fundraising.Web.Tests.Pages;
+
+/// <summary>What an admin does on admin/index.html, shared by the admin page tests.</summary>
+public static class AdminPageActions
+{
+    /// <summary>Opens the admin page, which shows only the sign-in form until a key is accepted.</summary>
+    public static async Task<IPage> OpenSignedOutAsync(IBrowserContext context)
+    {
+        var page = await PageActions.NewPageAsync(context);
+        await page.GotoAsync("admin/");
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-state", "signed-out");
+        return page;
+    }
+
+    public static async Task TypeKeyAsync(IPage page, string key)
+    {
+        await page.Locator("#admin-key").FillAsync(key);
+        await page.Locator("#signin-form button[type=submit]").ClickAsync();
+    }
+
+    /// <summary>Signs in with the platform's admin key and waits until the page has loaded its data.</summary>
+    public static async Task<IPage> SignInAsync(IBrowserContext context)
+    {
+        var page = await OpenSignedOutAsync(context);
+        await TypeKeyAsync(page, Platform.AdminKey);
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true", new() { Timeout = PageActions.ServerTimeoutMs });
+        return page;
+    }
+
+    public static ILocator CampaignRow(IPage page, Guid campaignId) => page.Locator($"#campaign-rows tr[data-campaign-id='{campaignId}']");
+
+    /// <summary>Opens a campaign's panel from the list and waits for its totals and gifts.</summary>
+    public static async Task SelectCampaignAsync(IPage page, Guid campaignId)
+    {
+        await CampaignRow(page, campaignId).Locator("button[data-action=select]").ClickAsync();
+        await Expect(page.Locator("#campaign-panel")).ToHaveAttributeAsync("data-campaign-id", campaignId.ToString());
+        await Expect(page.Locator("#campaign-panel")).ToHaveAttributeAsync("data-loaded", "true");
+    }
+
+    /// <summary>Fills the named fields of a form (by their API field names) and submits it.</summary>
+    public static async Task SubmitAsync(IPage page, string formId, params (string Name, string Value)[] fields)
+    {
+        var form = page.Locator($"#{formId}");
+        foreach (var (name, value) in fields)
+        {
+            var input = form.Locator($"[name='{name}']");
+            if (await input.EvaluateAsync<string>("e => e.tagName") == "SELECT")
+            {
+                await input.SelectOptionAsync(value);
+            }
+            else
+            {
+                await input.FillAsync(value);
+            }
+        }
+        await form.Locator("button[type=submit]").ClickAsync();
+    }
+
+    /// <summary>Submits a form and waits for its success message; fails with what the page shows otherwise.</summary>
+    public static async Task SubmitAndExpectDoneAsync(IPage page, string formId, params (string Name, string Value)[] fields)
+    {
+        await SubmitAsync(page, formId, fields);
+        var form = page.Locator($"#{formId}");
+        await Expect(form.Locator(".form-done, .form-error").Locator("visible=true").First).ToBeVisibleAsync(new() { Timeout = PageActions.ServerTimeoutMs });
+        if (await form.Locator(".form-error").IsVisibleAsync())
+        {
+            Assert.Fail($"#{formId} was refused: {await form.Locator(".form-error").InnerTextAsync()}");
+        }
+    }
+
+    public static async Task<JsonElement> CampaignAsync(WebFrontEnd web, Guid campaignId) =>
+        await web.Client.GetFromJsonAsync<JsonElement>($"/api/campaigns/{campaignId}");
+}
