@@ -65,4 +65,34 @@ public sealed class StripeRaceAndTimeoutTests(StripePlatform platform) : IClassF
         Assert.StartsWith("pi_", await platform.Database.ScalarAsync<string>("SELECT payment_intent_id FROM stripe_payments WHERE donation_id = $1", id));
         Assert.True((await platform.Web.Admin.GetFromJsonAsync<JsonElement>("/api/admin/reconciliation")).GetProperty("allAgree").GetBoolean());
     }
+
+    [Fact]
+    public async Task WithEveryDeliverySwitchOnButDropsTheLedgerAgreesWithStripesPaidSessions()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        await platform.SetChaosAsync(new { duplicateRate = 0.5, reorderWindowMs = 300, delayMs = 400 });
+        var gifts = new List<(Guid Id, string SessionId, long Amount)>();
+        for (var i = 1; i <= 8; i++)
+        {
+            var (id, sessionId) = await platform.StartCardDonationAsync(campaign, 100 * i);
+            gifts.Add((id, sessionId, 100 * i));
+        }
+        var declined = gifts[^1];
+        await Task.WhenAll(gifts.Select(g => platform.PayAsync(g.SessionId, g == declined ? "decline" : "succeed")));
+
+        var expected = gifts.Where(g => g != declined).Sum(g => g.Amount);
+        await platform.WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == expected);
+        await Task.Delay(1_500); // delayed duplicates still arriving must change nothing
+        var settled = await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign);
+        Assert.Equal(expected, settled.GetProperty("raisedAmount").GetInt64());
+        Assert.Equal(gifts.Count - 1, settled.GetProperty("donationCount").GetInt64());
+        foreach (var gift in gifts)
+        {
+            var session = await platform.StripeGetAsync($"/v1/checkout/sessions/{gift.SessionId}");
+            var stripePaid = session.GetProperty("payment_status").GetString() == "paid";
+            Assert.Equal(gift != declined, stripePaid);
+            Assert.Equal(stripePaid ? "succeeded" : "pending", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", gift.Id));
+        }
+        Assert.True((await platform.Web.Admin.GetFromJsonAsync<JsonElement>("/api/admin/reconciliation")).GetProperty("allAgree").GetBoolean());
+    }
 }
