@@ -34,6 +34,9 @@ public sealed record MonthlyGiftRecord(
 public sealed record MonthlyGiftPayment(
     string InvoiceId, Guid DonationId, long Amount, string Currency, string Status, long RefundedAmount, DateTimeOffset? SucceededAt);
 
+/// <summary>A monthly gift as admins list it: the gift, the months it has paid (refunded ones included) and what they gave net of refunds.</summary>
+public sealed record MonthlyGiftSummary(MonthlyGiftRecord Gift, int MonthsPaid, long TotalGiven);
+
 /// <summary>Monthly gifts and the invoices that paid them.</summary>
 public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
 {
@@ -138,6 +141,38 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
                 reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
         }
         return payments;
+    }
+
+    /// <summary>One page of a campaign's monthly gifts, newest first, and how many it has in all.</summary>
+    public async Task<(IReadOnlyList<MonthlyGiftSummary> Items, long Total)> ListByCampaignAsync(
+        Guid campaignId, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        var items = new List<MonthlyGiftSummary>();
+        await using (var command = dataSource.CreateCommand($$"""
+            SELECT {{Columns}}, coalesce(paid.months, 0), coalesce(paid.total, 0)
+            FROM monthly_gifts
+            LEFT JOIN LATERAL (
+                SELECT count(*)::int AS months, sum(d.amount - d.refunded_amount)::bigint AS total
+                FROM monthly_gift_invoices i JOIN donations d ON d.id = i.donation_id
+                WHERE i.monthly_gift_id = monthly_gifts.id AND d.status <> 'pending'
+            ) paid ON true
+            WHERE campaign_id = $1
+            ORDER BY created_at DESC, id
+            OFFSET $2 LIMIT $3
+            """))
+        {
+            command.Parameters.Add(new() { Value = campaignId });
+            command.Parameters.Add(new() { Value = offset });
+            command.Parameters.Add(new() { Value = limit });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(new MonthlyGiftSummary(Read(reader), reader.GetInt32(16), reader.GetInt64(17)));
+            }
+        }
+        await using var count = dataSource.CreateCommand("SELECT count(*) FROM monthly_gifts WHERE campaign_id = $1");
+        count.Parameters.Add(new() { Value = campaignId });
+        return (items, (long)(await count.ExecuteScalarAsync(cancellationToken))!);
     }
 
     private async Task<MonthlyGiftRecord?> FindOneAsync(string sql, object[] parameters, CancellationToken cancellationToken)

@@ -156,7 +156,7 @@ public static class DonationEndpoints
     }
 
     /// <summary>The page asked for (1 and 20 by default), or the problem naming the bad field.</summary>
-    private static ValidationProblem? Paging(int? page, int? pageSize, out int pageNumber, out int size)
+    internal static ValidationProblem? Paging(int? page, int? pageSize, out int pageNumber, out int size)
     {
         pageNumber = page ?? 1;
         size = pageSize ?? 20;

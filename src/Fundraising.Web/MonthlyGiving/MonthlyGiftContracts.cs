@@ -37,3 +37,28 @@ public sealed record MonthlyGiftResponse(
         g.Id, g.CampaignId, g.Amount, g.Currency, "month", g.DisplayName, g.Anonymous, g.Status, g.CreatedAt, g.CancelledAt,
         payments.Where(p => p.Status != "pending").Sum(p => p.Amount - p.RefundedAmount), [.. payments.Select(MonthlyGiftPaymentResponse.From)]);
 }
+
+/// <summary>
+/// A monthly gift as admins see it: the donor's name even when anonymous (marked), what it has given. Never its
+/// cancel token, its e-mail or its Stripe ids.
+/// </summary>
+public sealed record AdminMonthlyGiftResponse(
+    Guid Id,
+    Guid CampaignId,
+    string? DisplayName,
+    bool Anonymous,
+    long Amount,
+    string Currency,
+    string Interval,
+    MonthlyGiftStatus Status,
+    int MonthsPaid,
+    long TotalGiven,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? CancelledAt)
+{
+    public static AdminMonthlyGiftResponse From(MonthlyGiftSummary s) => new(
+        s.Gift.Id, s.Gift.CampaignId, s.Gift.DisplayName, s.Gift.Anonymous, s.Gift.Amount, s.Gift.Currency, "month", s.Gift.Status,
+        s.MonthsPaid, s.TotalGiven, s.Gift.CreatedAt, s.Gift.CancelledAt);
+}
+
+public sealed record AdminMonthlyGiftListResponse(IReadOnlyList<AdminMonthlyGiftResponse> Items, int Page, int PageSize, long Total);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Persistence.MonthlyGiving;
+using Fundraising.Web.Admin;
 using Fundraising.Web.Donations;
 using Fundraising.Web.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -34,7 +35,26 @@ public static class MonthlyGiftEndpoints
         var gifts = app.MapGroup("/api/monthly-gifts/{id:guid}").WithTags("Monthly giving");
         gifts.MapGet("/", GetAsync);
         gifts.MapPost("/cancel", CancelAsync);
+
+        // Admins list a campaign's monthly gifts with the donors' names; cancel tokens are never shown to them.
+        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Monthly giving", "Admin").RequireAuthorization(AdminAuthentication.Policy)
+            .MapGet("/monthly-gifts", ListForAdminAsync);
         return app;
+    }
+
+    private static async Task<Results<Ok<AdminMonthlyGiftListResponse>, ValidationProblem, ProblemHttpResult>> ListForAdminAsync(
+        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, MonthlyGiftStore store, CancellationToken cancellationToken)
+    {
+        if (DonationEndpoints.Paging(page, pageSize, out var pageNumber, out var size) is { } invalid)
+        {
+            return invalid;
+        }
+        if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
+        {
+            return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
+        }
+        var (items, total) = await store.ListByCampaignAsync(campaignId, (pageNumber - 1) * size, size, cancellationToken);
+        return TypedResults.Ok(new AdminMonthlyGiftListResponse([.. items.Select(AdminMonthlyGiftResponse.From)], pageNumber, size, total));
     }
 
     private static async Task<Results<Created<MonthlyGiftCreatedResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(

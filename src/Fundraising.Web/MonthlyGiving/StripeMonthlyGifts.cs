@@ -34,8 +34,12 @@ public sealed partial class StripeMonthlyGifts(
             [GiftKey] = monthlyGiftId.ToString(),
             [CampaignKey] = campaignId.ToString(),
         };
+        // A paid checkout lands on the donor's manage page. Only the gift's id goes in the address Stripe keeps
+        // and redirects to, never the cancel token: the page that started the checkout kept the token in the tab's
+        // sessionStorage, and the manage page moves it into its own #fragment, which no server ever receives.
         var create = CheckoutSessions.Create(
-            "subscription", options.Value.PublicBaseUrl, campaignId, "monthlyGift", monthlyGiftId, metadata, amount, currency, "月捐 Monthly gift", interval: "month");
+            "subscription", options.Value.PublicBaseUrl, campaignId, "monthlyGift", monthlyGiftId, metadata, amount, currency, "月捐 Monthly gift",
+            interval: "month", successPath: $"/monthly.html?id={monthlyGiftId}&paid=1");
         create.CustomerEmail = email;
         // Stripe copies these onto the subscription and every invoice it bills: that is how a renewal finds its gift.
         create.SubscriptionData = new SessionSubscriptionDataOptions { Metadata = metadata };

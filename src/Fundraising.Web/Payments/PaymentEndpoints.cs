@@ -3,12 +3,16 @@ using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Web.Admin;
 using Fundraising.Web.Donations;
+using Fundraising.Web.MonthlyGiving;
 using Fundraising.Web.Payments.Stripe;
 using Fundraising.Web.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Fundraising.Web.Payments;
+
+/// <summary>Answer of <c>GET /api/payments/options</c>: <c>provider</c> is <c>stripe</c>, <c>sandbox</c> or null (none).</summary>
+public sealed record PaymentOptionsResponse(string? Provider, bool MonthlyGiving);
 
 public static class PaymentEndpoints
 {
@@ -35,6 +39,11 @@ public static class PaymentEndpoints
 
     public static IEndpointRouteBuilder MapPayments(this IEndpointRouteBuilder app)
     {
+        // What the donate form may offer: the donors' provider, and monthly giving when it can be taken.
+        app.MapGet("/api/payments/options", (PaymentProviders providers, MonthlyGiftTokens tokens, IServiceProvider services) =>
+                TypedResults.Ok(new PaymentOptionsResponse(
+                    providers.ForDonors?.Name, tokens.CanIssue && services.GetService<StripeMonthlyGifts>() is not null)))
+            .WithTags("Payments");
         if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == SandboxPaymentProvider.ProviderName))
         {
             app.MapGroup("/api/payments/sandbox").WithTags("Payments")

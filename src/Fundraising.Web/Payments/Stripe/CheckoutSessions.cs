@@ -9,17 +9,18 @@ public static class CheckoutSessions
     /// <summary>
     /// Mode <c>payment</c> for a one-off gift, <c>subscription</c> with an <c>interval</c> for a monthly one;
     /// <c>reference</c> is the query name of our id on the return links (<c>donation</c>, <c>monthlyGift</c>).
+    /// <c>successPath</c> replaces the campaign page as the place a paid checkout returns to.
     /// </summary>
     public static SessionCreateOptions Create(
         string mode, string publicBaseUrl, Guid campaignId, string reference, Guid id, Dictionary<string, string> metadata,
-        long amount, string currency, string productName, string? interval = null)
+        long amount, string currency, string productName, string? interval = null, string? successPath = null)
     {
         var baseUrl = publicBaseUrl.TrimEnd('/');
         return new SessionCreateOptions
         {
             Mode = mode,
             ClientReferenceId = id.ToString(),
-            SuccessUrl = $"{baseUrl}/campaign.html?id={campaignId}&{reference}={id}&paid=1",
+            SuccessUrl = successPath is null ? $"{baseUrl}/campaign.html?id={campaignId}&{reference}={id}&paid=1" : baseUrl + successPath,
             CancelUrl = $"{baseUrl}/campaign.html?id={campaignId}&{reference}={id}&cancelled=1",
             Metadata = metadata,
             LineItems =

@@ -57,6 +57,18 @@ async function loadDonations() {
   fillRows($('donation-rows'), list.items.map(donationRow), '暂无捐赠。', 7);
 }
 
+const MONTHLY_STATUS_TEXT = { pending: '待支付', active: '进行中', cancelled: '已取消' };
+
+/** The campaign's monthly gifts (月捐): who, how much a month, how many months paid. Their refunds are in the gifts list. */
+async function loadMonthlyGifts() {
+  const list = await adminRequest('GET', `/api/admin/campaigns/${encodeURIComponent(campaign.id)}/monthly-gifts?pageSize=100`);
+  $('monthly-summary').textContent = list.total > list.items.length ? `共 ${list.total} 笔，显示最新 ${list.items.length} 笔` : `共 ${list.total} 笔`;
+  fillRows($('monthly-rows'), list.items.map((g) => row([
+    formatDateTime(g.createdAt), donorCell(g), money(g.amount), MONTHLY_STATUS_TEXT[g.status] ?? g.status, String(g.monthsPaid),
+    money(g.totalGiven), g.cancelledAt ? formatDateTime(g.cancelledAt) : '—',
+  ], { 'data-monthly-gift-id': g.id })), '暂无月捐。', 7);
+}
+
 async function loadPledges() {
   const list = await adminRequest('GET', `${path(campaign.id)}/pledges`);
   $('pledge-summary').textContent = `认捐 ${money(list.pledgedAmount)} · 已到账 ${money(list.paidAmount)} · 待到账 ${money(list.outstandingAmount)}`;
@@ -84,7 +96,7 @@ export async function loadCampaignPanel(id = campaign?.id) {
   campaign = c;
   showTotals(c);
   $('campaign-panel').hidden = false;
-  await Promise.all([loadDonations(), loadPledges()]);
+  await Promise.all([loadDonations(), loadPledges(), loadMonthlyGifts()]);
   $('campaign-panel').dataset.loaded = 'true';
 }
 

@@ -93,3 +93,24 @@ export function confirmPayment(confirmUrl) {
   }
   return request('POST', url.pathname + url.search);
 }
+
+/** What the donate form may offer: `{provider: 'stripe'|'sandbox'|null, monthlyGiving}`. */
+export function getPaymentOptions() {
+  return request('GET', '/api/payments/options');
+}
+
+/** Starts a monthly gift (月捐); the answer carries the checkout address and the donor's cancel token. */
+export function createMonthlyGift(id, body, idempotencyKey) {
+  return request('POST', `/api/campaigns/${encodeURIComponent(id)}/monthly-gifts`, {
+    body,
+    headers: { 'Idempotency-Key': idempotencyKey },
+  });
+}
+
+export function getMonthlyGift(id, token) {
+  return request('GET', `/api/monthly-gifts/${encodeURIComponent(id)}`, { headers: { 'Monthly-Gift-Token': token } });
+}
+
+export function cancelMonthlyGift(id, token) {
+  return request('POST', `/api/monthly-gifts/${encodeURIComponent(id)}/cancel`, { headers: { 'Monthly-Gift-Token': token } });
+}

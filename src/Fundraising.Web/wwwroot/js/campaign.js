@@ -1,5 +1,7 @@
 // campaign.html?id=...: one campaign, its live progress, recent donors and the donate form.
-import { getCampaign, listDonations, createDonation, confirmPayment, ProblemError, NetworkError } from './api.js';
+import {
+  getCampaign, listDonations, createDonation, confirmPayment, getPaymentOptions, createMonthlyGift, ProblemError, NetworkError,
+} from './api.js';
 import { formatMoney, percentOf, parseYuan } from './money.js';
 import { el, kindBadge, statusBadge, regionText, formatDate, timeAgo, formatCount } from './ui.js';
 import { watchCampaign } from './live.js';
@@ -134,6 +136,7 @@ const FIELD_ERRORS = {
   amount: 'amount-error',
   displayName: 'display-name-error',
   message: 'message-error',
+  email: 'email-error',
 };
 
 /** The server explains problems in English; say in Chinese which field it is about, and show its words. */
@@ -141,6 +144,7 @@ const SERVER_FIELD_HINTS = {
   amount: '金额未通过校验',
   displayName: '称呼未通过校验（最多 64 字）',
   message: '留言未通过校验（最多 280 字）',
+  email: '邮箱未通过校验',
 };
 
 /**
@@ -180,8 +184,14 @@ function problemText(error) {
   switch (error.status) {
     case 404: return '未找到该项目，可能已被移除。';
     case 409: return '本项目当前不接受捐赠（可能已结束）。';
+    case 422: return `暂时无法完成：${error.problem?.detail || error.problem?.title || '请求未被接受。'}`;
     default: return error.problem?.detail || error.problem?.title || `捐赠未能完成（错误 ${error.status}）。`;
   }
+}
+
+/** True when the donor chose 每月 (offered only when monthly gifts can be taken). */
+function isMonthly() {
+  return !$('frequency').hidden && $('frequency-monthly').checked;
 }
 
 function readForm() {
@@ -191,6 +201,19 @@ function readForm() {
   }
   const displayName = $('display-name').value.trim();
   const message = $('message').value.trim();
+  if (isMonthly()) {
+    const email = $('email').value.trim();
+    return {
+      monthly: true,
+      body: {
+        amount: parsed.fen,
+        currency: view.campaign.currency,
+        displayName: displayName || null,
+        anonymous: $('anonymous').checked,
+        email: email || null,
+      },
+    };
+  }
   return {
     body: {
       amount: parsed.fen,
@@ -209,7 +232,7 @@ function setBusy(value, label) {
   const button = $('donate-button');
   button.disabled = value;
   button.setAttribute('aria-busy', String(value));
-  button.textContent = label ?? '立即捐赠';
+  button.textContent = label ?? (isMonthly() ? '开通每月捐赠' : '立即捐赠');
 }
 
 async function onSubmit(event) {
@@ -219,7 +242,7 @@ async function onSubmit(event) {
   }
   clearErrors();
   updateMessageCount();
-  const { body, error } = readForm();
+  const { body, error, monthly } = readForm();
   if (error) {
     for (const [field, message] of Object.entries(error)) {
       showFieldError(field, message);
@@ -227,13 +250,18 @@ async function onSubmit(event) {
     $('amount').focus();
     return;
   }
-  const bodyKey = JSON.stringify(body);
+  const bodyKey = JSON.stringify({ monthly: Boolean(monthly), body });
   if (!pending || pending.bodyKey !== bodyKey) {
     pending = { bodyKey, key: crypto.randomUUID(), donation: null };
   }
   const attempt = pending;
   try {
     setBusy(true, '正在提交…');
+    if (monthly) {
+      const gift = await withServerRetries(() => createMonthlyGift(campaignId, body, attempt.key));
+      await goToMonthlyCheckout(gift);
+      return;
+    }
     if (!attempt.donation) {
       attempt.donation = await withServerRetries(() => createDonation(campaignId, body, attempt.key));
     }
@@ -301,12 +329,28 @@ async function pay(donation) {
   throw new Error(`unsupported payment provider ${payment?.provider}`);
 }
 
+/**
+ * Sends a new monthly donor to pay. The cancel token is kept in this tab's sessionStorage only: the checkout
+ * returns to monthly.html?id=… (no token in any address a server sees), which moves it into its #fragment.
+ */
+async function goToMonthlyCheckout(gift) {
+  const url = new URL(gift.checkoutUrl ?? '', location.href);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error('payment page address is not http(s)');
+  }
+  sessionStorage.setItem(`fundraising.monthlyGift.${gift.id}`, gift.cancelToken);
+  setBusy(true, '正在前往支付页面…');
+  location.assign(url.href);
+  return new Promise(() => {}); // the page is going away
+}
+
 function showThanks(donation) {
   const form = $('donate-form');
   form.hidden = true;
   form.reset();
   updateMessageCount();
   syncAnonymous();
+  syncFrequency();
   $('amount').dispatchEvent(new Event('input'));
   const thanks = $('thank-you');
   $('thank-summary').hidden = !donation;
@@ -348,8 +392,29 @@ function syncAnonymous() {
     : '将显示在爱心榜上，可留空。';
 }
 
+/** 一次性 or 每月: a monthly gift has no message, may leave an e-mail for the card provider's receipts. */
+function syncFrequency() {
+  const monthly = isMonthly();
+  $('frequency-hint').hidden = !monthly;
+  $('email-field').hidden = !monthly;
+  $('message-field').hidden = monthly;
+  if (!busy) {
+    setBusy(false);
+  }
+}
+
+/** Monthly giving is offered only when the card provider takes donors' payments and the server can issue tokens. */
+async function offerMonthly() {
+  const options = await getPaymentOptions().catch(() => null);
+  $('frequency').hidden = !(options?.provider === 'stripe' && options.monthlyGiving);
+  syncFrequency();
+}
+
 function wireForm() {
   $('donate-form').addEventListener('submit', onSubmit);
+  for (const radio of document.querySelectorAll('input[name="frequency"]')) {
+    radio.addEventListener('change', syncFrequency);
+  }
   $('message').addEventListener('input', updateMessageCount);
   $('anonymous').addEventListener('change', syncAnonymous);
   $('donate-again').addEventListener('click', donateAgain);
@@ -415,6 +480,7 @@ async function main() {
   }
   wireForm();
   handlePaymentReturn();
+  offerMonthly();
   live = watchCampaign(campaignId, { onProgress: applyProgress, onState: renderLiveState });
   try {
     await loadFromApi();
