@@ -53,7 +53,7 @@ public static class CardCommand
         $"{r.SucceededPerSecond:N0} card donations/s succeeded end to end ({r.PaidPerSecond:N0}/s paid), {r.WebhookDeliveriesPerSecond:N0} webhook deliveries/s " +
         $"({r.WebhookEventsPerSecond:N0} events/s); create p50 {r.Create.P50} ms, p99 {r.Create.P99} ms; pay → succeeded p50 {r.PayToSucceeded.P50} ms, " +
         $"p99 {r.PayToSucceeded.P99} ms; {r.Declined:N0} declined; errors {r.ErrorCount:N0}; {r.PendingAtDeadline:N0} webhook events waiting at the end of the window, " +
-        $"all delivered {r.SettleSeconds:N1} s after the last payment; " +
+        $"{(r.Chaos.Drops ? "none waiting" : "all delivered")} {r.SettleSeconds:N1} s after the last payment; " +
         (r.StripeReconcile is { } job ? job.Describe() + "; " : "") +
         $"CPU generator {r.Cpu.Generator:P0}, platform {r.Cpu.Server:P0}, PostgreSQL {r.Cpu.Postgres:P0}, fake Stripe {r.Cpu.Stripe:P0}, other {r.Cpu.Other:P0}";
 
