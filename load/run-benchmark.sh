@@ -7,7 +7,8 @@
 #   watchers                      the burst with thousands of SignalR clients watching the hot campaign
 #   spread                        thousands of campaigns and village projects, Zipf popularity
 #   card                          the platform with Stripe through our fake Stripe: Checkout, declines, webhooks
-#                                 duplicated and reordered (a second platform process on its own database)
+#                                 duplicated, reordered and dropped; the dropped ones settled after the run by the
+#                                 platform's Stripe reconcile job (a second platform process on its own database)
 #   capacity                      100,000 campaigns activated in one fresh silo (resident memory)
 # then prints the table with ratios and writes load/results/<UTC date>-<name>/ (raw JSON, summary.md, chart.svg).
 # Every run must reconcile exactly; the script exits non-zero if one does not.
@@ -52,6 +53,9 @@ STRIPE=http://127.0.0.1:55493
 # the payments outrun the webhooks, the queue grows all run and pay → succeeded only measures the queue.
 CARD_WORKERS=64
 CARD_BACKLOG=256
+# Share of webhook events the fake never delivers. After the run the generator calls the platform's
+# POST /api/admin/payments/stripe/reconcile until it has nothing left to settle, then reconciles as ever.
+CARD_DROP_RATE=0.05
 # A throw-away key for this run's servers; it never leaves this machine.
 ADMIN_KEY="bench-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 STRIPE_KEY="sk_test_bench_$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
@@ -143,7 +147,7 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
   echo "dotnet:         $(dotnet --version)"
   echo "PostgreSQL:     $("$(pg_bin)/postgres" --version) (fsync on, synchronous_commit on, shared_buffers 256MB, max_wal_size 16GB, checkpoint_timeout 1h)"
   echo "settings:       duration ${DURATION}s (+${WARMUP}s warm-up), shorter runs ${SHORT}s, $WORKERS donors, 10% retries, $WATCHERS watchers, $SPREAD spread campaigns, $CAPACITY capacity campaigns"
-  echo "card:           ${SHORT}s (+${WARMUP}s warm-up), $CARD_WORKERS donors (none starts while > $CARD_BACKLOG webhook events wait), 10% declined, 10% creates retried, webhooks 20% duplicated and reordered within 200 ms, 64 deliveries in flight"
+  echo "card:           ${SHORT}s (+${WARMUP}s warm-up), $CARD_WORKERS donors (none starts while > $CARD_BACKLOG webhook events wait), 10% declined, 10% creates retried, webhooks 20% duplicated, reordered within 200 ms and dropped at rate ${CARD_DROP_RATE} (settled by the reconcile job after the run), 64 deliveries in flight"
   echo "load average:   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
   echo "busiest other processes before the run (ps, %CPU since each started):"
   ps -eo pcpu,rss,comm --sort=-pcpu | head -n 8 | sed 's/^/  /'
@@ -175,15 +179,18 @@ run spread "$PLATFORM" "$PLATFORM_PID" --scenario spread --duration "$SHORT" --c
 stop_pid "$PLATFORM_PID"; stop_pid "$NAIVE_PID"; stop_pid "$CEILING_PID"
 
 # The card path: a second platform process with Stripe enabled (no sandbox for donors), on its own database, talking
-# to the fake Stripe through Stripe.net; the fake's webhooks come back duplicated and reordered (set by the generator).
+# to the fake Stripe through Stripe.net; the fake's webhooks come back duplicated, reordered and some dropped (set by the
+# generator). The reconciliation job runs only when the generator asks (no timer), and looks at every pending gift at once
+# (PendingAfter 0: the donors have stopped by then, so no one is still on a checkout page).
 echo; echo "=== card: the platform with Stripe through the fake Stripe"
 start_fake_stripe "$STRIPE" "$CARD/api/payments/stripe/webhook"; STRIPE_PID=$STARTED_PID
 Payments__Stripe__Enabled=true Payments__Stripe__SecretKey="$STRIPE_KEY" Payments__Stripe__WebhookSecrets="$STRIPE_WEBHOOK_SECRET" \
 Payments__Stripe__ApiBase="$STRIPE" Payments__Stripe__PublicBaseUrl="$CARD" \
+Payments__Stripe__Reconciliation__Enabled=false Payments__Stripe__Reconciliation__PendingAfter=00:00:00 \
   start_platform card "$CARD" 55491 55492 card; CARD_PID=$STARTED_PID
 if ! "${LOAD[@]}" run --scenario card --name card --target "$CARD" --admin-key "$ADMIN_KEY" --stripe "$STRIPE" --stripe-key "$STRIPE_KEY" \
     --server-pid "$CARD_PID" --postgres-pid "$PG_PID" --stripe-pid "$STRIPE_PID" --workers "$CARD_WORKERS" --max-backlog "$CARD_BACKLOG" --warmup "$WARMUP" --duration "$SHORT" --settle-timeout 180 \
-    --decline-share 0.1 --retry-share 0.1 --duplicate-rate 0.2 --reorder-ms 200 --out "$RESULTS/card.json" 2> >(tee "$RESULTS/logs/card-generator.log" >&2); then
+    --decline-share 0.1 --retry-share 0.1 --duplicate-rate 0.2 --reorder-ms 200 --drop-rate "$CARD_DROP_RATE" --reconcile-timeout 180 --out "$RESULTS/card.json" 2> >(tee "$RESULTS/logs/card-generator.log" >&2); then
   FAILED+=(card)
 fi
 stop_pid "$CARD_PID"; stop_pid "$STRIPE_PID"

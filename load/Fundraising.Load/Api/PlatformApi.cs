@@ -23,6 +23,15 @@ public sealed record CampaignReconciliationDto(Guid CampaignId, TotalsDto Grain,
 
 public sealed record ReconciliationDto(bool AllAgree, List<CampaignReconciliationDto> Campaigns);
 
+/// <summary>What one run of the platform's Stripe reconciliation job did (<c>POST /api/admin/payments/stripe/reconcile</c>).</summary>
+public sealed record StripeReconcileRunDto(
+    DateTimeOffset StartedAt, DateTimeOffset FinishedAt, int PendingChecked, int PendingConfirmed, int PendingFailed,
+    int EventsListed, int EventsApplied, int EventsAlreadyApplied, int EventsFailed, int EventsIgnored)
+{
+    /// <summary>The run settled nothing and nothing failed: a further run would change nothing.</summary>
+    public bool NothingLeft => PendingConfirmed == 0 && PendingFailed == 0 && EventsApplied == 0 && EventsFailed == 0;
+}
+
 /// <summary>
 /// The admin and read calls the generator makes outside its hot path: creating and opening
 /// campaigns, reading a campaign's totals, and the reconciliation report. Works against the
@@ -120,6 +129,13 @@ public sealed class PlatformApi : IDisposable
     {
         using var response = await SendWithRetryAsync(() => _http.GetAsync("/api/admin/reconciliation", cancellationToken), cancellationToken);
         return (await response.Content.ReadFromJsonAsync<ReconciliationDto>(Json, cancellationToken))!;
+    }
+
+    /// <summary>Runs the platform's Stripe reconciliation job now (<c>POST /api/admin/payments/stripe/reconcile</c>).</summary>
+    public async Task<StripeReconcileRunDto> ReconcileStripeAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await SendWithRetryAsync(() => _http.PostAsync("/api/admin/payments/stripe/reconcile", null, cancellationToken), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<StripeReconcileRunDto>(Json, cancellationToken))!;
     }
 
     /// <summary>Admin calls are retried a few times on 5xx or a failed connection: set-up should not die of one slow answer.</summary>

@@ -27,6 +27,25 @@ public sealed record CardReconciliation(
           $"{DeclinedWithReceipt} of {DeclinedChecked} declined payments counted; platform: {Platform.Describe()}";
 }
 
+/// <summary>
+/// With drops on: what the platform's Stripe reconciliation job settled after the webhooks drained. <see cref="GiftsSettled"/>
+/// is what the public API's totals grew by across the job's runs, i.e. the paid gifts no delivered webhook had confirmed.
+/// </summary>
+public sealed record CardStripeReconcile(
+    long EventsDropped,
+    int Runs,
+    bool Finished,
+    double Seconds,
+    Totals GiftsSettled,
+    int PendingConfirmed,
+    int EventsApplied,
+    StripeReconcileRunDto? LastRun)
+{
+    public string Describe() =>
+        $"{EventsDropped:N0} webhook events dropped; the reconcile job settled {GiftsSettled} in {Seconds:N1} s over {Runs} run(s) " +
+        $"({PendingConfirmed:N0} pending gifts confirmed from Stripe, {EventsApplied:N0} undelivered events applied)" + (Finished ? "" : ", NOT finished");
+}
+
 /// <summary>Everything one card run measured, and whether it passed.</summary>
 public sealed record CardResult(
     string Name,
@@ -68,7 +87,8 @@ public sealed record CardResult(
     CardCpuShares Cpu,
     CardReconciliation Reconciliation,
     bool Passed,
-    IReadOnlyList<string> Failures)
+    IReadOnlyList<string> Failures,
+    CardStripeReconcile? StripeReconcile = null)
 {
     public long ErrorCount => Errors.Values.Sum();
 }

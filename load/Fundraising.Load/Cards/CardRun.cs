@@ -72,7 +72,8 @@ public sealed class CardRun : IDisposable
         using var api = new PlatformApi(settings.Target, settings.AdminKey);
         using var stripe = new FakeStripeControl(settings.Stripe, settings.StripeKey);
         await stripe.SetChaosAsync(settings.Chaos, cancellationToken);
-        log($"{settings.Name}: fake Stripe chaos: {settings.Chaos.DuplicateRate:P0} of webhooks delivered twice, reordered within {settings.Chaos.ReorderWindowMs} ms, no drops");
+        log($"{settings.Name}: fake Stripe chaos: {settings.Chaos.DuplicateRate:P0} of webhooks delivered twice, reordered within {settings.Chaos.ReorderWindowMs} ms, " +
+            (settings.Chaos.Drops ? $"{settings.Chaos.DropRate:P0} dropped (settled by the platform's reconcile job after the run)" : "no drops"));
 
         var specs = settings.Campaigns > 1 ? PlatformApi.SpreadCampaigns(settings.Campaigns) : [PlatformApi.HotCampaign(settings.Name)];
         var campaigns = await api.CreateCampaignsAsync(specs, open: true, cancellationToken: cancellationToken);
@@ -127,6 +128,7 @@ public sealed class CardRun : IDisposable
 
         var failures = new List<string>();
         var (settleSeconds, webhooks, redelivered) = await WaitForWebhooksAsync(stripe, failures, cancellationToken);
+        var stripeReconcile = Settings.Chaos.Drops ? await RunReconcileJobAsync(api, webhooks, failures, cancellationToken) : null;
 
         Log($"{Settings.Name}: reading Stripe's event list and reconciling...");
         var paid = _donors.SelectMany(d => d.PaidDonations).ToList();
@@ -140,7 +142,7 @@ public sealed class CardRun : IDisposable
 
         var (payToSucceeded, sampled, succeededInWindow) = await TimeSuccessesAsync(paid, windowStart.At, windowEnd.At, cancellationToken);
         return Collect(startedAt, windowStart, windowEnd, unresolved, settleSeconds, webhooks, redelivered, payToSucceeded, sampled,
-            succeededInWindow, reconciliation, failures);
+            succeededInWindow, reconciliation, failures, stripeReconcile);
     }
 
     private async Task PollBacklogAsync(FakeStripeControl stripe, CancellationToken cancellationToken)
@@ -217,7 +219,11 @@ public sealed class CardRun : IDisposable
         return unresolved;
     }
 
-    /// <summary>Polls the fake until no event is pending delivery. Failed or dropped events are a failure of the run, redelivered once so the rest can still be checked.</summary>
+    /// <summary>
+    /// Polls the fake until no event is pending delivery. Failed events (every attempt refused) are a failure of the run; so are
+    /// dropped ones unless drops are switched on. Without drops they are redelivered once so the rest can still be checked;
+    /// with drops they are left to the platform's reconcile job, which is what is being tested.
+    /// </summary>
     private async Task<(double Seconds, WebhookCounts Counts, long Redelivered)> WaitForWebhooksAsync(FakeStripeControl stripe, List<string> failures,
         CancellationToken cancellationToken)
     {
@@ -226,7 +232,13 @@ public sealed class CardRun : IDisposable
         while (true)
         {
             var counts = await stripe.GetWebhooksAsync(cancellationToken);
-            if (counts.Pending == 0 && counts.Failed + counts.Dropped > 0 && redelivered == 0)
+            // With drops on, dropped events are expected (the reconcile job settles them); events the platform refused at every attempt never are.
+            var undelivered = Settings.Chaos.Drops ? counts.Failed : counts.Failed + counts.Dropped;
+            if (counts.Pending == 0 && undelivered > 0 && Settings.Chaos.Drops)
+            {
+                failures.Add($"{counts.Failed:N0} webhook events failed every delivery attempt; left to the reconcile job.");
+            }
+            else if (counts.Pending == 0 && undelivered > 0 && redelivered == 0)
             {
                 failures.Add($"{counts.Failed:N0} webhook events failed every delivery attempt and {counts.Dropped:N0} were dropped; redelivered once.");
                 redelivered = await stripe.RedeliverAsync(cancellationToken);
@@ -234,7 +246,8 @@ public sealed class CardRun : IDisposable
             }
             if (counts.Pending == 0)
             {
-                Log($"{Settings.Name}: every webhook delivered {watch.Elapsed.TotalSeconds:N1} s after the last payment: {counts.Delivered:N0} events, {counts.Attempts:N0} delivery attempts.");
+                var dropped = Settings.Chaos.Drops ? $", {counts.Dropped:N0} dropped as asked" : "";
+                Log($"{Settings.Name}: no webhook event waiting {watch.Elapsed.TotalSeconds:N1} s after the last payment: {counts.Delivered:N0} events, {counts.Attempts:N0} delivery attempts{dropped}.");
                 return (Math.Round(watch.Elapsed.TotalSeconds, 2), counts, redelivered);
             }
             if (watch.Elapsed > Settings.SettleTimeout)
@@ -244,6 +257,61 @@ public sealed class CardRun : IDisposable
             }
             await Task.Delay(100, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// With drops on, after the webhooks drained: runs the platform's Stripe reconciliation job until a run reports nothing
+    /// left to settle (or <see cref="CardSettings.ReconcileTimeout"/> passes, which fails the run). The gifts it settled are
+    /// what the public API's totals grew by meanwhile: no donor and no webhook is active any more.
+    /// </summary>
+    private async Task<CardStripeReconcile> RunReconcileJobAsync(PlatformApi api, WebhookCounts webhooks, List<string> failures, CancellationToken cancellationToken)
+    {
+        Log($"{Settings.Name}: {webhooks.Dropped:N0} webhook events were dropped; running the platform's Stripe reconcile job...");
+        var before = await ApiTotalsAsync(api, cancellationToken);
+        var watch = Stopwatch.StartNew();
+        int runs = 0, pendingConfirmed = 0, eventsApplied = 0;
+        StripeReconcileRunDto? last = null;
+        var finished = false;
+        while (true)
+        {
+            last = await api.ReconcileStripeAsync(cancellationToken);
+            runs++;
+            pendingConfirmed += last.PendingConfirmed;
+            eventsApplied += last.EventsApplied;
+            Log($"{Settings.Name}: reconcile run {runs}: {last.PendingChecked:N0} pending gifts checked, {last.PendingConfirmed:N0} confirmed, {last.PendingFailed:N0} not answered; " +
+                $"{last.EventsListed:N0} undelivered events listed, {last.EventsApplied:N0} applied, {last.EventsAlreadyApplied:N0} already applied, {last.EventsIgnored:N0} with nothing for the platform, {last.EventsFailed:N0} failed");
+            if (last.NothingLeft)
+            {
+                finished = true;
+                break;
+            }
+            if (watch.Elapsed > Settings.ReconcileTimeout)
+            {
+                failures.Add($"The Stripe reconcile job still had work after {runs} runs and {Settings.ReconcileTimeout.TotalSeconds:N0} s.");
+                break;
+            }
+            if (last.PendingFailed + last.EventsFailed > 0)
+            {
+                await Task.Delay(500, cancellationToken);
+            }
+        }
+        var seconds = Math.Round(watch.Elapsed.TotalSeconds, 2);
+        var after = await ApiTotalsAsync(api, cancellationToken);
+        var result = new CardStripeReconcile(webhooks.Dropped, runs, finished, seconds, new Totals(after.Count - before.Count, after.Amount - before.Amount),
+            pendingConfirmed, eventsApplied, last);
+        Log($"{Settings.Name}: {result.Describe()}");
+        return result;
+    }
+
+    private async Task<Totals> ApiTotalsAsync(PlatformApi api, CancellationToken cancellationToken)
+    {
+        long count = 0, amount = 0;
+        foreach (var campaign in Campaigns)
+        {
+            var totals = await api.GetCampaignTotalsAsync(campaign, cancellationToken);
+            (count, amount) = (count + totals.Count, amount + totals.Amount);
+        }
+        return new Totals(count, amount);
     }
 
     private async Task<CardReconciliation> ReconcileAsync(PlatformApi api, FakeStripeControl stripe, DateTimeOffset startedAt,
@@ -333,7 +401,8 @@ public sealed class CardRun : IDisposable
     }
 
     private CardResult Collect(DateTimeOffset startedAt, Mark first, Mark last, long unresolved, double settleSeconds, WebhookCounts webhooks,
-        long redelivered, LongHistogram payToSucceeded, long sampled, long succeededInWindow, CardReconciliation reconciliation, List<string> failures)
+        long redelivered, LongHistogram payToSucceeded, long sampled, long succeededInWindow, CardReconciliation reconciliation, List<string> failures,
+        CardStripeReconcile? stripeReconcile)
     {
         var seconds = Math.Max(0.001, (last.Timestamp - first.Timestamp) / (double)Stopwatch.Frequency);
         // After the run, not on the hot path: each loop's own counts and histograms, merged.
@@ -372,7 +441,7 @@ public sealed class CardRun : IDisposable
             PerSecond(last.Webhooks.Delivered - first.Webhooks.Delivered), PerSecond(last.Webhooks.Attempts - first.Webhooks.Attempts), PerSecond(_donors.Sum(d => d.RequestsMeasured)),
             last.Webhooks.Pending, settleSeconds, webhooks, redelivered,
             Merged(d => d.Create), Merged(d => d.Pay), Merged(d => d.Replay), Latency.Summarize(payToSucceeded), sampled,
-            errorCounts, cpu, reconciliation, failures.Count == 0, failures);
+            errorCounts, cpu, reconciliation, failures.Count == 0, failures, stripeReconcile);
     }
 
     public void Dispose() => _http.Dispose();

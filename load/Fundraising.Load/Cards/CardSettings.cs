@@ -1,7 +1,17 @@
+using System.Text.Json.Serialization;
+
 namespace Fundraising.Load.Cards;
 
-/// <summary>The fake Stripe's chaos switches for webhook deliveries, as <c>POST /_fake/chaos</c> takes them (drops stay off: nothing settles a dropped event yet).</summary>
-public sealed record CardChaos(double DuplicateRate = 0.2, int ReorderWindowMs = 200, int DelayMs = 0, int Seed = 42);
+/// <summary>
+/// The fake Stripe's chaos switches for webhook deliveries, as <c>POST /_fake/chaos</c> takes them. A dropped event
+/// (<see cref="DropRate"/>) is never delivered: only the platform's Stripe reconciliation job settles it, so a run with
+/// drops calls that job after the webhooks have drained.
+/// </summary>
+public sealed record CardChaos(double DuplicateRate = 0.2, int ReorderWindowMs = 200, int DelayMs = 0, int Seed = 42, double DropRate = 0)
+{
+    [JsonIgnore]
+    public bool Drops => DropRate > 0;
+}
 
 /// <summary>One card run: the platform with Stripe enabled, the fake Stripe it talks to, and how hard to drive them.</summary>
 public sealed record CardSettings
@@ -48,6 +58,12 @@ public sealed record CardSettings
 
     /// <summary>How long to wait, after the last payment, for every webhook to be delivered.</summary>
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// With drops on: how long the platform's reconciliation job (<c>POST /api/admin/payments/stripe/reconcile</c>) may be
+    /// run again and again, after the webhooks drained, until a run reports nothing left to settle.
+    /// </summary>
+    public TimeSpan ReconcileTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>At most this many paid donations have their receipt read to time pay → succeeded (an even sample beyond it).</summary>
     public int LatencySample { get; init; } = 20_000;

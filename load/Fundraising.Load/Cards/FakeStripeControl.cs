@@ -28,9 +28,9 @@ public sealed class FakeStripeControl : IDisposable
 
     public async Task SetChaosAsync(CardChaos chaos, CancellationToken cancellationToken = default)
     {
-        // A POST replaces the whole set: drops and API faults are off because they are left out.
+        // A POST replaces the whole set: API faults are off because they are left out.
         using var response = await _http.PostAsJsonAsync("/_fake/chaos",
-            new { duplicateRate = chaos.DuplicateRate, reorderWindowMs = chaos.ReorderWindowMs, delayMs = chaos.DelayMs, seed = chaos.Seed },
+            new { duplicateRate = chaos.DuplicateRate, reorderWindowMs = chaos.ReorderWindowMs, delayMs = chaos.DelayMs, dropRate = chaos.DropRate, seed = chaos.Seed },
             PlatformApi.Json, cancellationToken);
         await EnsureAsync(response, cancellationToken);
     }
