@@ -229,7 +229,7 @@ public sealed partial class CampaignGrain(
         {
             return DonationError.CampaignNotFound;
         }
-        if (mustBeLive && state.State.Status != CampaignStatus.Live || time.GetUtcNow() >= definition.EndsAt)
+        if (mustBeLive && (state.State.Status != CampaignStatus.Live || time.GetUtcNow() >= definition.EndsAt))
         {
             return DonationError.CampaignNotLive;
         }

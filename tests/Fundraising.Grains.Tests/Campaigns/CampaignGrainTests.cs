@@ -183,6 +183,11 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
         Assert.Equal(3_000, (await grain.GetTotalsAsync()).RaisedAmount);
         Assert.Equal(1, (await grain.GetTotalsAsync()).DonationCount);
         Assert.Equal(DonationError.CurrencyMismatch, (await grain.RecordProviderPaymentAsync(invoice with { IdempotencyKey = "stripe-invoice:in_test_2", Currency = "USD" })).Error);
+
+        // Past its end date too: the money was taken, so it counts.
+        var ended = await LiveCampaignAsync(Appeal with { StartsAt = DateTimeOffset.UtcNow.AddDays(-3), EndsAt = DateTimeOffset.UtcNow.AddSeconds(-1) });
+        Assert.Equal(DonationStatus.Succeeded, (await ended.RecordProviderPaymentAsync(invoice)).Donation!.Status);
+        Assert.Equal(3_000, (await ended.GetTotalsAsync()).RaisedAmount);
     }
 
     [Fact]
