@@ -52,9 +52,10 @@ public static class PersistenceExtensions
             return dataSource.Build();
         });
         builder.Services.AddSingleton<DatabaseMigrator>();
-        builder.Services.AddSingleton<IDonationLedger, PostgresDonationLedger>();
+        builder.Services.AddSingleton<IDonationLedger, PostgresLedgerWriter>();
+        builder.Services.AddSingleton<ILedgerQueries, PostgresLedgerQueries>();
         builder.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
-        builder.Services.AddSingleton<PledgeStore>();
+        builder.Services.AddSingleton<IPledgeStore, PledgeStore>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<ReceiptIssuer>();
         builder.Services.AddSingleton<StripeRecords>();

@@ -1,3 +1,4 @@
+using Fundraising.Payments;
 using Fundraising.Web.Admin;
 using Fundraising.Web.Campaigns;
 using Fundraising.Web.Donations;
@@ -5,11 +6,11 @@ using Fundraising.Web.Health;
 using Fundraising.Web.Hosting;
 using Fundraising.Web.MonthlyGiving;
 using Fundraising.Web.Payments;
-using Fundraising.Web.Problems;
+using Fundraising.Web.Http;
 using Fundraising.Web.Pledges;
 using Fundraising.Web.Progress;
 using Fundraising.Web.Receipts;
-using Fundraising.Web.Refunds;
+using Fundraising.Web.Security;
 using Fundraising.Web.Seeding;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,12 +24,9 @@ builder.AddApiConventions();
 // Admin access: bearer API key from configuration, role "admin".
 builder.AddAdminAuthentication();
 
-// Donations and the payment providers that confirm them.
-builder.AddDonations();
+// The payment domain (Fundraising.Payments): the providers that confirm gifts (sandbox, Stripe), Stripe's
+// events and reconciliation, monthly giving (月捐) on Stripe subscriptions, refunds through the provider.
 builder.AddPayments();
-
-// Monthly giving (月捐): Stripe subscriptions, each paid invoice one gift.
-builder.AddMonthlyGiving();
 
 // Live progress: SignalR hub fed by campaign grains through one observer per front end.
 builder.AddLiveProgress();
@@ -49,7 +47,6 @@ app.MapCampaigns();
 app.MapDonations();
 app.MapPayments();
 app.MapMonthlyGiving();
-app.MapRefunds();
 app.MapPledges();
 app.MapReceipts();
 app.MapAdmin();

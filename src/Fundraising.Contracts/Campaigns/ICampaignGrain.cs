@@ -10,14 +10,17 @@ namespace Fundraising.Contracts.Campaigns;
 /// </summary>
 public interface ICampaignGrain : IGrainWithGuidKey
 {
-    /// <summary>Creates the campaign in <see cref="CampaignStatus.Draft"/>.</summary>
-    Task<CampaignCommandResult> CreateAsync(CampaignDefinition definition);
+    /// <summary>
+    /// Creates the campaign in <see cref="CampaignStatus.Draft"/>. The catalogue row and the audit entry naming
+    /// <paramref name="actor"/> are written in one transaction; so are they for opening and closing.
+    /// </summary>
+    Task<CampaignCommandResult> CreateAsync(CampaignDefinition definition, string actor);
 
-    /// <summary>Moves a draft campaign to live. Opening a live campaign is a no-op.</summary>
-    Task<CampaignCommandResult> OpenAsync();
+    /// <summary>Moves a draft campaign to live. Opening a live campaign is a no-op (and audits nothing).</summary>
+    Task<CampaignCommandResult> OpenAsync(string actor);
 
     /// <summary>Closes a campaign; it accepts no donations afterwards. Closing a closed campaign is a no-op.</summary>
-    Task<CampaignCommandResult> CloseAsync();
+    Task<CampaignCommandResult> CloseAsync(string actor);
 
     /// <summary>The campaign, or null when it was never created.</summary>
     Task<CampaignSummary?> GetSummaryAsync();
@@ -38,6 +41,23 @@ public interface ICampaignGrain : IGrainWithGuidKey
 
     /// <summary>Records an offline gift (cash, bank transfer) that succeeds at once.</summary>
     Task<DonationResult> RecordOfflineDonationAsync(NewOfflineDonation donation);
+
+    /// <summary>
+    /// Whether a monthly gift of this amount and currency may start now: the same admission as a one-off
+    /// online gift (live, currency, limit). Writes nothing; each paid month is recorded through
+    /// <see cref="RecordProviderPaymentAsync"/>.
+    /// </summary>
+    Task<DonationResult> AdmitMonthlyGiftAsync(long amount, string currency);
+
+    /// <summary>Records a stage pledge (认捐) with its audit entry. It counts nothing until offline gifts pay it.</summary>
+    Task<PledgeResult> RecordPledgeAsync(NewPledge pledge);
+
+    /// <summary>
+    /// Decides a refund without making it: the gift as it stands and the amount that
+    /// <see cref="RefundAsync"/> would give back now, or why it would refuse. A card refund asks this before
+    /// the provider moves money.
+    /// </summary>
+    Task<RefundResult> PrepareRefundAsync(NewRefund refund);
 
     /// <summary>
     /// Gives money back: a compensating entry, never more than was paid less earlier refunds, also

@@ -94,19 +94,27 @@ public enum DonationError
     DonationNotFound,
     PledgeNotFound,
     PledgeOverpaid,
+
+    /// <summary>The amount is above the largest single gift the platform takes on this channel.</summary>
+    AmountAboveLimit,
 }
 
 /// <summary>
 /// The outcome of a donation command. <see cref="Replayed"/> is true when an earlier identical
 /// request already did the work (a retry), so the caller returns the original result.
+/// <see cref="Detail"/> says, for people, why a request was refused when the error alone does not.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record DonationResult(
     [property: Id(0)] DonationError Error,
     [property: Id(1)] DonationRecord? Donation,
-    [property: Id(2)] bool Replayed = false)
+    [property: Id(2)] bool Replayed = false,
+    [property: Id(3)] string? Detail = null)
 {
-    public static DonationResult Failed(DonationError error) => new(error, null);
+    public static DonationResult Failed(DonationError error, string? detail = null) => new(error, null, Detail: detail);
+
+    /// <summary>An admission check passed; nothing was written.</summary>
+    public static readonly DonationResult Admitted = new(DonationError.None, null);
 }
 
 /// <summary>An admin's request to give money back (all of it when <see cref="Amount"/> is null).</summary>

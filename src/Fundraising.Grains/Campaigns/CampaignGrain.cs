@@ -3,38 +3,47 @@ using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.Progress;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Persistence.Pledges;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Fundraising.Grains.Campaigns;
 
 /// <summary>
-/// A campaign: its definition (Orleans grain storage), its running totals (in memory, loaded from
-/// the catalogue row the ledger keeps exact), and the single writer of its donations.
+/// A campaign: its definition and status (the catalogue row, written with its audit entry in one
+/// transaction), its running totals (in memory, loaded from the same row, which the ledger keeps exact),
+/// and the single writer of its donations. Every rule about what the campaign takes is decided here or
+/// in a domain type it calls (<see cref="Admission"/>, <see cref="RefundRules"/>, <see cref="PledgeRules"/>,
+/// <see cref="RequestFingerprint"/>), with the one <see cref="TimeProvider"/>.
 /// </summary>
 /// <remarks>
 /// Reentrant so that thousands of concurrent donors can queue into one group commit instead of
-/// waiting for each other's database round trip. Admin commands, which write grain state, take
-/// turns through <see cref="_stateWrites"/> so that two state writes are never in flight at once.
+/// waiting for each other's database round trip. Admin commands take turns through
+/// <see cref="_commands"/> so that two status changes are never in flight at once.
 /// </remarks>
 [Reentrant]
 public sealed partial class CampaignGrain(
-    [PersistentState("campaign")] IPersistentState<CampaignState> state,
     IDonationLedger ledger,
+    ILedgerQueries queries,
     ICampaignCatalog catalog,
+    IPledgeStore pledges,
+    IOptions<DonationLimits> limits,
     TimeProvider time,
     ILogger<CampaignGrain> logger) : Grain, ICampaignGrain
 {
     private const int RecentDonorCount = 10;
     private const int IdempotencyCacheLimit = 100_000;
 
-    private readonly SemaphoreSlim _stateWrites = new(1, 1);
+    private readonly SemaphoreSlim _commands = new(1, 1);
     private readonly Dictionary<IProgressObserver, DateTimeOffset> _observers = [];
     // Keys already committed by this activation: most retries are answered without a database trip.
     // A miss is still exact: the ledger's unique index finds the earlier row.
     private readonly Dictionary<string, (byte[] Hash, DonationRecord Record)> _recentKeys = [];
     private readonly LinkedList<RecentDonor> _recentDonors = new();
     private DonationCommitQueue _commits = null!;
+    private CampaignDefinition? _definition;
+    private CampaignStatus _status;
     private CampaignTotals _totals = CampaignTotals.Zero;
     private bool _totalsSuspect;
     private long _version;
@@ -50,94 +59,79 @@ public sealed partial class CampaignGrain(
         // would drop the new activation's pushes as stale: start from the clock (in microseconds, which
         // stays below 2^53 so browsers read it exactly), then count changes.
         _version = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
-        if (state.State.Definition is { } definition)
+        if (await catalog.LoadAsync(Id, cancellationToken) is { } row)
         {
-            var totals = await catalog.LoadTotalsAsync(Id, cancellationToken);
-            if (totals is null)
-            {
-                // The grain state was written but the process died before the catalogue row was: finish the job.
-                await catalog.UpsertAsync(Id, definition, state.State.Status, cancellationToken);
-                totals = CampaignTotals.Zero;
-            }
-            _totals = totals;
-            foreach (var donation in await ledger.ListSucceededAsync(Id, 0, RecentDonorCount, cancellationToken))
+            (_definition, _status, _totals) = (row.Definition, row.Status, row.Totals);
+            foreach (var donation in await queries.ListSucceededAsync(Id, 0, RecentDonorCount, cancellationToken))
             {
                 _recentDonors.AddLast(ToRecentDonor(donation));
             }
         }
     }
 
-    public Task<CampaignCommandResult> CreateAsync(CampaignDefinition definition) => ChangeStateAsync(mayCreate: true, current =>
+    public async Task<CampaignCommandResult> CreateAsync(CampaignDefinition definition, string actor)
     {
-        if (current.Definition is not null)
-        {
-            return CampaignCommandError.AlreadyExists;
-        }
-        current.Definition = definition;
-        current.Status = CampaignStatus.Draft;
-        return CampaignCommandError.None;
-    });
-
-    public Task<CampaignCommandResult> OpenAsync() => ChangeStateAsync(mayCreate: false, current => current.Status switch
-    {
-        CampaignStatus.Closed => CampaignCommandError.InvalidTransition,
-        _ => Transition(current, CampaignStatus.Live),
-    });
-
-    public Task<CampaignCommandResult> CloseAsync() => ChangeStateAsync(mayCreate: false, current => Transition(current, CampaignStatus.Closed));
-
-    private static CampaignCommandError Transition(CampaignState current, CampaignStatus to)
-    {
-        current.Status = to;
-        return CampaignCommandError.None;
-    }
-
-    private async Task<CampaignCommandResult> ChangeStateAsync(bool mayCreate, Func<CampaignState, CampaignCommandError> change)
-    {
-        await _stateWrites.WaitAsync();
+        // Kept as PostgreSQL keeps it (to the microsecond), so a reactivated grain holds exactly what this one did.
+        definition = definition with { StartsAt = ToMicroseconds(definition.StartsAt), EndsAt = ToMicroseconds(definition.EndsAt) };
+        await _commands.WaitAsync();
         try
         {
-            if (state.State.Definition is null && !mayCreate)
+            if (_definition is not null || !await catalog.CreateAsync(Id, definition, actor))
             {
-                return new CampaignCommandResult(CampaignCommandError.NotFound, null);
+                return new CampaignCommandResult(CampaignCommandError.AlreadyExists, Summary(), "The campaign already exists.");
             }
-            var before = (state.State.Definition, state.State.Status);
-            var error = change(state.State);
-            if (error != CampaignCommandError.None)
-            {
-                return new CampaignCommandResult(error, Summary(), ErrorDetail(error));
-            }
-            if (before != (state.State.Definition, state.State.Status))
-            {
-                try
-                {
-                    await state.WriteStateAsync();
-                }
-                catch
-                {
-                    // Memory must not run ahead of what is durable.
-                    (state.State.Definition, state.State.Status) = before;
-                    throw;
-                }
-                // Grain state is the truth; the catalogue row follows it (and is repaired on activation).
-                await catalog.UpsertAsync(Id, state.State.Definition!, state.State.Status);
-                _version++;
-                LogStatus(Id, state.State.Status);
-            }
+            (_definition, _status) = (definition, CampaignStatus.Draft);
+            _version++;
+            LogStatus(Id, _status);
             return new CampaignCommandResult(CampaignCommandError.None, Summary());
         }
         finally
         {
-            _stateWrites.Release();
+            _commands.Release();
         }
     }
 
-    private string? ErrorDetail(CampaignCommandError error) => error switch
+    public Task<CampaignCommandResult> OpenAsync(string actor) => ChangeStatusAsync(CampaignStatus.Live, actor, "open_campaign");
+
+    public Task<CampaignCommandResult> CloseAsync(string actor) => ChangeStatusAsync(CampaignStatus.Closed, actor, "close_campaign");
+
+    private async Task<CampaignCommandResult> ChangeStatusAsync(CampaignStatus to, string actor, string action)
     {
-        CampaignCommandError.AlreadyExists => "The campaign already exists.",
-        CampaignCommandError.InvalidTransition => $"A {state.State.Status.ToString().ToLowerInvariant()} campaign cannot be opened.",
-        _ => null,
-    };
+        await _commands.WaitAsync();
+        try
+        {
+            if (_definition is null)
+            {
+                return new CampaignCommandResult(CampaignCommandError.NotFound, null);
+            }
+            if (_status == to)
+            {
+                return new CampaignCommandResult(CampaignCommandError.None, Summary());
+            }
+            if (to == CampaignStatus.Live && _status == CampaignStatus.Closed)
+            {
+                return new CampaignCommandResult(CampaignCommandError.InvalidTransition, Summary(), "A closed campaign cannot be opened.");
+            }
+            // Memory changes only once the row and its audit entry are durable.
+            if (!await catalog.ChangeStatusAsync(Id, _status, to, actor, action))
+            {
+                // Another activation (a silo that was presumed dead) changed it: take the durable state, then decide again.
+                if (await catalog.LoadAsync(Id) is { } row)
+                {
+                    _status = row.Status;
+                }
+                return new CampaignCommandResult(CampaignCommandError.InvalidTransition, Summary(), "The campaign changed meanwhile; reload and try again.");
+            }
+            _status = to;
+            _version++;
+            LogStatus(Id, _status);
+            return new CampaignCommandResult(CampaignCommandError.None, Summary());
+        }
+        finally
+        {
+            _commands.Release();
+        }
+    }
 
     public Task<CampaignSummary?> GetSummaryAsync() => Task.FromResult(Summary());
 
@@ -146,17 +140,21 @@ public sealed partial class CampaignGrain(
     public Task<ProgressSnapshot?> GetProgressAsync() => Task.FromResult(Snapshot());
 
     public Task<DonationResult> CreateDonationAsync(NewDonation donation) =>
-        InsertOnlineAsync(donation, Admit(donation.Currency), DonationStatus.Pending, RequestFingerprint.Of(donation));
+        InsertOnlineAsync(donation, Admit(new(donation.Currency, donation.Amount, limits.Value.MaxOnlineAmount)), DonationStatus.Pending, RequestFingerprint.Of(donation));
 
     // No live check: the provider has taken the money (a renewal after the campaign closed still happened).
     public Task<DonationResult> RecordProviderPaymentAsync(NewDonation payment) =>
-        InsertOnlineAsync(payment, Admit(payment.Currency, mustBeLive: false), DonationStatus.Succeeded, RequestFingerprint.OfProviderPayment(payment));
+        InsertOnlineAsync(payment, Admit(new(payment.Currency, payment.Amount, limits.Value.MaxOnlineAmount, MustBeLive: false)),
+            DonationStatus.Succeeded, RequestFingerprint.OfProviderPayment(payment));
 
-    private async Task<DonationResult> InsertOnlineAsync(NewDonation donation, DonationError refusal, DonationStatus status, byte[] hash)
+    public Task<DonationResult> AdmitMonthlyGiftAsync(long amount, string currency) =>
+        Task.FromResult(Admit(new(currency, amount, limits.Value.MaxOnlineAmount)) ?? DonationResult.Admitted);
+
+    private async Task<DonationResult> InsertOnlineAsync(NewDonation donation, DonationResult? refusal, DonationStatus status, byte[] hash)
     {
-        if (refusal != DonationError.None)
+        if (refusal is not null)
         {
-            return DonationResult.Failed(refusal);
+            return refusal;
         }
         if (Replay(donation.IdempotencyKey, hash) is { } replay)
         {
@@ -171,10 +169,9 @@ public sealed partial class CampaignGrain(
 
     public async Task<DonationResult> RecordOfflineDonationAsync(NewOfflineDonation donation)
     {
-        var refusal = Admit(donation.Currency);
-        if (refusal != DonationError.None)
+        if (Admit(new(donation.Currency, donation.Amount, limits.Value.MaxOfflineAmount)) is { } refusal)
         {
-            return DonationResult.Failed(refusal);
+            return refusal;
         }
         var hash = RequestFingerprint.Of(donation);
         if (Replay(donation.IdempotencyKey, hash) is { } replay)
@@ -190,9 +187,21 @@ public sealed partial class CampaignGrain(
         return Remember(donation.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(insert)));
     }
 
+    public async Task<PledgeResult> RecordPledgeAsync(NewPledge pledge)
+    {
+        // A pledge is a promise, not money: it is taken whether or not the campaign is live, in its currency, within the offline limit.
+        if (Admit(new(pledge.Currency, pledge.Amount, limits.Value.MaxOfflineAmount, MustBeLive: false)) is { } refusal)
+        {
+            return new PledgeResult(refusal.Error, null, refusal.Detail);
+        }
+        var record = new PledgeRecord(Guid.CreateVersion7(), Id, pledge.DonorName, pledge.Amount, pledge.Currency, pledge.Note, 0, pledge.RecordedBy, time.GetUtcNow());
+        await pledges.CreateAsync(record);
+        return new PledgeResult(DonationError.None, record);
+    }
+
     public async Task<DonationResult> ConfirmDonationAsync(Guid donationId)
     {
-        if (state.State.Definition is null)
+        if (_definition is null)
         {
             return DonationResult.Failed(DonationError.CampaignNotFound);
         }
@@ -200,9 +209,21 @@ public sealed partial class CampaignGrain(
         return await CommitAsync(() => _commits.ConfirmAsync(donationId));
     }
 
+    public async Task<RefundResult> PrepareRefundAsync(NewRefund refund)
+    {
+        if (_definition is null || await queries.FindAsync(refund.DonationId) is not { } donation || donation.CampaignId != Id)
+        {
+            return RefundResult.Failed(RefundError.DonationNotFound);
+        }
+        var (error, amount) = RefundRules.Decide(donation, refund.Amount);
+        return error == RefundError.None
+            ? new RefundResult(RefundError.None, new RefundRecord(Guid.Empty, donation.Id, Id, amount, refund.Reason, refund.RequestedBy, time.GetUtcNow()), donation)
+            : RefundResult.Failed(error, donation);
+    }
+
     public async Task<RefundResult> RefundAsync(NewRefund refund)
     {
-        if (state.State.Definition is null)
+        if (_definition is null)
         {
             return RefundResult.Failed(RefundError.DonationNotFound);
         }
@@ -223,18 +244,8 @@ public sealed partial class CampaignGrain(
         return await enqueue();
     }
 
-    private DonationError Admit(string currency, bool mustBeLive = true)
-    {
-        if (state.State.Definition is not { } definition)
-        {
-            return DonationError.CampaignNotFound;
-        }
-        if (mustBeLive && (state.State.Status != CampaignStatus.Live || time.GetUtcNow() >= definition.EndsAt))
-        {
-            return DonationError.CampaignNotLive;
-        }
-        return string.Equals(currency, definition.Currency, StringComparison.Ordinal) ? DonationError.None : DonationError.CurrencyMismatch;
-    }
+    private DonationResult? Admit(Admission.Request request) =>
+        Admission.Refuse(_definition, _status, time.GetUtcNow(), request) is { } refusal ? DonationResult.Failed(refusal.Error, refusal.Detail) : null;
 
     private DonationResult? Replay(string key, byte[] hash)
     {
@@ -323,13 +334,15 @@ public sealed partial class CampaignGrain(
         await Task.WhenAll(_observers.Keys.Select(o => o.OnProgressAsync(snapshot)));
     }
 
-    private CampaignSummary? Summary() => state.State.Definition is { } definition
-        ? new CampaignSummary(Id, definition, state.State.Status, _totals.RaisedAmount, _totals.DonationCount, _totals)
+    private CampaignSummary? Summary() => _definition is { } definition
+        ? new CampaignSummary(Id, definition, _status, _totals.RaisedAmount, _totals.DonationCount, _totals)
         : null;
 
     private ProgressSnapshot? Snapshot() => Summary() is { } summary
         ? new ProgressSnapshot(summary, [.. _recentDonors], _version)
         : null;
+
+    private static DateTimeOffset ToMicroseconds(DateTimeOffset at) => new(at.Ticks - at.Ticks % 10, at.Offset);
 
     private static RecentDonor ToRecentDonor(DonationRecord donation) =>
         new(donation.PublicName, donation.Amount, donation.Message, donation.SucceededAt ?? donation.CreatedAt);

@@ -1,8 +1,10 @@
 using System.Net;
+using Fundraising.Grains.Campaigns;
 using Fundraising.Persistence;
 using Fundraising.Persistence.Receipts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 
@@ -30,7 +32,11 @@ public static class SiloHostingExtensions
         var host = builder.Configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions();
         var connectionString = builder.Configuration.GetFundraisingConnectionString();
 
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        // Limits on single gifts: part of every campaign's admission rule, so every silo binds them.
+        builder.Services.AddOptions<DonationLimits>().BindConfiguration("Donations")
+            .Validate(o => o.MaxOnlineAmount > 0 && o.MaxOfflineAmount > 0, "Donations:MaxOnlineAmount and Donations:MaxOfflineAmount must be positive.")
+            .ValidateOnStart();
         // Every silo runs an issuer; an advisory lock lets one of them number receipts at a time.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiptIssuer>());
         builder.UseOrleans(silo =>

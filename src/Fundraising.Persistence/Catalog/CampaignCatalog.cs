@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Fundraising.Contracts.Campaigns;
+using Fundraising.Persistence.Audit;
 using Npgsql;
 
 namespace Fundraising.Persistence.Catalog;
@@ -10,16 +12,29 @@ public sealed record CampaignListQuery(CampaignKind? Kind, CampaignStatus? Statu
 /// <summary>One page of campaigns and how many match in all.</summary>
 public sealed record CampaignPage(IReadOnlyList<CampaignSummary> Items, long Total);
 
+/// <summary>A campaign as its catalogue row holds it: what the grain loads when it activates.</summary>
+public sealed record CampaignRow(CampaignDefinition Definition, CampaignStatus Status, CampaignTotals Totals);
+
 /// <summary>
-/// The queryable catalogue of campaigns. The campaign grain owns each row's definition and status;
-/// the ledger owns its totals (changed only together with the donations).
+/// The campaigns' record and queryable catalogue. Definition and status are written only by the campaign's
+/// grain, each change in one transaction with its audit entry; totals are written only by the ledger's
+/// writer, in the same transaction as the donations that change them.
 /// </summary>
 public interface ICampaignCatalog
 {
-    /// <summary>Writes the definition and status; never touches totals.</summary>
-    Task UpsertAsync(Guid id, CampaignDefinition definition, CampaignStatus status, CancellationToken cancellationToken = default);
+    /// <summary>The campaign, or null when it was never created.</summary>
+    Task<CampaignRow?> LoadAsync(Guid id, CancellationToken cancellationToken = default);
 
-    /// <summary>The durable totals, or null when the campaign has no row yet.</summary>
+    /// <summary>Inserts a draft campaign and its audit entry in one transaction; false (and nothing written) when the id exists.</summary>
+    Task<bool> CreateAsync(Guid id, CampaignDefinition definition, string actor, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves the campaign from <paramref name="from"/> to <paramref name="to"/> and writes the audit entry, in one
+    /// transaction; false (and nothing written) when the row is not in <paramref name="from"/> any more.
+    /// </summary>
+    Task<bool> ChangeStatusAsync(Guid id, CampaignStatus from, CampaignStatus to, string actor, string action, CancellationToken cancellationToken = default);
+
+    /// <summary>The durable totals, or null when the campaign has no row.</summary>
     Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default);
 
     Task<CampaignPage> ListAsync(CampaignListQuery query, CancellationToken cancellationToken = default);
@@ -27,32 +42,73 @@ public interface ICampaignCatalog
 
 public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICampaignCatalog
 {
-    public async Task UpsertAsync(Guid id, CampaignDefinition definition, CampaignStatus status, CancellationToken cancellationToken = default)
+    private const string DefinitionColumns = "title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at";
+
+    public async Task<CampaignRow?> LoadAsync(Guid id, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO campaigns (id, title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            ON CONFLICT (id) DO UPDATE SET
-                title = excluded.title, description = excluded.description, kind = excluded.kind,
-                province = excluded.province, city = excluded.city, county = excluded.county, village = excluded.village,
-                currency = excluded.currency, goal_amount = excluded.goal_amount, starts_at = excluded.starts_at,
-                ends_at = excluded.ends_at, status = excluded.status, updated_at = now()
+        await using var command = dataSource.CreateCommand($"""
+            SELECT id, {DefinitionColumns}, status, raised_amount, donation_count, online_amount, offline_amount, goods_amount
+            FROM campaigns WHERE id = $1
             """);
-        var region = definition.Region;
         command.Parameters.Add(new() { Value = id });
-        command.Parameters.Add(new() { Value = definition.Title });
-        command.Parameters.Add(new() { Value = definition.Description });
-        command.Parameters.Add(new() { Value = KindText(definition.Kind) });
-        command.Parameters.Add(new() { Value = region.Province });
-        command.Parameters.Add(new() { Value = region.City });
-        command.Parameters.Add(new() { Value = region.County });
-        command.Parameters.Add(new() { Value = (object?)region.Village ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = definition.Currency });
-        command.Parameters.Add(new() { Value = definition.GoalAmount });
-        command.Parameters.Add(new() { Value = definition.StartsAt.UtcDateTime });
-        command.Parameters.Add(new() { Value = definition.EndsAt.UtcDateTime });
-        command.Parameters.Add(new() { Value = StatusText(status) });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new CampaignRow(ReadDefinition(reader), ParseStatus(reader.GetString(12)), ReadTotals(reader, 13))
+            : null;
+    }
+
+    public async Task<bool> CreateAsync(Guid id, CampaignDefinition definition, string actor, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand($"""
+            INSERT INTO campaigns (id, {DefinitionColumns}, status)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft')
+            ON CONFLICT (id) DO NOTHING
+            """, connection, transaction))
+        {
+            var region = definition.Region;
+            command.Parameters.Add(new() { Value = id });
+            command.Parameters.Add(new() { Value = definition.Title });
+            command.Parameters.Add(new() { Value = definition.Description });
+            command.Parameters.Add(new() { Value = KindText(definition.Kind) });
+            command.Parameters.Add(new() { Value = region.Province });
+            command.Parameters.Add(new() { Value = region.City });
+            command.Parameters.Add(new() { Value = region.County });
+            command.Parameters.Add(new() { Value = (object?)region.Village ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new() { Value = definition.Currency });
+            command.Parameters.Add(new() { Value = definition.GoalAmount });
+            command.Parameters.Add(new() { Value = definition.StartsAt.UtcDateTime });
+            command.Parameters.Add(new() { Value = definition.EndsAt.UtcDateTime });
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
+        }
+        await AuditLog.WriteAsync(connection, transaction, actor, "create_campaign", id, null,
+            JsonSerializer.Serialize(new { definition.Title, definition.Kind, definition.GoalAmount }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public async Task<bool> ChangeStatusAsync(Guid id, CampaignStatus from, CampaignStatus to, string actor, string action, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(
+            "UPDATE campaigns SET status = $3, updated_at = now() WHERE id = $1 AND status = $2", connection, transaction))
+        {
+            command.Parameters.Add(new() { Value = id });
+            command.Parameters.Add(new() { Value = StatusText(from) });
+            command.Parameters.Add(new() { Value = StatusText(to) });
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
+        }
+        await AuditLog.WriteAsync(connection, transaction, actor, action, id, null, JsonSerializer.Serialize(new { status = to }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default)
@@ -78,7 +134,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         command.Parameters.Add(new() { Value = query.Kind is { } kind ? KindText(kind) : DBNull.Value });
         command.Parameters.Add(new() { Value = query.Status is { } status ? StatusText(status) : DBNull.Value });
         command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = (query.Page - 1) * query.PageSize });
+        command.Parameters.Add(new() { Value = ((long)query.Page - 1) * query.PageSize });
         command.Parameters.Add(new() { Value = query.PageSize });
         command.Parameters.Add(new() { Value = query.IncludeDrafts });
 
@@ -87,15 +143,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var definition = new CampaignDefinition(
-                Title: reader.GetString(1),
-                Description: reader.GetString(2),
-                Kind: reader.GetString(3) == "village" ? CampaignKind.Village : CampaignKind.Appeal,
-                Region: new Region(reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)),
-                Currency: reader.GetString(8).Trim(),
-                GoalAmount: reader.GetInt64(9),
-                StartsAt: reader.GetFieldValue<DateTimeOffset>(10),
-                EndsAt: reader.GetFieldValue<DateTimeOffset>(11));
+            var definition = ReadDefinition(reader);
             var totals = ReadTotals(reader, 13);
             items.Add(new CampaignSummary(reader.GetGuid(0), definition, ParseStatus(reader.GetString(12)), totals.RaisedAmount, totals.DonationCount, totals));
             total = reader.GetInt64(18);
@@ -119,6 +167,17 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+
+    // Columns 1 to 11 are DefinitionColumns, in order.
+    private static CampaignDefinition ReadDefinition(NpgsqlDataReader reader) => new(
+        Title: reader.GetString(1),
+        Description: reader.GetString(2),
+        Kind: reader.GetString(3) == "village" ? CampaignKind.Village : CampaignKind.Appeal,
+        Region: new Region(reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)),
+        Currency: reader.GetString(8).Trim(),
+        GoalAmount: reader.GetInt64(9),
+        StartsAt: reader.GetFieldValue<DateTimeOffset>(10),
+        EndsAt: reader.GetFieldValue<DateTimeOffset>(11));
 
     private static CampaignTotals ReadTotals(NpgsqlDataReader reader, int first) => new(
         reader.GetInt64(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2), reader.GetInt64(first + 3), reader.GetInt64(first + 4));

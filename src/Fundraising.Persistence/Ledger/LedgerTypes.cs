@@ -12,9 +12,6 @@ public sealed record LedgerInsert(
     string? Method = null,
     string? RecordedBy = null);
 
-/// <summary>A stage pledge (认捐): counted only as its offline payments arrive.</summary>
-public sealed record PledgeRecord(Guid Id, Guid CampaignId, string DonorName, long Amount, string Currency, string? Note, long PaidAmount, string RecordedBy, DateTimeOffset CreatedAt);
-
 /// <summary>An existing row found under an idempotency key that a batch tried to insert again.</summary>
 public sealed record ExistingDonation(DonationRecord Record, string IdempotencyKey, byte[] RequestHash);
 
@@ -74,19 +71,22 @@ public sealed record LedgerBatchOutcome(
 /// <summary>A campaign's totals as the catalogue row holds them and as the ledger sums them.</summary>
 public sealed record LedgerReconciliationRow(Guid CampaignId, string Title, string Currency, CampaignTotals Catalogue, CampaignTotals Ledger);
 
-/// <summary>The durable donation ledger. Only a campaign's grain writes its rows.</summary>
+/// <summary>The durable donation ledger's write side: the group commit. Only a campaign's grain writes its rows.</summary>
 public interface IDonationLedger
 {
     Task<LedgerBatchOutcome> CommitAsync(LedgerBatch batch, CancellationToken cancellationToken = default);
+}
 
-    Task<Guid?> FindCampaignOfDonationAsync(Guid donationId, CancellationToken cancellationToken = default);
-
+/// <summary>The ledger's read side.</summary>
+public interface ILedgerQueries
+{
     Task<DonationRecord?> FindAsync(Guid donationId, CancellationToken cancellationToken = default);
 
-    Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default);
+    /// <summary>A campaign's gifts that count now, newest first: the public list.</summary>
+    Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default);
 
     /// <summary>Every gift that counted, refunded ones included, newest first: what an admin reviews and refunds.</summary>
-    Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<LedgerReconciliationRow>> ReconcileAsync(CancellationToken cancellationToken = default);
 }

@@ -1,15 +1,8 @@
+using Fundraising.Contracts.MonthlyGiving;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Fundraising.Persistence.MonthlyGiving;
-
-public enum MonthlyGiftStatus
-{
-    /// <summary>Checkout started; Stripe has not reported a payment yet.</summary>
-    Pending,
-    Active,
-    Cancelled,
-}
 
 /// <summary>A monthly gift (月捐) as stored. Amounts in minor units of <see cref="Currency"/>.</summary>
 public sealed record MonthlyGiftRecord(
@@ -145,7 +138,7 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
 
     /// <summary>One page of a campaign's monthly gifts, newest first, and how many it has in all.</summary>
     public async Task<(IReadOnlyList<MonthlyGiftSummary> Items, long Total)> ListByCampaignAsync(
-        Guid campaignId, int offset, int limit, CancellationToken cancellationToken = default)
+        Guid campaignId, long offset, int limit, CancellationToken cancellationToken = default)
     {
         var items = new List<MonthlyGiftSummary>();
         await using (var command = dataSource.CreateCommand($$"""

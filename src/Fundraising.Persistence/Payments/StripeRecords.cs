@@ -47,11 +47,15 @@ public sealed class StripeRecords(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    public async Task<Guid?> DonationOfPaymentIntentAsync(string paymentIntentId, CancellationToken cancellationToken = default)
+    /// <summary>The gift a payment intent paid for, with its campaign (the grain that owns it), or null when it is not ours.</summary>
+    public async Task<(Guid DonationId, Guid CampaignId)?> DonationOfPaymentIntentAsync(string paymentIntentId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT donation_id FROM stripe_payments WHERE payment_intent_id = $1");
+        await using var command = dataSource.CreateCommand("""
+            SELECT d.id, d.campaign_id FROM stripe_payments p JOIN donations d ON d.id = p.donation_id WHERE p.payment_intent_id = $1
+            """);
         command.Parameters.Add(new() { Value = paymentIntentId });
-        return await command.ExecuteScalarAsync(cancellationToken) is Guid id ? id : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1)) : null;
     }
 
     /// <summary>

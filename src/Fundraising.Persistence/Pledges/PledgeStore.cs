@@ -1,15 +1,24 @@
 using System.Text.Json;
 using Fundraising.Persistence.Audit;
-using Fundraising.Persistence.Ledger;
+using Fundraising.Contracts.Donations;
 using Npgsql;
 
 namespace Fundraising.Persistence.Pledges;
 
 /// <summary>
-/// Stage pledges (认捐). A pledge changes no totals: it is counted as its payments (offline gifts
-/// that name it) arrive, and the ledger refuses a payment that would take it past the pledged amount.
+/// Stage pledges (认捐): the row and its audit entry in one transaction, and a campaign's list. A pledge
+/// changes no totals: it is counted as its payments (offline gifts that name it) arrive, and the ledger's
+/// writer refuses a payment that <see cref="PledgeRules"/> does not allow.
 /// </summary>
-public sealed class PledgeStore(NpgsqlDataSource dataSource)
+public interface IPledgeStore
+{
+    /// <summary>Writes the pledge and its audit entry in one transaction.</summary>
+    Task CreateAsync(PledgeRecord pledge, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<PledgeRecord>> ListAsync(Guid campaignId, CancellationToken cancellationToken = default);
+}
+
+public sealed class PledgeStore(NpgsqlDataSource dataSource) : IPledgeStore
 {
     public async Task CreateAsync(PledgeRecord pledge, CancellationToken cancellationToken = default)
     {

@@ -76,7 +76,7 @@ public sealed partial class ReceiptIssuer(NpgsqlDataSource dataSource, ILogger<R
         {
             return null;
         }
-        var donation = PostgresDonationLedger.ReadRecord(reader);
+        var donation = LedgerRows.ReadRecord(reader);
         return new Receipt(donation.ReceiptNumber, donation, reader.GetString(18));
     }
 
@@ -96,7 +96,7 @@ public sealed partial class ReceiptIssuer(NpgsqlDataSource dataSource, ILogger<R
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var donation = PostgresDonationLedger.ReadRecord(reader);
+            var donation = LedgerRows.ReadRecord(reader);
             receipts.Add(new Receipt(donation.ReceiptNumber, donation, reader.GetString(18)));
         }
         return receipts;

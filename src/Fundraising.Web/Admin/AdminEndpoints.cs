@@ -1,6 +1,7 @@
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Web.Security;
 
 namespace Fundraising.Web.Admin;
 
@@ -13,6 +14,12 @@ public sealed record TotalsResponse(long RaisedAmount, long DonationCount, long 
 public sealed record CampaignReconciliationResponse(
     Guid CampaignId, string Title, string Currency, TotalsResponse Grain, TotalsResponse Catalogue, TotalsResponse Ledger, bool Agrees);
 
+/// <summary>One entry of the audit trail: who did what, when, to which campaign and subject.</summary>
+public sealed record AuditEntryResponse(long Id, DateTimeOffset At, string Actor, string Action, Guid? CampaignId, Guid? SubjectId, System.Text.Json.JsonElement Details)
+{
+    public static AuditEntryResponse From(AuditEntry e) => new(e.Id, e.At, e.Actor, e.Action, e.CampaignId, e.SubjectId, e.Details);
+}
+
 public sealed record ReconciliationResponse(bool AllAgree, int CampaignCount, IReadOnlyList<CampaignReconciliationResponse> Campaigns);
 
 public static class AdminEndpoints
@@ -22,7 +29,7 @@ public static class AdminEndpoints
         var admin = app.MapGroup("/api/admin").RequireAuthorization(AdminAuthentication.Policy).WithTags("Admin");
 
         // Per campaign: the grain's in-memory totals, the catalogue row's totals, and the ledger's sums.
-        admin.MapGet("/reconciliation", async (IDonationLedger ledger, IGrainFactory grains, CancellationToken cancellationToken) =>
+        admin.MapGet("/reconciliation", async (ILedgerQueries ledger, IGrainFactory grains, CancellationToken cancellationToken) =>
         {
             var rows = await ledger.ReconcileAsync(cancellationToken);
             var campaigns = new List<CampaignReconciliationResponse>(rows.Count);
@@ -37,7 +44,7 @@ public static class AdminEndpoints
         });
         // The audit trail, newest first: every admin entry, who made it and when.
         admin.MapGet("/audit", async (Guid? campaignId, int? limit, AuditLog audit, CancellationToken cancellationToken) =>
-            TypedResults.Ok(await audit.ListAsync(campaignId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken)));
+            TypedResults.Ok((await audit.ListAsync(campaignId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken)).Select(AuditEntryResponse.From).ToList()));
         return app;
     }
 }

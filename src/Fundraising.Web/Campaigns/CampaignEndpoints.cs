@@ -1,9 +1,8 @@
 using System.Security.Claims;
 using Fundraising.Contracts.Campaigns;
-using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Catalog;
-using Fundraising.Web.Admin;
-using Fundraising.Web.Problems;
+using Fundraising.Web.Http;
+using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Fundraising.Web.Campaigns;
@@ -11,7 +10,6 @@ namespace Fundraising.Web.Campaigns;
 public static class CampaignEndpoints
 {
     public const long MaxGoalAmount = 1_000_000_000_000; // ¥10 billion in fen
-    public const int MaxPageSize = 100;
 
     public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder app)
     {
@@ -21,10 +19,11 @@ public static class CampaignEndpoints
 
         var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(AdminAuthentication.Policy);
         admin.MapPost("/", CreateAsync);
-        admin.MapPost("/{id:guid}/open", (Guid id, IGrainFactory grains, AuditLog audit, ClaimsPrincipal user) =>
-            CommandAsync(grains.GetGrain<ICampaignGrain>(id).OpenAsync(), audit, user, "open_campaign"));
-        admin.MapPost("/{id:guid}/close", (Guid id, IGrainFactory grains, AuditLog audit, ClaimsPrincipal user) =>
-            CommandAsync(grains.GetGrain<ICampaignGrain>(id).CloseAsync(), audit, user, "close_campaign"));
+        // The grain writes each change with its audit entry in one transaction.
+        admin.MapPost("/{id:guid}/open", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
+            CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).OpenAsync(Actor.Of(user))));
+        admin.MapPost("/{id:guid}/close", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
+            CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).CloseAsync(Actor.Of(user))));
         return app;
     }
 
@@ -34,16 +33,7 @@ public static class CampaignEndpoints
         var validation = new Validation();
         var kindFilter = ParseFilter<CampaignKind>(validation, "kind", kind);
         var statusFilter = ParseFilter<CampaignStatus>(validation, "status", status);
-        var pageNumber = page ?? 1;
-        var size = pageSize ?? 20;
-        if (pageNumber < 1)
-        {
-            validation.Add("page", "'page' starts at 1.");
-        }
-        if (size is < 1 or > MaxPageSize)
-        {
-            validation.Add("pageSize", $"'pageSize' must be between 1 and {MaxPageSize}.");
-        }
+        var (pageNumber, size) = Paging.Parse(validation, page, pageSize);
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
@@ -77,7 +67,7 @@ public static class CampaignEndpoints
     }
 
     private static async Task<Results<Created<CampaignResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateCampaignRequest request, IGrainFactory grains, LinkGenerator links, HttpContext http, AuditLog audit)
+        CreateCampaignRequest request, IGrainFactory grains, LinkGenerator links, HttpContext http)
     {
         var validation = new Validation();
         var definition = Build(request, validation);
@@ -86,12 +76,11 @@ public static class CampaignEndpoints
             return TypedResults.ValidationProblem(validation.Errors);
         }
         var id = Guid.CreateVersion7();
-        var result = await grains.GetGrain<ICampaignGrain>(id).CreateAsync(definition);
+        var result = await grains.GetGrain<ICampaignGrain>(id).CreateAsync(definition, Actor.Of(http.User));
         if (result.Error != CampaignCommandError.None)
         {
             return TypedResults.Problem(Problem.Conflict(result.Detail ?? "The campaign could not be created."));
         }
-        await audit.WriteAsync(http.User.Identity?.Name ?? "admin", "create_campaign", id, null, new { definition.Title, definition.Kind, definition.GoalAmount });
         return TypedResults.Created(links.GetPathByName(http, "GetCampaign", new { id }), CampaignResponse.From(result.Campaign!));
     }
 
@@ -131,18 +120,13 @@ public static class CampaignEndpoints
             currency ?? "", goal, request.StartsAt ?? default, request.EndsAt ?? default);
     }
 
-    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> CommandAsync(
-        Task<CampaignCommandResult> command, AuditLog audit, ClaimsPrincipal user, string action)
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> CommandAsync(Guid id, Task<CampaignCommandResult> command)
     {
         var result = await command;
-        if (result.Error == CampaignCommandError.None)
-        {
-            await audit.WriteAsync(user.Identity?.Name ?? "admin", action, result.Campaign!.Id, null, new { status = result.Campaign.Status });
-        }
         return result.Error switch
         {
             CampaignCommandError.None => TypedResults.Ok(CampaignResponse.From(result.Campaign!)),
-            CampaignCommandError.NotFound => TypedResults.Problem(Problem.NotFound("campaign", null)),
+            CampaignCommandError.NotFound => TypedResults.Problem(Problem.NotFound("campaign", id)),
             _ => TypedResults.Problem(Problem.Conflict(result.Detail ?? "The campaign cannot make that transition.")),
         };
     }

@@ -1,5 +1,5 @@
 using Fundraising.Contracts.Donations;
-using Fundraising.Web.Payments;
+using Fundraising.Payments.Providers;
 
 namespace Fundraising.Web.Donations;
 
@@ -72,13 +72,3 @@ public sealed record DonationListResponse(IReadOnlyList<PublicDonationResponse> 
 
 /// <summary>An admin's page of a campaign's gifts (not pending), newest first: ids, donors' names even when anonymous, refunds.</summary>
 public sealed record AdminDonationListResponse(IReadOnlyList<DonationResponse> Items, int Page, int PageSize);
-
-/// <summary>Limits on amounts, bound from <c>Donations</c>.</summary>
-public sealed class DonationOptions
-{
-    /// <summary>Largest single online gift, in fen (default ¥1,000,000).</summary>
-    public long MaxOnlineAmount { get; set; } = 100_000_000;
-
-    /// <summary>Largest single offline gift, in fen (default ¥10 billion: stage pledges are large).</summary>
-    public long MaxOfflineAmount { get; set; } = 1_000_000_000_000;
-}

@@ -1,32 +1,22 @@
 using System.Security.Claims;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
+using Fundraising.Payments.Providers;
 using Fundraising.Persistence.Ledger;
-using Fundraising.Web.Admin;
-using Fundraising.Web.Payments;
-using Fundraising.Web.Problems;
+using Fundraising.Web.Http;
+using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Fundraising.Web.Donations;
 
 public static class DonationEndpoints
 {
-    public const string IdempotencyHeader = "Idempotency-Key";
-    public const string ReplayedHeader = "Idempotent-Replayed";
-    public const int MaxIdempotencyKeyLength = 128;
-    public const int MaxMessageLength = 280;
-    public const int MaxNameLength = 64;
-
-    public static WebApplicationBuilder AddDonations(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<DonationOptions>().BindConfiguration("Donations");
-        builder.Services.AddSingleton<DonationRouter>();
-        builder.Services.AddSingleton<PaymentProviders>();
-        return builder;
-    }
-
+    /// <summary>
+    /// Donations: a donor's online gift (pending until its provider confirms it), the public list, an admin's
+    /// offline gift (money or goods, 款物), the admin list, refunds, and the sandbox's confirm address.
+    /// Amounts are checked for shape here (a positive integer of fen); whether the campaign takes them
+    /// (live, currency, limits, a pledge's balance) is the campaign grain's decision.
+    /// </summary>
     public static IEndpointRouteBuilder MapDonations(this IEndpointRouteBuilder app)
     {
         var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations");
@@ -37,20 +27,28 @@ public static class DonationEndpoints
         // Admins see every gift that counted, with its id, the donor's name (even when anonymous) and refunds.
         app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(AdminAuthentication.Policy)
             .MapGet("/donations", ListForAdminAsync);
+
+        // The sandbox's stand-in for a card payment; it exists only where the sandbox provider is registered (never in Production).
+        // The address names the campaign, the grain that owns the gift, so confirming needs no lookup.
+        if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == SandboxPaymentProvider.ProviderName))
+        {
+            app.MapGroup("/api/payments/sandbox").WithTags("Payments")
+                .MapPost("/campaigns/{campaignId:guid}/donations/{donationId:guid}/confirm", ConfirmSandboxAsync);
+        }
+        app.MapRefunds();
         return app;
     }
 
     private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, PaymentProviders providers,
-        DonationRouter router, IOptions<DonationOptions> options, CancellationToken cancellationToken)
+        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, PaymentProviders providers, CancellationToken cancellationToken)
     {
         var v = new Validation();
-        var key = IdempotencyKey(http, v, required: true);
-        var amount = v.Amount("amount", request.Amount, options.Value.MaxOnlineAmount);
+        var key = Idempotency.Key(http, v, required: true);
+        var amount = v.Amount("amount", request.Amount, long.MaxValue);
         var currency = v.Currency("currency", request.Currency);
         var anonymous = request.Anonymous ?? false;
-        var name = v.Text("displayName", request.DisplayName, MaxNameLength, required: false);
-        var message = v.Text("message", request.Message, MaxMessageLength, required: false);
+        var name = v.Text("displayName", request.DisplayName, FieldLimits.MaxNameLength, required: false);
+        var message = v.Text("message", request.Message, FieldLimits.MaxMessageLength, required: false);
         if (!v.IsValid)
         {
             return TypedResults.ValidationProblem(v.Errors);
@@ -63,28 +61,26 @@ public static class DonationEndpoints
 
         var result = await grains.GetGrain<ICampaignGrain>(campaignId)
             .CreateDonationAsync(new NewDonation(key!, amount, currency!, name, anonymous, message, provider.Name));
-        if (Refusal(result, campaignId, request.Currency) is { } refusal)
+        if (Refusal.Of(result.Error, result.Detail, campaignId) is { } refusal)
         {
-            return refusal;
+            return refusal.Errors is { } errors ? TypedResults.ValidationProblem(errors) : TypedResults.Problem(refusal.Problem!);
         }
         var donation = result.Donation!;
-        router.Remember(donation.Id, campaignId);
         var payment = await provider.StartAsync(donation, cancellationToken);
         if (result.Replayed)
         {
-            http.Response.Headers[ReplayedHeader] = "true";
+            Idempotency.MarkReplayed(http);
         }
         return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{donation.Id}", DonationResponse.From(donation, payment));
     }
 
     private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> RecordOfflineAsync(
-        Guid campaignId, OfflineDonationRequest request, HttpContext http, ClaimsPrincipal user, IGrainFactory grains,
-        IOptions<DonationOptions> options)
+        Guid campaignId, OfflineDonationRequest request, HttpContext http, ClaimsPrincipal user, IGrainFactory grains)
     {
         var v = new Validation();
-        var amount = v.Amount("amount", request.Amount, options.Value.MaxOfflineAmount);
+        var amount = v.Amount("amount", request.Amount, long.MaxValue);
         var currency = v.Currency("currency", request.Currency);
-        var donorName = v.Text("donorName", request.DonorName, MaxNameLength);
+        var donorName = v.Text("donorName", request.DonorName, FieldLimits.MaxNameLength);
         var reference = v.Text("reference", request.Reference, 120);
         var kind = request.Kind ?? DonationKind.Money;
         var item = v.Text("item", request.Item, 120, required: kind == DonationKind.Goods);
@@ -106,70 +102,65 @@ public static class DonationEndpoints
             v.Add("method", "Goods are recorded with method in_kind.");
         }
         // A bank or receipt reference identifies an offline gift: recording it twice is a retry, not a second gift.
-        var key = IdempotencyKey(http, v, required: false) ?? (reference is null ? null : $"offline-reference:{reference}");
+        var key = Idempotency.Key(http, v, required: false) ?? (reference is null ? null : $"offline-reference:{reference}");
         if (!v.IsValid)
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
         var result = await grains.GetGrain<ICampaignGrain>(campaignId).RecordOfflineDonationAsync(new NewOfflineDonation(
-            key!, amount, currency!, donorName!, request.Anonymous ?? false, reference!, MethodText(method), user.Identity?.Name ?? "admin",
+            key!, amount, currency!, donorName!, request.Anonymous ?? false, reference!, MethodText(method), Actor.Of(user),
             kind, kind == DonationKind.Goods ? item : null, kind == DonationKind.Goods ? request.Quantity : null, request.PledgeId));
-        if (Refusal(result, campaignId, request.Currency) is { } refusal)
+        if (Refusal.Of(result.Error, result.Detail, campaignId) is { } refusal)
         {
-            return refusal;
+            return refusal.Errors is { } errors ? TypedResults.ValidationProblem(errors) : TypedResults.Problem(refusal.Problem!);
         }
         if (result.Replayed)
         {
-            http.Response.Headers[ReplayedHeader] = "true";
+            Idempotency.MarkReplayed(http);
         }
         return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{result.Donation!.Id}", DonationResponse.From(result.Donation, null));
     }
 
-    private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, IDonationLedger ledger, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<DonationResponse>, ProblemHttpResult>> ConfirmSandboxAsync(Guid campaignId, Guid donationId, IGrainFactory grains)
     {
-        if (Paging(page, pageSize, out var pageNumber, out var size) is { } invalid)
+        var result = await grains.GetGrain<ICampaignGrain>(campaignId).ConfirmDonationAsync(donationId);
+        return result.Error == DonationError.None
+            ? TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null))
+            : TypedResults.Problem(Problem.NotFound("donation", donationId));
+    }
+
+    private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, ILedgerQueries ledger, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        var (pageNumber, size) = Paging.Parse(v, page, pageSize);
+        if (!v.IsValid)
         {
-            return invalid;
+            return TypedResults.ValidationProblem(v.Errors);
         }
         if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
         {
             return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }
-        var records = await ledger.ListSucceededAsync(campaignId, (pageNumber - 1) * size, size, cancellationToken);
+        var records = await ledger.ListSucceededAsync(campaignId, Paging.Skip(pageNumber, size), size, cancellationToken);
         return TypedResults.Ok(new DonationListResponse([.. records.Select(PublicDonationResponse.From)], pageNumber, size));
     }
 
     private static async Task<Results<Ok<AdminDonationListResponse>, ValidationProblem, ProblemHttpResult>> ListForAdminAsync(
-        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, IDonationLedger ledger, CancellationToken cancellationToken)
+        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, ILedgerQueries ledger, CancellationToken cancellationToken)
     {
-        if (Paging(page, pageSize, out var pageNumber, out var size) is { } invalid)
+        var v = new Validation();
+        var (pageNumber, size) = Paging.Parse(v, page, pageSize);
+        if (!v.IsValid)
         {
-            return invalid;
+            return TypedResults.ValidationProblem(v.Errors);
         }
         if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
         {
             return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }
-        var records = await ledger.ListRecordedAsync(campaignId, (pageNumber - 1) * size, size, cancellationToken);
+        var records = await ledger.ListRecordedAsync(campaignId, Paging.Skip(pageNumber, size), size, cancellationToken);
         return TypedResults.Ok(new AdminDonationListResponse([.. records.Select(d => DonationResponse.From(d, null))], pageNumber, size));
-    }
-
-    /// <summary>The page asked for (1 and 20 by default), or the problem naming the bad field.</summary>
-    internal static ValidationProblem? Paging(int? page, int? pageSize, out int pageNumber, out int size)
-    {
-        pageNumber = page ?? 1;
-        size = pageSize ?? 20;
-        var v = new Validation();
-        if (pageNumber < 1)
-        {
-            v.Add("page", "'page' starts at 1.");
-        }
-        if (size is < 1 or > 100)
-        {
-            v.Add("pageSize", "'pageSize' must be between 1 and 100.");
-        }
-        return v.IsValid ? null : TypedResults.ValidationProblem(v.Errors);
     }
 
     private static string MethodText(OfflineMethod method) => method switch
@@ -178,50 +169,5 @@ public static class DonationEndpoints
         OfflineMethod.PledgePayment => "pledge_payment",
         OfflineMethod.InKind => "in_kind",
         _ => "cash",
-    };
-
-    public static string? IdempotencyKey(HttpContext http, Validation v, bool required)
-    {
-        var values = http.Request.Headers[IdempotencyHeader];
-        var key = values.Count == 1 ? values[0] : null;
-        if (values.Count > 1)
-        {
-            v.Add(IdempotencyHeader, $"Send one '{IdempotencyHeader}' header, not {values.Count}.");
-        }
-        else if (string.IsNullOrWhiteSpace(key))
-        {
-            if (required)
-            {
-                v.Add(IdempotencyHeader, $"The '{IdempotencyHeader}' header is required: a unique value per donation, reused on retries.");
-            }
-            return null;
-        }
-        else if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < '!' or > '~'))
-        {
-            v.Add(IdempotencyHeader, $"'{IdempotencyHeader}' must be 1 to {MaxIdempotencyKeyLength} printable ASCII characters.");
-        }
-        return key;
-    }
-
-    private static Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>? Refusal(
-        DonationResult result, Guid campaignId, string? currency) => result.Error switch
-    {
-        DonationError.None => null,
-        DonationError.CampaignNotFound => TypedResults.Problem(Problem.NotFound("campaign", campaignId)),
-        DonationError.CampaignNotLive => TypedResults.Problem(Problem.Conflict("The campaign is not accepting donations: it is not live.")),
-        DonationError.CurrencyMismatch => TypedResults.ValidationProblem(new Dictionary<string, string[]>
-        {
-            ["currency"] = [$"'currency' must be the campaign's currency; '{currency}' is not."],
-        }),
-        DonationError.IdempotencyKeyReused => TypedResults.Problem(Problem.Unprocessable(
-            "The Idempotency-Key was already used for a different request.",
-            $"A retry must repeat the original request exactly; use a new '{IdempotencyHeader}' for a new donation.")),
-        DonationError.PledgeNotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
-        {
-            ["pledgeId"] = ["'pledgeId' is not a pledge of this campaign."],
-        }),
-        DonationError.PledgeOverpaid => TypedResults.Problem(Problem.Unprocessable(
-            "The payment is more than the pledge has left.", "A pledge can be paid in parts, but never beyond the amount pledged.")),
-        _ => TypedResults.Problem(Problem.NotFound("donation", null)),
     };
 }

@@ -1,3 +1,4 @@
+using Fundraising.Contracts.MonthlyGiving;
 using Fundraising.Persistence.MonthlyGiving;
 
 namespace Fundraising.Web.MonthlyGiving;

@@ -1,12 +1,11 @@
-using System.Security.Cryptography;
-using System.Text;
 using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Donations;
+using Fundraising.Contracts.MonthlyGiving;
+using Fundraising.Payments.MonthlyGiving;
 using Fundraising.Persistence.MonthlyGiving;
-using Fundraising.Web.Admin;
-using Fundraising.Web.Donations;
-using Fundraising.Web.Problems;
+using Fundraising.Web.Http;
+using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Fundraising.Web.MonthlyGiving;
 
@@ -17,18 +16,9 @@ public static class MonthlyGiftEndpoints
     public const int MaxEmailLength = 254;
 
     /// <summary>
-    /// Monthly giving (月捐) through Stripe subscriptions. Taken only when Stripe is enabled and
-    /// <c>MonthlyGiving:TokenSecret</c> is set; otherwise a new monthly gift is refused with 422.
+    /// Monthly giving (月捐) through Stripe subscriptions (<see cref="MonthlyGifts"/>). Taken only when Stripe is
+    /// enabled and <c>MonthlyGiving:TokenSecret</c> is set; otherwise a new monthly gift is refused with 422.
     /// </summary>
-    public static WebApplicationBuilder AddMonthlyGiving(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<MonthlyGivingOptions>().BindConfiguration("MonthlyGiving")
-            .Validate(o => o.TokenSecret.Length is 0 or >= 32, "MonthlyGiving:TokenSecret must be at least 32 characters.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<MonthlyGiftTokens>();
-        return builder;
-    }
-
     public static IEndpointRouteBuilder MapMonthlyGiving(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/campaigns/{campaignId:guid}/monthly-gifts", CreateAsync).WithTags("Monthly giving");
@@ -45,115 +35,64 @@ public static class MonthlyGiftEndpoints
     private static async Task<Results<Ok<AdminMonthlyGiftListResponse>, ValidationProblem, ProblemHttpResult>> ListForAdminAsync(
         Guid campaignId, int? page, int? pageSize, IGrainFactory grains, MonthlyGiftStore store, CancellationToken cancellationToken)
     {
-        if (DonationEndpoints.Paging(page, pageSize, out var pageNumber, out var size) is { } invalid)
+        var v = new Validation();
+        var (pageNumber, size) = Paging.Parse(v, page, pageSize);
+        if (!v.IsValid)
         {
-            return invalid;
+            return TypedResults.ValidationProblem(v.Errors);
         }
         if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
         {
             return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }
-        var (items, total) = await store.ListByCampaignAsync(campaignId, (pageNumber - 1) * size, size, cancellationToken);
+        var (items, total) = await store.ListByCampaignAsync(campaignId, Paging.Skip(pageNumber, size), size, cancellationToken);
         return TypedResults.Ok(new AdminMonthlyGiftListResponse([.. items.Select(AdminMonthlyGiftResponse.From)], pageNumber, size, total));
     }
 
     private static async Task<Results<Created<MonthlyGiftCreatedResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        Guid campaignId, CreateMonthlyGiftRequest request, HttpContext http, IGrainFactory grains, MonthlyGiftStore store,
-        MonthlyGiftTokens tokens, IOptions<DonationOptions> options, IServiceProvider services, CancellationToken cancellationToken)
+        Guid campaignId, CreateMonthlyGiftRequest request, HttpContext http, MonthlyGifts monthlyGifts, CancellationToken cancellationToken)
     {
         var v = new Validation();
-        var key = DonationEndpoints.IdempotencyKey(http, v, required: true);
-        var amount = v.Amount("amount", request.Amount, options.Value.MaxOnlineAmount);
+        var key = Idempotency.Key(http, v, required: true);
+        var amount = v.Amount("amount", request.Amount, long.MaxValue);
         var currency = v.Currency("currency", request.Currency);
-        var anonymous = request.Anonymous ?? false;
-        var name = v.Text("displayName", request.DisplayName, DonationEndpoints.MaxNameLength, required: false);
+        var name = v.Text("displayName", request.DisplayName, FieldLimits.MaxNameLength, required: false);
         var email = Email(v, request.Email);
         if (!v.IsValid)
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        if (services.GetService<StripeMonthlyGifts>() is not { } stripe || !tokens.CanIssue)
+        var start = await monthlyGifts.StartAsync(campaignId, new NewMonthlyGift(key!, amount, currency!, name, request.Anonymous ?? false, email), cancellationToken);
+        if (start.Unavailable)
         {
             return TypedResults.Problem(Problem.Unprocessable("Monthly giving needs a card provider.", "Monthly gifts cannot be taken right now."));
         }
-        if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is not { } campaign)
+        if (Refusal.Of(start.Error, start.Detail, campaignId, "monthly gift") is { } refusal)
         {
-            return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
+            return refusal.Errors is { } errors ? TypedResults.ValidationProblem(errors) : TypedResults.Problem(refusal.Problem!);
         }
-        if (campaign.Status != CampaignStatus.Live || DateTimeOffset.UtcNow >= campaign.Definition.EndsAt)
+        if (start.Replayed)
         {
-            return TypedResults.Problem(Problem.Conflict("The campaign is not accepting monthly gifts: it is not live."));
+            Idempotency.MarkReplayed(http);
         }
-        if (!string.Equals(currency, campaign.Definition.Currency, StringComparison.Ordinal))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["currency"] = [$"'currency' must be the campaign's currency; '{currency}' is not."],
-            });
-        }
-
-        var hash = Fingerprint(amount, currency!, name, anonymous, email);
-        var existing = await store.FindByKeyAsync(campaignId, key!, cancellationToken);
-        if (existing is null)
-        {
-            // Stripe first, our row second: if Stripe fails nothing is recorded, and the id (so the Stripe
-            // idempotency key) comes from the donor's key, so the retry reaches the same session.
-            var id = IdOf(campaignId, key!);
-            var session = await stripe.StartCheckoutAsync(id, campaignId, amount, currency!, email, cancellationToken);
-            existing = await store.InsertAsync(new MonthlyGiftRecord(
-                id, campaignId, key!, hash, amount, currency!, name, anonymous, email, session.Id, session.Url, null, null,
-                MonthlyGiftStatus.Pending, DateTimeOffset.UtcNow, null), cancellationToken);
-        }
-        else
-        {
-            http.Response.Headers[DonationEndpoints.ReplayedHeader] = "true";
-        }
-        if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
-        {
-            http.Response.Headers.Remove(DonationEndpoints.ReplayedHeader);
-            return TypedResults.Problem(Problem.Unprocessable(
-                "The Idempotency-Key was already used for a different request.",
-                $"A retry must repeat the original request exactly; use a new '{DonationEndpoints.IdempotencyHeader}' for a new monthly gift."));
-        }
-        return TypedResults.Created($"/api/monthly-gifts/{existing.Id}", new MonthlyGiftCreatedResponse(
-            existing.Id, campaignId, existing.Amount, existing.Currency, "month", existing.Status, existing.CheckoutUrl, tokens.Issue(existing.Id), existing.CreatedAt));
+        var gift = start.Gift!;
+        return TypedResults.Created($"/api/monthly-gifts/{gift.Id}", new MonthlyGiftCreatedResponse(
+            gift.Id, campaignId, gift.Amount, gift.Currency, "month", gift.Status, gift.CheckoutUrl, start.CancelToken!, gift.CreatedAt));
     }
 
     private static async Task<Results<Ok<MonthlyGiftResponse>, ProblemHttpResult>> GetAsync(
-        Guid id, HttpContext http, MonthlyGiftStore store, MonthlyGiftTokens tokens, CancellationToken cancellationToken)
-    {
-        if (await AuthorisedAsync(id, http, store, tokens, cancellationToken) is not { } gift)
-        {
-            return TypedResults.Problem(NotFound(id));
-        }
-        return TypedResults.Ok(MonthlyGiftResponse.From(gift, await store.PaymentsAsync(id, cancellationToken)));
-    }
+        Guid id, HttpContext http, MonthlyGifts monthlyGifts, CancellationToken cancellationToken) =>
+        await monthlyGifts.FindAsync(id, Token(http), cancellationToken) is { } found
+            ? TypedResults.Ok(MonthlyGiftResponse.From(found.Gift, found.Payments))
+            : TypedResults.Problem(NotFound(id));
 
     private static async Task<Results<Ok<MonthlyGiftResponse>, ProblemHttpResult>> CancelAsync(
-        Guid id, HttpContext http, MonthlyGiftStore store, MonthlyGiftTokens tokens, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        if (await AuthorisedAsync(id, http, store, tokens, cancellationToken) is not { } gift)
-        {
-            return TypedResults.Problem(NotFound(id));
-        }
-        if (gift.Status != MonthlyGiftStatus.Cancelled)
-        {
-            // A stored gift exists only when Stripe is configured; without it there is nothing to cancel in Stripe.
-            gift = await services.GetRequiredService<StripeMonthlyGifts>().CancelAsync(gift, cancellationToken);
-        }
-        return TypedResults.Ok(MonthlyGiftResponse.From(gift, await store.PaymentsAsync(id, cancellationToken)));
-    }
+        Guid id, HttpContext http, MonthlyGifts monthlyGifts, CancellationToken cancellationToken) =>
+        await monthlyGifts.CancelAsync(id, Token(http), cancellationToken) is { } cancelled
+            ? TypedResults.Ok(MonthlyGiftResponse.From(cancelled.Gift, cancelled.Payments))
+            : TypedResults.Problem(NotFound(id));
 
-    /// <summary>The gift, when the request carries its token. An unknown id and a wrong token look the same, so ids cannot be probed.</summary>
-    private static async Task<MonthlyGiftRecord?> AuthorisedAsync(Guid id, HttpContext http, MonthlyGiftStore store, MonthlyGiftTokens tokens, CancellationToken cancellationToken)
-    {
-        var values = http.Request.Headers[TokenHeader];
-        if (values.Count != 1 || !tokens.Verify(id, values[0]))
-        {
-            return null;
-        }
-        return await store.FindAsync(id, cancellationToken);
-    }
+    private static string? Token(HttpContext http) => http.Request.Headers[TokenHeader] is { Count: 1 } values ? values[0] : null;
 
     private static Microsoft.AspNetCore.Mvc.ProblemDetails NotFound(Guid id) => new()
     {
@@ -171,21 +110,4 @@ public static class MonthlyGiftEndpoints
         }
         return email;
     }
-
-    /// <summary>The same (campaign, key) always names the same gift, so a retry after a lost answer reaches the same Stripe session.</summary>
-    private static Guid IdOf(Guid campaignId, string key)
-    {
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"monthly-gift|{campaignId:N}|{key}"))[..16];
-        // RFC 9562 version 8 (custom) with the RFC variant bits.
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
-    }
-
-    private static byte[] Fingerprint(long amount, string currency, string? name, bool anonymous, string? email) =>
-        SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('|',
-            amount.ToString(System.Globalization.CultureInfo.InvariantCulture), currency, Escape(name), anonymous ? "1" : "0", Escape(email))));
-
-    // Length-prefixed so that no two different requests join to the same text.
-    private static string Escape(string? part) => part is null ? "-1:" : $"{part.Length}:{part}";
 }

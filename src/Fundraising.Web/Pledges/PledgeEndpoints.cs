@@ -1,12 +1,10 @@
 using System.Security.Claims;
 using Fundraising.Contracts.Campaigns;
-using Fundraising.Persistence.Ledger;
+using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Pledges;
-using Fundraising.Web.Admin;
-using Fundraising.Web.Donations;
-using Fundraising.Web.Problems;
+using Fundraising.Web.Http;
+using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace Fundraising.Web.Pledges;
 
@@ -15,13 +13,14 @@ public sealed record PledgeRequest(string? DonorName, long? Amount, string? Curr
 
 public sealed record PledgeResponse(Guid Id, Guid CampaignId, string DonorName, long Amount, string Currency, string? Note, long PaidAmount, long OutstandingAmount, DateTimeOffset CreatedAt)
 {
-    public static PledgeResponse From(PledgeRecord p) => new(p.Id, p.CampaignId, p.DonorName, p.Amount, p.Currency, p.Note, p.PaidAmount, p.Amount - p.PaidAmount, p.CreatedAt);
+    public static PledgeResponse From(PledgeRecord p) => new(p.Id, p.CampaignId, p.DonorName, p.Amount, p.Currency, p.Note, p.PaidAmount, p.OutstandingAmount, p.CreatedAt);
 }
 
 public sealed record PledgeListResponse(IReadOnlyList<PledgeResponse> Items, long PledgedAmount, long PaidAmount, long OutstandingAmount);
 
 public static class PledgeEndpoints
 {
+    /// <summary>Pledges are recorded by the campaign's grain (currency, limit, audit); the list is a query.</summary>
     public static IEndpointRouteBuilder MapPledges(this IEndpointRouteBuilder app)
     {
         var pledges = app.MapGroup("/api/campaigns/{campaignId:guid}/pledges").WithTags("Pledges").RequireAuthorization(AdminAuthentication.Policy);
@@ -31,34 +30,30 @@ public static class PledgeEndpoints
     }
 
     private static async Task<Results<Created<PledgeResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        Guid campaignId, PledgeRequest request, ClaimsPrincipal user, IGrainFactory grains, PledgeStore store, IOptions<DonationOptions> options, CancellationToken cancellationToken)
+        Guid campaignId, PledgeRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {
         var v = new Validation();
-        var donor = v.Text("donorName", request.DonorName, DonationEndpoints.MaxNameLength);
-        var amount = v.Amount("amount", request.Amount, options.Value.MaxOfflineAmount);
+        var donor = v.Text("donorName", request.DonorName, FieldLimits.MaxNameLength);
+        var amount = v.Amount("amount", request.Amount, long.MaxValue);
         var currency = v.Currency("currency", request.Currency);
         var note = v.Text("note", request.Note, 280, required: false);
         if (!v.IsValid)
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is not { } campaign)
+        var result = await grains.GetGrain<ICampaignGrain>(campaignId).RecordPledgeAsync(new NewPledge(donor!, amount, currency!, note, Actor.Of(user)));
+        if (Refusal.Of(result.Error, result.Detail, campaignId, "pledge") is { } refusal)
         {
-            return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
+            return refusal.Errors is { } errors ? TypedResults.ValidationProblem(errors) : TypedResults.Problem(refusal.Problem!);
         }
-        if (campaign.Definition.Currency != currency)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["currency"] = [$"'currency' must be the campaign's currency, {campaign.Definition.Currency}."] });
-        }
-        var pledge = new PledgeRecord(Guid.CreateVersion7(), campaignId, donor!, amount, currency!, note, 0, user.Identity?.Name ?? "admin", DateTimeOffset.UtcNow);
-        await store.CreateAsync(pledge, cancellationToken);
+        var pledge = result.Pledge!;
         return TypedResults.Created($"/api/campaigns/{campaignId}/pledges/{pledge.Id}", PledgeResponse.From(pledge));
     }
 
-    private static async Task<Ok<PledgeListResponse>> ListAsync(Guid campaignId, PledgeStore store, CancellationToken cancellationToken)
+    private static async Task<Ok<PledgeListResponse>> ListAsync(Guid campaignId, IPledgeStore store, CancellationToken cancellationToken)
     {
         var pledges = await store.ListAsync(campaignId, cancellationToken);
         return TypedResults.Ok(new PledgeListResponse([.. pledges.Select(PledgeResponse.From)],
-            pledges.Sum(p => p.Amount), pledges.Sum(p => p.PaidAmount), pledges.Sum(p => p.Amount - p.PaidAmount)));
+            pledges.Sum(p => p.Amount), pledges.Sum(p => p.PaidAmount), pledges.Sum(p => p.OutstandingAmount)));
     }
 }

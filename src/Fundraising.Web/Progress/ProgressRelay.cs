@@ -148,7 +148,7 @@ public static class LiveProgressExtensions
 {
     public static WebApplicationBuilder AddLiveProgress(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSignalR().AddJsonProtocol(options => Problems.ApiConventions.ConfigureJson(options.PayloadSerializerOptions));
+        builder.Services.AddSignalR().AddJsonProtocol(options => Http.ApiConventions.ConfigureJson(options.PayloadSerializerOptions));
         builder.Services.AddSingleton<ProgressRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProgressRelay>());
         return builder;

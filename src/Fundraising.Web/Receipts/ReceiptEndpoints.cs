@@ -1,7 +1,7 @@
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Receipts;
-using Fundraising.Web.Admin;
-using Fundraising.Web.Problems;
+using Fundraising.Web.Http;
+using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Fundraising.Web.Receipts;

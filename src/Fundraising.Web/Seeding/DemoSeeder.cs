@@ -67,8 +67,8 @@ public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog ca
     private async Task SeedAsync(CampaignDefinition definition, int index)
     {
         var grain = grains.GetGrain<ICampaignGrain>(Guid.CreateVersion7());
-        await grain.CreateAsync(definition);
-        await grain.OpenAsync();
+        await grain.CreateAsync(definition, "demo-seed");
+        await grain.OpenAsync("demo-seed");
         // A stage pledge paid in cash and a bank transfer, so the demo starts with some progress.
         string[] donors = ["商洛市慈善协会理事单位", "在外乡贤（西安商会）"];
         for (var i = 0; i < donors.Length; i++)

@@ -15,8 +15,8 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
     private async Task<ICampaignGrain> LiveCampaignAsync(CampaignDefinition? definition = null)
     {
         var grain = fixture.Cluster.GrainFactory.GetGrain<ICampaignGrain>(Guid.NewGuid());
-        Assert.Equal(CampaignCommandError.None, (await grain.CreateAsync(definition ?? Appeal)).Error);
-        Assert.Equal(CampaignCommandError.None, (await grain.OpenAsync()).Error);
+        Assert.Equal(CampaignCommandError.None, (await grain.CreateAsync(definition ?? Appeal, "test-admin")).Error);
+        Assert.Equal(CampaignCommandError.None, (await grain.OpenAsync("test-admin")).Error);
         return grain;
     }
 
@@ -145,12 +145,12 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
     {
         var draft = fixture.Cluster.GrainFactory.GetGrain<ICampaignGrain>(Guid.NewGuid());
         Assert.Equal(DonationError.CampaignNotFound, (await draft.CreateDonationAsync(Gift("x"))).Error);
-        await draft.CreateAsync(Appeal);
+        await draft.CreateAsync(Appeal, "test-admin");
         Assert.Equal(DonationError.CampaignNotLive, (await draft.CreateDonationAsync(Gift("x"))).Error);
 
         var live = await LiveCampaignAsync();
         Assert.Equal(DonationError.CurrencyMismatch, (await live.CreateDonationAsync(Gift("usd", currency: "USD"))).Error);
-        await live.CloseAsync();
+        await live.CloseAsync("test-admin");
         Assert.Equal(DonationError.CampaignNotLive, (await live.CreateDonationAsync(Gift("late"))).Error);
 
         var ended = await LiveCampaignAsync(Appeal with { StartsAt = DateTimeOffset.UtcNow.AddDays(-3), EndsAt = DateTimeOffset.UtcNow.AddSeconds(-1) });
@@ -162,7 +162,7 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
     {
         var grain = await LiveCampaignAsync();
         var created = await grain.CreateDonationAsync(Gift("before-close", 900));
-        await grain.CloseAsync();
+        await grain.CloseAsync("test-admin");
         Assert.Equal(DonationStatus.Succeeded, (await grain.ConfirmDonationAsync(created.Donation!.Id)).Donation!.Status);
         Assert.Equal(900, (await grain.GetTotalsAsync()).RaisedAmount);
     }
@@ -171,7 +171,7 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
     public async Task AProviderPaymentCountsAtOnceAndOnceEvenAfterTheCampaignClosed()
     {
         var grain = await LiveCampaignAsync();
-        await grain.CloseAsync();
+        await grain.CloseAsync("test-admin");
         var invoice = new NewDonation("stripe-invoice:in_test_1", 3_000, "CNY", "月捐人", false, null, "stripe");
 
         var first = await grain.RecordProviderPaymentAsync(invoice);
@@ -194,11 +194,11 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
     public async Task CampaignCanBeCreatedOnlyOnceAndClosedCampaignsCannotReopen()
     {
         var grain = await LiveCampaignAsync();
-        Assert.Equal(CampaignCommandError.AlreadyExists, (await grain.CreateAsync(Appeal)).Error);
-        await grain.CloseAsync();
-        Assert.Equal(CampaignCommandError.InvalidTransition, (await grain.OpenAsync()).Error);
+        Assert.Equal(CampaignCommandError.AlreadyExists, (await grain.CreateAsync(Appeal, "test-admin")).Error);
+        await grain.CloseAsync("test-admin");
+        Assert.Equal(CampaignCommandError.InvalidTransition, (await grain.OpenAsync("test-admin")).Error);
         var missing = fixture.Cluster.GrainFactory.GetGrain<ICampaignGrain>(Guid.NewGuid());
-        Assert.Equal(CampaignCommandError.NotFound, (await missing.OpenAsync()).Error);
+        Assert.Equal(CampaignCommandError.NotFound, (await missing.OpenAsync("test-admin")).Error);
         Assert.Null(await missing.GetSummaryAsync());
     }
 

@@ -1,5 +1,7 @@
+using Fundraising.Grains.Campaigns;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Persistence.Pledges;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
@@ -8,6 +10,9 @@ namespace Fundraising.Grains.Tests.Campaigns;
 /// <summary>An in-process test cluster with in-memory grain storage and <see cref="InMemoryLedger"/>: grain logic only.</summary>
 public sealed class InMemoryClusterFixture : IAsyncLifetime
 {
+    public const long MaxOnlineAmount = 1_000_000;
+    public const long MaxOfflineAmount = 5_000_000;
+
     public static readonly InMemoryLedger Ledger = new();
 
     public TestCluster Cluster { get; private set; } = null!;
@@ -29,7 +34,11 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorageAsDefault();
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton<IDonationLedger>(Ledger);
+            silo.Services.AddSingleton<ILedgerQueries>(Ledger);
             silo.Services.AddSingleton<ICampaignCatalog>(Ledger);
+            silo.Services.AddSingleton<IPledgeStore>(Ledger);
+            // Small limits, so admission's limit is testable without huge numbers.
+            silo.Services.AddOptions<DonationLimits>().Configure(o => (o.MaxOnlineAmount, o.MaxOfflineAmount) = (MaxOnlineAmount, MaxOfflineAmount));
         }
     }
 }

@@ -3,19 +3,25 @@ using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Persistence.Pledges;
 
 namespace Fundraising.Grains.Tests.Campaigns;
 
 /// <summary>
-/// A ledger and catalogue in memory, for unit tests of the grain's own logic only (batching,
-/// idempotency, acknowledgement after commit). It counts commits and can be told to fail or stall.
-/// The real one is tested against PostgreSQL in Persistence/.
+/// A ledger, catalogue and pledge store in memory, for unit tests of the grain's own logic only (batching,
+/// idempotency, acknowledgement after commit, admission). It counts commits and can be told to fail or stall.
+/// The real ones are tested against PostgreSQL in Persistence/.
 /// </summary>
-public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
+public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignCatalog, IPledgeStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, (DonationRecord Record, string Key, byte[] Hash)> _rows = [];
     private readonly Dictionary<Guid, CampaignTotals> _totals = [];
+    private readonly Dictionary<Guid, (CampaignDefinition Definition, CampaignStatus Status)> _campaigns = [];
+    private readonly Dictionary<Guid, PledgeRecord> _pledges = [];
+
+    /// <summary>Audit entries the catalogue and pledge store wrote: (campaign, actor, action).</summary>
+    public ConcurrentQueue<(Guid Campaign, string Actor, string Action)> Audit { get; } = new();
 
     public ConcurrentQueue<int> BatchSizes { get; } = new();
 
@@ -98,14 +104,6 @@ public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
         }
     }
 
-    public Task<Guid?> FindCampaignOfDonationAsync(Guid donationId, CancellationToken cancellationToken = default)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult(_rows.TryGetValue(donationId, out var row) ? row.Record.CampaignId : (Guid?)null);
-        }
-    }
-
     public Task<DonationRecord?> FindAsync(Guid donationId, CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -114,20 +112,20 @@ public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
         }
     }
 
-    public Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default) =>
         List(campaignId, DonationStatus.Succeeded, skip, take);
 
-    public Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, int skip, int take, CancellationToken cancellationToken = default) =>
+    public Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default) =>
         List(campaignId, null, skip, take);
 
     /// <summary>Gifts of one status, or every one that counted (not pending) when <paramref name="status"/> is null; newest first.</summary>
-    private Task<IReadOnlyList<DonationRecord>> List(Guid campaignId, DonationStatus? status, int skip, int take)
+    private Task<IReadOnlyList<DonationRecord>> List(Guid campaignId, DonationStatus? status, long skip, int take)
     {
         lock (_gate)
         {
             IReadOnlyList<DonationRecord> rows = [.. _rows.Values.Select(r => r.Record)
                 .Where(r => r.CampaignId == campaignId && (status is { } s ? r.Status == s : r.Status != DonationStatus.Pending))
-                .OrderByDescending(r => r.SucceededAt).Skip(skip).Take(take)];
+                .OrderByDescending(r => r.SucceededAt).Skip((int)skip).Take(take)];
             return Task.FromResult(rows);
         }
     }
@@ -135,13 +133,60 @@ public sealed class InMemoryLedger : IDonationLedger, ICampaignCatalog
     public Task<IReadOnlyList<LedgerReconciliationRow>> ReconcileAsync(CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("Reconciliation is tested against PostgreSQL.");
 
-    public Task UpsertAsync(Guid id, CampaignDefinition definition, CampaignStatus status, CancellationToken cancellationToken = default)
+    public Task<CampaignRow?> LoadAsync(Guid id, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            _totals.TryAdd(id, new CampaignTotals(0, 0));
+            return Task.FromResult(_campaigns.TryGetValue(id, out var c)
+                ? new CampaignRow(c.Definition, c.Status, _totals.GetValueOrDefault(id, CampaignTotals.Zero))
+                : null);
+        }
+    }
+
+    public Task<bool> CreateAsync(Guid id, CampaignDefinition definition, string actor, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_campaigns.TryAdd(id, (definition, CampaignStatus.Draft)))
+            {
+                return Task.FromResult(false);
+            }
+            _totals.TryAdd(id, CampaignTotals.Zero);
+            Audit.Enqueue((id, actor, "create_campaign"));
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> ChangeStatusAsync(Guid id, CampaignStatus from, CampaignStatus to, string actor, string action, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_campaigns.TryGetValue(id, out var c) || c.Status != from)
+            {
+                return Task.FromResult(false);
+            }
+            _campaigns[id] = (c.Definition, to);
+            Audit.Enqueue((id, actor, action));
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task CreateAsync(PledgeRecord pledge, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _pledges.Add(pledge.Id, pledge);
+            Audit.Enqueue((pledge.CampaignId, pledge.RecordedBy, "record_pledge"));
         }
         return Task.CompletedTask;
+    }
+
+    Task<IReadOnlyList<PledgeRecord>> IPledgeStore.ListAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<PledgeRecord>>([.. _pledges.Values.Where(p => p.CampaignId == campaignId)]);
+        }
     }
 
     public Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default)

@@ -9,14 +9,17 @@ public abstract class LedgerTestBase : IAsyncLifetime
 {
     protected TestDatabase Database { get; private set; } = null!;
 
-    protected PostgresDonationLedger Ledger { get; private set; } = null!;
+    protected PostgresLedgerWriter Ledger { get; private set; } = null!;
+
+    protected PostgresLedgerQueries Queries { get; private set; } = null!;
 
     protected PostgresCampaignCatalog Catalog { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
-        Ledger = new PostgresDonationLedger(Database.DataSource);
+        Ledger = new PostgresLedgerWriter(Database.DataSource);
+        Queries = new PostgresLedgerQueries(Database.DataSource);
         Catalog = new PostgresCampaignCatalog(Database.DataSource);
     }
 
@@ -26,8 +29,9 @@ public abstract class LedgerTestBase : IAsyncLifetime
     protected async Task<Guid> CampaignAsync()
     {
         var id = Guid.NewGuid();
-        await Catalog.UpsertAsync(id, new CampaignDefinition("测试", "", CampaignKind.Village, new Region("陕西省", "商洛市", "镇安县", "云镇村"),
-            "CNY", 10_000_000, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1)), CampaignStatus.Live);
+        await Catalog.CreateAsync(id, new CampaignDefinition("测试", "", CampaignKind.Village, new Region("陕西省", "商洛市", "镇安县", "云镇村"),
+            "CNY", 10_000_000, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1)), "test");
+        await Catalog.ChangeStatusAsync(id, CampaignStatus.Draft, CampaignStatus.Live, "test", "open_campaign");
         return id;
     }
 }

@@ -35,7 +35,7 @@ public sealed class LedgerTests : LedgerTestBase
         Assert.Equal(DonationStatus.Succeeded, Assert.Single(again.Unchanged).Status);
         Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), await Catalog.LoadTotalsAsync(campaign));
 
-        var row = Assert.Single(await Ledger.ReconcileAsync(), r => r.CampaignId == campaign);
+        var row = Assert.Single(await Queries.ReconcileAsync(), r => r.CampaignId == campaign);
         Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), row.Ledger);
         Assert.Equal(row.Ledger, row.Catalogue);
     }

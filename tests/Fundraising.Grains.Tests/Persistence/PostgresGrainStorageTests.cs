@@ -3,6 +3,7 @@ using Fundraising.Contracts.Donations;
 using Fundraising.Grains.Campaigns;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Persistence.Pledges;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Runtime;
@@ -41,12 +42,13 @@ public sealed class PostgresGrainStorageTests : IAsyncLifetime
     {
         var id = Guid.NewGuid();
         var definition = new CampaignDefinition("慈安便民桥", "修桥", CampaignKind.Village, new Region("陕西省", "商洛市", "丹凤县", "万湾村"), "CNY", 18_000_000,
-            DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            // Whole seconds: a definition is kept to the microsecond, as PostgreSQL keeps it.
+            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).AddDays(-1), DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).AddDays(1));
         await using (var cluster = await StartClusterAsync())
         {
             var grain = cluster.GrainFactory.GetGrain<ICampaignGrain>(id);
-            await grain.CreateAsync(definition);
-            await grain.OpenAsync();
+            await grain.CreateAsync(definition, "test-admin");
+            await grain.OpenAsync("test-admin");
             foreach (var amount in new long[] { 100, 200, 300 })
             {
                 var created = await grain.CreateDonationAsync(new NewDonation($"k{amount}", amount, "CNY", "村民", false, null, "sandbox"));
@@ -62,7 +64,49 @@ public sealed class PostgresGrainStorageTests : IAsyncLifetime
             Assert.Equal(CampaignStatus.Live, summary.Status);
             Assert.Equal((600L, 3L), (summary.RaisedAmount, summary.DonationCount));
         }
-        Assert.Equal(1L, await _database.ScalarAsync<long>("SELECT count(*) FROM orleans_grain_state"));
+        // The campaign's record is its catalogue row, each change written with its audit entry: no grain state of its own.
+        Assert.Equal("live", await _database.ScalarAsync<string>("SELECT status FROM campaigns WHERE id = $1", id));
+        Assert.Equal(2L, await _database.ScalarAsync<long>(
+            "SELECT count(*) FROM admin_audit WHERE campaign_id = $1 AND action IN ('create_campaign', 'open_campaign') AND actor = 'test-admin'", id));
+    }
+
+    [Fact]
+    public async Task AnOpenWhoseAuditEntryCannotBeWrittenLeavesTheGrainAndTheRowAsTheyWere()
+    {
+        await using var cluster = await StartClusterAsync();
+        var id = Guid.NewGuid();
+        var grain = cluster.GrainFactory.GetGrain<ICampaignGrain>(id);
+        await grain.CreateAsync(new CampaignDefinition("测试", "", CampaignKind.Appeal, new Region("陕西省", "商洛市", "镇安县", null), "CNY", 1_000,
+            DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)), "admin-a");
+        await using (var fail = _database.DataSource.CreateCommand("""
+            CREATE FUNCTION test_fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit write failed (test)'; END $$;
+            CREATE TRIGGER test_fail_audit BEFORE INSERT ON admin_audit FOR EACH ROW WHEN (NEW.action = 'open_campaign') EXECUTE FUNCTION test_fail_audit();
+            """))
+        {
+            await fail.ExecuteNonQueryAsync();
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.OpenAsync("admin-a"));
+        // Memory did not run ahead of what is durable: the grain still says draft and takes no gift.
+        Assert.Equal(CampaignStatus.Draft, (await grain.GetSummaryAsync())!.Status);
+        Assert.Equal(DonationError.CampaignNotLive, (await grain.CreateDonationAsync(new NewDonation("d1", 100, "CNY", null, false, null, "sandbox"))).Error);
+        Assert.Equal("draft", await _database.ScalarAsync<string>("SELECT status FROM campaigns WHERE id = $1", id));
+        Assert.Equal(0L, await _database.ScalarAsync<long>("SELECT count(*) FROM admin_audit WHERE campaign_id = $1 AND action = 'open_campaign'", id));
+
+        await using (var allow = _database.DataSource.CreateCommand("DROP TRIGGER test_fail_audit ON admin_audit"))
+        {
+            await allow.ExecuteNonQueryAsync();
+        }
+        Assert.Equal(CampaignCommandError.None, (await grain.OpenAsync("admin-a")).Error);
+        Assert.Equal("live", await _database.ScalarAsync<string>("SELECT status FROM campaigns WHERE id = $1", id));
+        Assert.Equal(1L, await _database.ScalarAsync<long>("SELECT count(*) FROM admin_audit WHERE campaign_id = $1 AND action = 'open_campaign' AND actor = 'admin-a'", id));
+    }
+
+    /// <summary>A grain state shaped like a status, to test the storage provider's contract on our schema.</summary>
+    [GenerateSerializer]
+    public sealed class StorageProbeState
+    {
+        [Id(0)] public CampaignStatus Status { get; set; }
     }
 
     [Fact]
@@ -73,14 +117,14 @@ public sealed class PostgresGrainStorageTests : IAsyncLifetime
         var storage = services.GetRequiredKeyedService<IGrainStorage>("Default");
         var grainId = GrainId.Create("campaign", Guid.NewGuid().ToString("N"));
 
-        var first = new GrainState<CampaignState>(new CampaignState { Status = CampaignStatus.Draft });
+        var first = new GrainState<StorageProbeState>(new StorageProbeState { Status = CampaignStatus.Draft });
         await storage.WriteStateAsync("campaign", grainId, first);
-        var stale = new GrainState<CampaignState>(new CampaignState { Status = CampaignStatus.Closed }) { ETag = first.ETag };
+        var stale = new GrainState<StorageProbeState>(new StorageProbeState { Status = CampaignStatus.Closed }) { ETag = first.ETag };
         first.State!.Status = CampaignStatus.Live;
         await storage.WriteStateAsync("campaign", grainId, first);
 
         await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("campaign", grainId, stale));
-        var read = new GrainState<CampaignState>(new CampaignState());
+        var read = new GrainState<StorageProbeState>(new StorageProbeState());
         await storage.ReadStateAsync("campaign", grainId, read);
         Assert.Equal(CampaignStatus.Live, read.State!.Status);
         Assert.True(read.RecordExists);
@@ -97,7 +141,9 @@ public sealed class PostgresGrainStorageTests : IAsyncLifetime
             });
             silo.Services.AddSingleton(TimeProvider.System);
             silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(_connectionString));
-            silo.Services.AddSingleton<IDonationLedger, PostgresDonationLedger>();
+            silo.Services.AddSingleton<IDonationLedger, PostgresLedgerWriter>();
+            silo.Services.AddSingleton<ILedgerQueries, PostgresLedgerQueries>();
+            silo.Services.AddSingleton<IPledgeStore, PledgeStore>();
             silo.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
         }
     }

@@ -44,8 +44,8 @@ public sealed class DonationApiTests(CoHostedPlatform platform) : IClassFixture<
         var secondId = (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         Assert.Equal(firstId, secondId);
 
-        await _public.PostAsync($"/api/payments/sandbox/{firstId}/confirm", null);
-        await _public.PostAsync($"/api/payments/sandbox/{secondId}/confirm", null);
+        await _public.PostAsync($"/api/payments/sandbox/campaigns/{campaign}/donations/{firstId}/confirm", null);
+        await _public.PostAsync($"/api/payments/sandbox/campaigns/{campaign}/donations/{secondId}/confirm", null);
         Assert.Equal(1_234, (await ApiCalls.GetCampaignAsync(_public, campaign)).GetProperty("raisedAmount").GetInt64());
         Assert.Equal(1L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE campaign_id = $1", campaign));
     }

@@ -60,7 +60,7 @@ public sealed class SiloFailureTests : IAsyncLifetime
                     var replay = await RetryAsync(() => ApiCalls.PostDonationAsync(_web.Client, campaign, key, body), () => Interlocked.Increment(ref retries));
                     Assert.Equal(id, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
                 }
-                await RetryAsync(() => _web.Client.PostAsync($"/api/payments/sandbox/{id}/confirm", null), () => Interlocked.Increment(ref retries));
+                await RetryAsync(() => _web.Client.PostAsync($"/api/payments/sandbox/campaigns/{campaign}/donations/{id}/confirm", null), () => Interlocked.Increment(ref retries));
                 acknowledged.Add((id, amount));
             }
         }

@@ -26,7 +26,7 @@ public sealed class ProductionSafetyTests : IAsyncLifetime
     {
         await using var web = await Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
         var campaign = await ApiCalls.CreateLiveCampaignAsync(web);
-        var response = await web.Client.PostAsync($"/api/payments/sandbox/{Guid.NewGuid()}/confirm", null);
+        var response = await web.Client.PostAsync($"/api/payments/sandbox/campaigns/{campaign}/donations/{Guid.NewGuid()}/confirm", null);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
 
         var donation = await ApiCalls.PostDonationAsync(web.Client, campaign, "prod-1", new { amount = 100, currency = "CNY" });

@@ -1,0 +1,90 @@
+using Fundraising.Payments.MonthlyGiving;
+using Fundraising.Payments.Providers;
+using Fundraising.Payments.Refunds;
+using Fundraising.Payments.Stripe;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Stripe;
+
+namespace Fundraising.Payments;
+
+public static class PaymentsHosting
+{
+    /// <summary>
+    /// Registers the payment domain: the Sandbox provider (on by default outside Production; switching it on
+    /// in Production stops the host at start, so fake payments can never go live), Stripe when
+    /// <c>Payments:Stripe:Enabled</c> is true (Checkout, the events' effects, reconciliation, monthly gifts),
+    /// and refunds that go back through the provider that took the money.
+    /// </summary>
+    public static IHostApplicationBuilder AddPayments(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        var sandbox = builder.Configuration.GetSection("Payments:Sandbox").Get<SandboxOptions>() ?? new SandboxOptions();
+        var enabled = sandbox.Enabled ?? !builder.Environment.IsProduction();
+        if (enabled && builder.Environment.IsProduction())
+        {
+            throw new InvalidOperationException(
+                "Payments:Sandbox:Enabled is true in Production. The sandbox provider confirms payments without money; refusing to start.");
+        }
+        if (enabled)
+        {
+            builder.Services.AddSingleton<IPaymentProvider, SandboxPaymentProvider>();
+        }
+        builder.Services.AddSingleton<PaymentProviders>();
+        builder.Services.AddSingleton<DonationRefunds>();
+
+        // Monthly giving (月捐) is taken when Stripe is enabled and MonthlyGiving:TokenSecret is set.
+        builder.Services.AddOptions<MonthlyGivingOptions>().BindConfiguration("MonthlyGiving")
+            .Validate(o => o.TokenSecret.Length is 0 or >= 32, "MonthlyGiving:TokenSecret must be at least 32 characters.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<MonthlyGiftTokens>();
+        builder.Services.AddSingleton<MonthlyGifts>();
+
+        builder.AddStripe();
+        return builder;
+    }
+
+    private static void AddStripe(this IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("Payments:Stripe");
+        if (!section.GetValue("Enabled", false))
+        {
+            return;
+        }
+        builder.Services.AddOptions<StripeOptions>().Bind(section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.SecretKey), "Payments:Stripe:SecretKey is required when Stripe is enabled.")
+            .Validate(o => o.Secrets.Count > 0, "Payments:Stripe:WebhookSecrets is required when Stripe is enabled.")
+            .ValidateOnStart();
+        // Telemetry to Stripe is off: this platform shares nothing with Stripe beyond the payment itself.
+        StripeConfiguration.EnableTelemetry = false;
+        builder.Services.AddHttpClient("stripe");
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StripeOptions>>().Value;
+            var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("stripe");
+            // Retries are ours (with the same idempotency key), not the SDK's hidden ones.
+            return new StripeClient(new StripeClientOptions
+            {
+                ApiKey = options.SecretKey,
+                ApiBase = options.ApiBase,
+                HttpClient = new SystemNetHttpClient(http, maxNetworkRetries: 0),
+            });
+        });
+        builder.Services.AddSingleton<StripeCalls>();
+        builder.Services.AddSingleton<IPaymentProvider, StripePaymentProvider>();
+        builder.Services.AddSingleton<StripeMonthlyGifts>();
+        builder.Services.AddSingleton<StripeEventProcessor>();
+        builder.Services.AddSingleton<StripeWebhookVerifier>();
+
+        // Settles what webhooks missed: undelivered events and gifts still pending after a while.
+        builder.Services.AddOptions<StripeReconciliationOptions>().BindConfiguration("Payments:Stripe:Reconciliation")
+            .Validate(o => o.Interval > TimeSpan.Zero && o.LookBack > TimeSpan.Zero && o.PendingAfter >= TimeSpan.Zero && o.MaxPendingPerRun > 0,
+                "Payments:Stripe:Reconciliation needs a positive Interval and LookBack, a PendingAfter of zero or more and a positive MaxPendingPerRun.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<StripeReconciler>();
+        builder.Services.AddHostedService<StripeReconciliationService>();
+    }
+}

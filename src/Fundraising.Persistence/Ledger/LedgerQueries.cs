@@ -1,0 +1,71 @@
+using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Donations;
+using Npgsql;
+
+namespace Fundraising.Persistence.Ledger;
+
+/// <summary>The ledger's read side: single gifts, a campaign's pages of gifts, and the reconciliation sums. Nothing here writes.</summary>
+public sealed class PostgresLedgerQueries(NpgsqlDataSource dataSource) : ILedgerQueries
+{
+    public async Task<DonationRecord?> FindAsync(Guid donationId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {LedgerRows.Columns} FROM donations WHERE id = $1");
+        command.Parameters.Add(new() { Value = donationId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? LedgerRows.ReadRecord(reader) : null;
+    }
+
+    public Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default) =>
+        ListAsync("status = 'succeeded'", campaignId, skip, take, cancellationToken);
+
+    public Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default) =>
+        ListAsync("status <> 'pending'", campaignId, skip, take, cancellationToken);
+
+    private async Task<IReadOnlyList<DonationRecord>> ListAsync(string statusFilter, Guid campaignId, long skip, int take, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {LedgerRows.Columns} FROM donations
+            WHERE campaign_id = $1 AND {statusFilter}
+            ORDER BY created_at DESC, id
+            OFFSET $2 LIMIT $3
+            """);
+        command.Parameters.Add(new() { Value = campaignId });
+        command.Parameters.Add(new() { Value = skip });
+        command.Parameters.Add(new() { Value = take });
+        var records = new List<DonationRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(LedgerRows.ReadRecord(reader));
+        }
+        return records;
+    }
+
+    public async Task<IReadOnlyList<LedgerReconciliationRow>> ReconcileAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT c.id, c.title, c.currency,
+                   c.raised_amount, c.donation_count, c.online_amount, c.offline_amount, c.goods_amount,
+                   coalesce(l.raised, 0), coalesce(l.count, 0), coalesce(l.online, 0), coalesce(l.offline, 0), coalesce(l.goods, 0)
+            FROM campaigns c
+            LEFT JOIN (SELECT campaign_id,
+                              sum(amount - refunded_amount)::bigint AS raised,
+                              count(*) FILTER (WHERE status = 'succeeded') AS count,
+                              coalesce(sum(amount - refunded_amount) FILTER (WHERE kind = 'money' AND channel = 'online'), 0)::bigint AS online,
+                              coalesce(sum(amount - refunded_amount) FILTER (WHERE kind = 'money' AND channel = 'offline'), 0)::bigint AS offline,
+                              coalesce(sum(amount - refunded_amount) FILTER (WHERE kind = 'goods'), 0)::bigint AS goods
+                       FROM donations WHERE status <> 'pending' GROUP BY campaign_id) l ON l.campaign_id = c.id
+            ORDER BY c.created_at, c.id
+            """);
+        var rows = new List<LedgerReconciliationRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new LedgerReconciliationRow(reader.GetGuid(0), reader.GetString(1), reader.GetString(2).Trim(),
+                new CampaignTotals(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)),
+                new CampaignTotals(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12))));
+        }
+        return rows;
+    }
+
+}
