@@ -125,6 +125,55 @@ public sealed class MoneyInTests(CoHostedPlatform platform) : IClassFixture<CoHo
         Assert.Equal(700_000, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
     }
 
+    /// <summary>
+    /// A receipt reference names one offline entry: the same reference again is a retry only when every field is
+    /// the same. Each variant changes one field of the goods entry (or its pledge), and is refused with 422.
+    /// </summary>
+    [Theory]
+    [InlineData("item")]
+    [InlineData("quantity")]
+    [InlineData("amount")]
+    [InlineData("donorName")]
+    [InlineData("anonymous")]
+    [InlineData("kind")]
+    [InlineData("pledgeId")]
+    public async Task TheSameReferenceWithAnyFieldChangedIsRefusedAndChangesNothing(string field)
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var pledge = await Admin.PostAsJsonAsync($"/api/campaigns/{campaign}/pledges", new { donorName = "县粮油公司", amount = 5_000_000, currency = "CNY" });
+        var pledgeId = (await pledge.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var reference = $"FP-{field}";
+        object Entry(string? changed) => changed switch
+        {
+            "kind" => new { kind = "money", amount = 120_000, currency = "CNY", donorName = "县粮油公司", reference, method = "cash" },
+            "pledgeId" => new { amount = 120_000, currency = "CNY", donorName = "县粮油公司", reference, pledgeId },
+            _ => new
+            {
+                kind = "goods",
+                item = changed == "item" ? "食用油 (5 L)" : "大米 (10 kg)",
+                quantity = changed == "quantity" ? 61 : 60,
+                amount = changed == "amount" ? 120_001 : 120_000,
+                currency = "CNY",
+                donorName = changed == "donorName" ? "县粮油集团" : "县粮油公司",
+                anonymous = changed == "anonymous",
+                reference,
+            },
+        };
+        // The pledge variant's first entry is a cash payment of the pledge, the others' a goods entry.
+        var first = await Admin.PostAsJsonAsync($"/api/campaigns/{campaign}/offline-donations", field == "pledgeId" ? Entry("kind") : Entry(null));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var retry = await Admin.PostAsJsonAsync($"/api/campaigns/{campaign}/offline-donations", field == "pledgeId" ? Entry("kind") : Entry(null));
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+
+        var changed = await Admin.PostAsJsonAsync($"/api/campaigns/{campaign}/offline-donations", Entry(field));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, changed.StatusCode);
+        Assert.Contains("Idempotency-Key", (await ApiCalls.ProblemAsync(changed)).GetProperty("title").GetString());
+        Assert.Equal(1L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE campaign_id = $1", campaign));
+        Assert.Equal(120_000, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT paid_amount FROM pledges WHERE id = $1", pledgeId));
+    }
+
     [Fact]
     public async Task EveryAdminEntryIsInTheAuditTrail()
     {
