@@ -76,8 +76,17 @@ public sealed partial class CampaignGrain(
         await _commands.WaitAsync();
         try
         {
-            if (_definition is not null || !await catalog.CreateAsync(Id, definition, actor))
+            if (_definition is not null)
             {
+                return new CampaignCommandResult(CampaignCommandError.AlreadyExists, Summary(), "The campaign already exists.");
+            }
+            if (!await catalog.CreateAsync(Id, definition, actor))
+            {
+                // Created meanwhile by another activation (a silo presumed dead): take what is durable.
+                if (await catalog.LoadAsync(Id) is { } row)
+                {
+                    (_definition, _status, _totals) = (row.Definition, row.Status, row.Totals);
+                }
                 return new CampaignCommandResult(CampaignCommandError.AlreadyExists, Summary(), "The campaign already exists.");
             }
             (_definition, _status) = (definition, CampaignStatus.Draft);

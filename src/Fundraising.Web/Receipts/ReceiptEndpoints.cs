@@ -47,7 +47,7 @@ public static class ReceiptEndpoints
                 return TypedResults.ValidationProblem(v.Errors);
             }
             var list = await receipts.StatementAsync(name!, year, cancellationToken);
-            return TypedResults.Ok(new StatementResponse(name!, year, list.Sum(r => r.Donation.Amount - r.Donation.RefundedAmount), list.Count,
+            return TypedResults.Ok(new StatementResponse(name!, year, list.Sum(r => r.Donation.NetAmount), list.Count,
                 [.. list.Select(ReceiptResponse.From)]));
         }).WithTags("Receipts").RequireAuthorization(AdminAuthentication.Policy);
         return app;

@@ -9,7 +9,7 @@ namespace Fundraising.Web.Seeding;
 /// Shangluo's appeals and a village project in each of its seven counties, with a few offline
 /// gifts so the pages show movement. Figures follow the city's 2021 report (see shared/DOMAIN.md).
 /// </summary>
-public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog catalog, IConfiguration configuration, ILogger<DemoSeeder> logger)
+public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog catalog, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger)
     : BackgroundService
 {
     private const string Province = "陕西省";
@@ -47,7 +47,7 @@ public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog ca
             return;
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var starts = now.AddDays(-1);
         var ends = now.AddDays(30);
         var seeded = 0;
