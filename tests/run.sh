@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 source deploy/local/postgres.sh
 set +e
 
-PORT_DB=55433
+PORT_DB=${FUNDRAISING_TEST_PG_PORT:-55433}
 RESULTS=.data/test-results
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
 

@@ -4,8 +4,9 @@ using System.Diagnostics;
 namespace Fundraising.TestSupport;
 
 /// <summary>
-/// One of the repository's programs running as a real process (a silo, a web front end), so that
-/// tests exercise the shipped configuration and can kill a process the way a crash would.
+/// One of the repository's programs running as a real process (a silo, a client-mode web front end,
+/// the fake Stripe), so that tests can kill it the way a crash would. The test projects reference each
+/// program they start (without its assembly), so building the tests builds the binary run here.
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
@@ -39,7 +40,12 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>Starts <c>dotnet Project.dll args</c> with the given environment and waits until the host says it started.</summary>
     public static async Task<AppProcess> StartAsync(string project, string name, IReadOnlyDictionary<string, string> environment, string arguments = "", TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo("dotnet", $"\"{TestEnvironment.ProgramAssembly(project)}\" {arguments}")
+        var assembly = TestEnvironment.ProgramAssembly(project);
+        if (!File.Exists(assembly))
+        {
+            throw new FileNotFoundException($"{assembly} is not built: the test project should reference src/{project} (ReferenceOutputAssembly=\"false\").", assembly);
+        }
+        var start = new ProcessStartInfo("dotnet", $"\"{assembly}\" {arguments}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -2,7 +2,7 @@ using Xunit;
 
 namespace Fundraising.TestSupport;
 
-/// <summary>One database and one co-hosted web front end (API, hub and silo in one process), shared by a test class.</summary>
+/// <summary>One database and one co-hosted web front end (API, hub and silo in one host, run in the test process), shared by a test class.</summary>
 public sealed class CoHostedPlatform : IAsyncLifetime
 {
     public TestDatabase Database { get; private set; } = null!;

@@ -4,9 +4,9 @@ using Xunit;
 namespace Fundraising.TestSupport;
 
 /// <summary>
-/// The platform with Stripe enabled, talking (through the real Stripe.net client) to our local fake
-/// Stripe (a real process too), which sends signed webhooks back to the platform. Shared by the web
-/// tests of card payments and the load smoke test of the card path.
+/// The platform with Stripe enabled (in the test process, on a real port), talking through the real
+/// Stripe.net client to our local fake Stripe (a process of its own), which sends signed webhooks back
+/// to the platform. Shared by the web tests of card payments and the load smoke test of the card path.
 /// </summary>
 public class StripeCoHostedPlatform : IAsyncLifetime
 {

@@ -107,6 +107,6 @@ public sealed class CampaignApiTests(CoHostedPlatform platform) : IClassFixture<
         var before = await platform.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns");
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsync($"/api/campaigns/{Guid.NewGuid()}/close", null)).StatusCode);
         Assert.Equal(before, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns"));
-        Assert.DoesNotContain(Fundraising.TestSupport.Platform.AdminKey, platform.Web.Process.Output);
+        Assert.DoesNotContain(Fundraising.TestSupport.Platform.AdminKey, platform.Web.Output);
     }
 }
