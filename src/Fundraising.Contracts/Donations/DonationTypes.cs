@@ -77,7 +77,10 @@ public sealed record DonationRecord(
     [property: Id(17)] Guid? PledgeId = null)
 {
     /// <summary>What this gift adds to its campaign's total now: nothing until it succeeds, less any refunds.</summary>
-    public long NetAmount => Status == DonationStatus.Pending ? 0 : Amount - RefundedAmount;
+    public long NetAmount => Net(Status, Amount, RefundedAmount);
+
+    /// <summary>What a gift counts for: nothing until it succeeds, then its amount less refunds. The one place this is said.</summary>
+    public static long Net(DonationStatus status, long amount, long refundedAmount) => status == DonationStatus.Pending ? 0 : amount - refundedAmount;
 
     /// <summary>The name the public may see: none for anonymous gifts.</summary>
     public string? PublicName => Anonymous ? null : DisplayName;

@@ -23,8 +23,7 @@ public static class RefundRules
     }
 
     /// <summary>What is still refundable: nothing on a gift that has not succeeded, else what is left after earlier refunds.</summary>
-    public static long Refundable(DonationRecord donation) =>
-        donation.Status == DonationStatus.Pending ? 0 : donation.Amount - donation.RefundedAmount;
+    public static long Refundable(DonationRecord donation) => donation.NetAmount;
 
     /// <summary>
     /// A refund key used again is a retry when it asks for the same thing: the same reason, and the same

@@ -25,6 +25,13 @@ internal static class LedgerRows
         _ => "pending",
     };
 
+    public static DonationStatus ParseStatus(string text) => text switch
+    {
+        "succeeded" => DonationStatus.Succeeded,
+        "refunded" => DonationStatus.Refunded,
+        _ => DonationStatus.Pending,
+    };
+
     public static DonationRecord ReadRecord(NpgsqlDataReader reader) => new(
         Id: reader.GetGuid(0),
         CampaignId: reader.GetGuid(1),
@@ -33,7 +40,7 @@ internal static class LedgerRows
         DisplayName: reader.IsDBNull(4) ? null : reader.GetString(4),
         Anonymous: reader.GetBoolean(5),
         Message: reader.IsDBNull(6) ? null : reader.GetString(6),
-        Status: reader.GetString(7) switch { "succeeded" => DonationStatus.Succeeded, "refunded" => DonationStatus.Refunded, _ => DonationStatus.Pending },
+        Status: ParseStatus(reader.GetString(7)),
         Channel: reader.GetString(8) == "online" ? DonationChannel.Online : DonationChannel.Offline,
         Provider: reader.GetString(9),
         CreatedAt: reader.GetFieldValue<DateTimeOffset>(10),

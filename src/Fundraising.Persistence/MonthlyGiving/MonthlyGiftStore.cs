@@ -1,3 +1,4 @@
+using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.MonthlyGiving;
 using Npgsql;
 using NpgsqlTypes;
@@ -25,7 +26,11 @@ public sealed record MonthlyGiftRecord(
 
 /// <summary>One gift a monthly gift has made: a paid invoice and its donation as the ledger holds it.</summary>
 public sealed record MonthlyGiftPayment(
-    string InvoiceId, Guid DonationId, long Amount, string Currency, string Status, long RefundedAmount, DateTimeOffset? SucceededAt);
+    string InvoiceId, Guid DonationId, long Amount, string Currency, DonationStatus Status, long RefundedAmount, DateTimeOffset? SucceededAt)
+{
+    /// <summary>What this month adds to the campaign now (<see cref="DonationRecord.Net"/>).</summary>
+    public long NetAmount => DonationRecord.Net(Status, Amount, RefundedAmount);
+}
 
 /// <summary>A monthly gift as admins list it: the gift, the months it has paid (refunded ones included) and what they gave net of refunds.</summary>
 public sealed record MonthlyGiftSummary(MonthlyGiftRecord Gift, int MonthsPaid, long TotalGiven);
@@ -130,7 +135,7 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             payments.Add(new MonthlyGiftPayment(
-                reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5),
+                reader.GetString(0), reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), Ledger.LedgerRows.ParseStatus(reader.GetString(4)), reader.GetInt64(5),
                 reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
         }
         return payments;

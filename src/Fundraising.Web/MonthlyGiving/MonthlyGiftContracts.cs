@@ -1,3 +1,4 @@
+using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.MonthlyGiving;
 using Fundraising.Persistence.MonthlyGiving;
 
@@ -14,7 +15,7 @@ public sealed record MonthlyGiftCreatedResponse(
     Guid Id, Guid CampaignId, long Amount, string Currency, string Interval, MonthlyGiftStatus Status, string? CheckoutUrl, string CancelToken, DateTimeOffset CreatedAt);
 
 /// <summary>One month's gift: the invoice Stripe billed and the donation it made.</summary>
-public sealed record MonthlyGiftPaymentResponse(Guid DonationId, string InvoiceId, long Amount, string Currency, string Status, long RefundedAmount, DateTimeOffset? SucceededAt)
+public sealed record MonthlyGiftPaymentResponse(Guid DonationId, string InvoiceId, long Amount, string Currency, DonationStatus Status, long RefundedAmount, DateTimeOffset? SucceededAt)
 {
     public static MonthlyGiftPaymentResponse From(MonthlyGiftPayment p) => new(p.DonationId, p.InvoiceId, p.Amount, p.Currency, p.Status, p.RefundedAmount, p.SucceededAt);
 }
@@ -36,7 +37,7 @@ public sealed record MonthlyGiftResponse(
 {
     public static MonthlyGiftResponse From(MonthlyGiftRecord g, IReadOnlyList<MonthlyGiftPayment> payments) => new(
         g.Id, g.CampaignId, g.Amount, g.Currency, "month", g.DisplayName, g.Anonymous, g.Status, g.CreatedAt, g.CancelledAt,
-        payments.Where(p => p.Status != "pending").Sum(p => p.Amount - p.RefundedAmount), [.. payments.Select(MonthlyGiftPaymentResponse.From)]);
+        payments.Sum(p => p.NetAmount), [.. payments.Select(MonthlyGiftPaymentResponse.From)]);
 }
 
 /// <summary>
