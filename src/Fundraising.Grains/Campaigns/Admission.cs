@@ -23,7 +23,7 @@ internal static class Admission
     /// What an admission check has to know about the request. <c>MustBeLive</c> is false for money a provider
     /// has already taken (a renewal after the campaign closed still happened) and for pledges.
     /// </summary>
-    public sealed record Request(string Currency, long Amount, long MaxAmount, bool MustBeLive = true);
+    public readonly record struct Request(string Currency, long Amount, long MaxAmount, bool MustBeLive = true);
 
     /// <summary>Null when admitted; otherwise the refusal and, where it helps, a sentence saying why.</summary>
     public static (DonationError Error, string? Detail)? Refuse(CampaignDefinition? definition, CampaignStatus status, DateTimeOffset now, Request request)

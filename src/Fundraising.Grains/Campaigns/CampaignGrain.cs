@@ -61,7 +61,7 @@ public sealed partial class CampaignGrain(
         _version = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         if (await catalog.LoadAsync(Id, cancellationToken) is { } row)
         {
-            (_definition, _status, _totals) = (row.Definition, row.Status, row.Totals);
+            Adopt(row);
             foreach (var donation in await queries.ListSucceededAsync(Id, 0, RecentDonorCount, cancellationToken))
             {
                 _recentDonors.AddLast(ToRecentDonor(donation));
@@ -85,7 +85,7 @@ public sealed partial class CampaignGrain(
                 // Created meanwhile by another activation (a silo presumed dead): take what is durable.
                 if (await catalog.LoadAsync(Id) is { } row)
                 {
-                    (_definition, _status, _totals) = (row.Definition, row.Status, row.Totals);
+                    Adopt(row);
                 }
                 return new CampaignCommandResult(CampaignCommandError.AlreadyExists, Summary(), "The campaign already exists.");
             }
@@ -350,6 +350,9 @@ public sealed partial class CampaignGrain(
     private ProgressSnapshot? Snapshot() => Summary() is { } summary
         ? new ProgressSnapshot(summary, [.. _recentDonors], _version)
         : null;
+
+    /// <summary>Memory takes what is durable: definition, status and the totals the ledger keeps exact.</summary>
+    private void Adopt(CampaignRow row) => (_definition, _status, _totals) = (row.Definition, row.Status, row.Totals);
 
     private static DateTimeOffset ToMicroseconds(DateTimeOffset at) => new(at.Ticks - at.Ticks % 10, at.Offset);
 

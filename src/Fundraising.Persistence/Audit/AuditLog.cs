@@ -7,18 +7,13 @@ namespace Fundraising.Persistence.Audit;
 public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Action, Guid? CampaignId, Guid? SubjectId, JsonElement Details);
 
 /// <summary>
-/// The audit trail of admin actions. Entries that change money are written by the ledger in the
-/// same transaction as the change; this class writes the others and reads the trail.
+/// The audit trail of admin actions. Every entry is written in the same transaction as the change it
+/// records (by the catalogue, the pledge store and the ledger's writer); this class reads the trail.
 /// </summary>
 public sealed class AuditLog(NpgsqlDataSource dataSource)
 {
-    public async Task WriteAsync(string actor, string action, Guid? campaignId, Guid? subjectId, object details, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await WriteAsync(connection, null, actor, action, campaignId, subjectId, JsonSerializer.Serialize(details), cancellationToken);
-    }
-
-    internal static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string actor, string action, Guid? campaignId, Guid? subjectId, string detailsJson, CancellationToken cancellationToken)
+    /// <summary>Writes an entry inside the transaction of the change it records; there is no other way in.</summary>
+    internal static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string actor, string action, Guid? campaignId, Guid? subjectId, string detailsJson, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "INSERT INTO admin_audit (actor, action, campaign_id, subject_id, details) VALUES ($1, $2, $3, $4, $5::jsonb)", connection, transaction);

@@ -32,13 +32,7 @@ public sealed class PostgresLedgerQueries(NpgsqlDataSource dataSource) : ILedger
         command.Parameters.Add(new() { Value = campaignId });
         command.Parameters.Add(new() { Value = skip });
         command.Parameters.Add(new() { Value = take });
-        var records = new List<DonationRecord>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            records.Add(LedgerRows.ReadRecord(reader));
-        }
-        return records;
+        return await LedgerRows.ReadAllAsync(command, cancellationToken);
     }
 
     public async Task<IReadOnlyList<LedgerReconciliationRow>> ReconcileAsync(CancellationToken cancellationToken = default)

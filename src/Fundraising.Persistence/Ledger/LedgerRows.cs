@@ -25,6 +25,18 @@ internal static class LedgerRows
         _ => "pending",
     };
 
+    /// <summary>Runs <paramref name="command"/> and maps every row it returns (its columns are <see cref="Columns"/>).</summary>
+    public static async Task<List<DonationRecord>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var records = new List<DonationRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(ReadRecord(reader));
+        }
+        return records;
+    }
+
     public static DonationStatus ParseStatus(string text) => text switch
     {
         "succeeded" => DonationStatus.Succeeded,

@@ -80,11 +80,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
             {
                 update.Parameters.Add(new() { Value = batch.CampaignId });
                 update.Parameters.Add(new() { Value = ids });
-                await using var reader = await update.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    confirmed.Add(LedgerRows.ReadRecord(reader));
-                }
+                confirmed.AddRange(await LedgerRows.ReadAllAsync(update, cancellationToken));
             }
             var notPending = ids.Except(confirmed.Select(c => c.Id)).ToArray();
             if (notPending.Length > 0)
@@ -283,13 +279,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
             $"SELECT {LedgerRows.Columns} FROM donations WHERE id = ANY($2) AND campaign_id IS NOT DISTINCT FROM $1{(forUpdate ? " FOR UPDATE" : "")}", connection, transaction);
         select.Parameters.Add(new() { Value = campaignId });
         select.Parameters.Add(new() { Value = ids });
-        var records = new List<DonationRecord>();
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            records.Add(LedgerRows.ReadRecord(reader));
-        }
-        return records;
+        return await LedgerRows.ReadAllAsync(select, cancellationToken);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object[] parameters)
