@@ -94,8 +94,13 @@ public sealed partial class StripeEventProcessor(
         // A refund made from our admin API arrives here too: its Stripe id is the ledger key, so it counts once.
         if (await records.DonationOfPaymentIntentAsync(intentId, cancellationToken) is { } gift)
         {
+            // A refund our admin API made carries the admin's reason: the webhook then records the very same request,
+            // so whichever of the two reaches the ledger first, the other is a retry of it, not a misuse of its key.
+            var reason = refund.Metadata is { } metadata && metadata.TryGetValue(StripePaymentProvider.RefundReasonKey, out var given) && given.Length > 0
+                ? given
+                : "Stripe refund " + refund.Id;
             var result = await grains.GetGrain<ICampaignGrain>(gift.CampaignId).RefundAsync(
-                new NewRefund(gift.DonationId, refund.Amount, "Stripe refund " + refund.Id, "stripe", RefundKey(refund.Id)));
+                new NewRefund(gift.DonationId, refund.Amount, reason, "stripe", RefundKey(refund.Id)));
             if (result.Error is not (RefundError.None or RefundError.NotRefundable))
             {
                 LogRefundNotApplied(refund.Id, result.Error);

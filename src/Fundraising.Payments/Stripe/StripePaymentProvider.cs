@@ -16,6 +16,9 @@ public sealed class StripePaymentProvider(StripeCalls stripe, StripeRecords reco
 {
     public const string ProviderName = "stripe";
 
+    /// <summary>The refund's metadata key for the admin's reason, which the refund's own webhook records too.</summary>
+    public const string RefundReasonKey = "reason";
+
     public string Name => ProviderName;
 
     public async Task<PaymentInstruction> StartAsync(DonationRecord donation, CancellationToken cancellationToken)
@@ -42,7 +45,7 @@ public sealed class StripePaymentProvider(StripeCalls stripe, StripeRecords reco
             PaymentIntent = paymentIntent,
             Amount = amount,
             Reason = "requested_by_customer",
-            Metadata = new Dictionary<string, string> { ["donation_id"] = donation.Id.ToString(), ["reason"] = reason },
+            Metadata = new Dictionary<string, string> { ["donation_id"] = donation.Id.ToString(), [RefundReasonKey] = reason },
         }, new RequestOptions { IdempotencyKey = $"refund-{donation.Id}-{idempotencyKey}" }, token), cancellationToken);
         return StripeEventProcessor.RefundKey(refund.Id);
     }
