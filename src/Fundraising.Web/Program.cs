@@ -1,4 +1,5 @@
 using Fundraising.Payments;
+using Fundraising.Web.Accounts;
 using Fundraising.Web.Admin;
 using Fundraising.Web.Campaigns;
 using Fundraising.Web.Donations;
@@ -21,8 +22,9 @@ builder.AddFundraisingOrleans();
 // HTTP conventions: RFC 7807 problems for every error, strict JSON, small request bodies.
 builder.AddApiConventions();
 
-// Admin access: bearer API key from configuration, role "admin".
-builder.AddAdminAuthentication();
+// Staff access: accounts with a role and a scope (cookie sign-in for pages, API tokens for automation), the
+// bootstrap Admin:ApiKey for the first account; one named policy per kind of privileged action.
+builder.AddStaffAuthentication();
 
 // The payment domain (Fundraising.Payments): the providers that confirm gifts (sandbox, Stripe), Stripe's
 // events and reconciliation, monthly giving (月捐) on Stripe subscriptions, refunds through the provider.
@@ -37,12 +39,13 @@ builder.AddDemoSeeding();
 var app = builder.Build();
 
 app.UseApiConventions();
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseStaffAuthentication();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 
 app.MapHealth();
+app.MapAuth();
+app.MapAccounts();
 app.MapCampaigns();
 app.MapDonations();
 app.MapPayments();

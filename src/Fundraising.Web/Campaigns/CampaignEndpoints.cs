@@ -17,12 +17,13 @@ public static class CampaignEndpoints
         campaigns.MapGet("/", ListAsync);
         campaigns.MapGet("/{id:guid}", GetAsync).WithName("GetCampaign");
 
-        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(AdminAuthentication.Policy);
+        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(Access.ManageCampaigns);
         admin.MapPost("/", CreateAsync);
         // The grain writes each change with its audit entry in one transaction.
-        admin.MapPost("/{id:guid}/open", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
+        var command = admin.MapGroup("/{id:guid}").RequireCampaignScope();
+        command.MapPost("/open", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
             CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).OpenAsync(Actor.Of(user))));
-        admin.MapPost("/{id:guid}/close", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
+        command.MapPost("/close", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
             CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).CloseAsync(Actor.Of(user))));
         return app;
     }
@@ -40,7 +41,7 @@ public static class CampaignEndpoints
         }
         var result = await catalog.ListAsync(
             new CampaignListQuery(kindFilter, statusFilter, string.IsNullOrWhiteSpace(county) ? null : county.Trim(), pageNumber, size,
-                IncludeDrafts: user.IsInRole(AdminAuthentication.Role)), cancellationToken);
+                IncludeDrafts: DraftVisibility.InLists(user, county)), cancellationToken);
         return TypedResults.Ok(new CampaignListResponse([.. result.Items.Select(CampaignResponse.From)], pageNumber, size, result.Total));
     }
 
@@ -74,6 +75,10 @@ public static class CampaignEndpoints
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
+        }
+        if (StaffScope.Of(http.User) is not { } scope || !scope.CoversRegion(definition.Region))
+        {
+            return TypedResults.Problem(CampaignAccess.Forbidden("This account may create campaigns only in its own region."));
         }
         var id = Guid.CreateVersion7();
         var result = await grains.GetGrain<ICampaignGrain>(id).CreateAsync(definition, Actor.Of(http.User));

@@ -23,9 +23,9 @@ public static class PledgeEndpoints
     /// <summary>Pledges are recorded by the campaign's grain (currency, limit, audit); the list is a query.</summary>
     public static IEndpointRouteBuilder MapPledges(this IEndpointRouteBuilder app)
     {
-        var pledges = app.MapGroup("/api/campaigns/{campaignId:guid}/pledges").WithTags("Pledges").RequireAuthorization(AdminAuthentication.Policy);
-        pledges.MapPost("/", CreateAsync);
-        pledges.MapGet("/", ListAsync);
+        var pledges = app.MapGroup("/api/campaigns/{campaignId:guid}/pledges").WithTags("Pledges").RequireCampaignScope();
+        pledges.MapPost("/", CreateAsync).RequireAuthorization(Access.RecordGifts);
+        pledges.MapGet("/", ListAsync).RequireAuthorization(Access.ReadDonors);
         return app;
     }
 
