@@ -161,10 +161,12 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         await using var command = dataSource.CreateCommand("""
             SELECT count(*) FROM campaigns
             WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3)
+              AND ($4 OR status <> 'draft')
             """);
         command.Parameters.Add(new() { Value = query.Kind is { } kind ? KindText(kind) : DBNull.Value });
         command.Parameters.Add(new() { Value = query.Status is { } status ? StatusText(status) : DBNull.Value });
         command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = query.IncludeDrafts });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

@@ -40,7 +40,7 @@ public static class CampaignEndpoints
         }
         var result = await catalog.ListAsync(
             new CampaignListQuery(kindFilter, statusFilter, string.IsNullOrWhiteSpace(county) ? null : county.Trim(), pageNumber, size,
-                IncludeDrafts: user.IsInRole(AdminAuthentication.Role)), cancellationToken);
+                IncludeDrafts: DraftVisibility.CanSeeDrafts(user)), cancellationToken);
         return TypedResults.Ok(new CampaignListResponse([.. result.Items.Select(CampaignResponse.From)], pageNumber, size, result.Total));
     }
 
@@ -58,10 +58,10 @@ public static class CampaignEndpoints
         return null;
     }
 
-    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetAsync(Guid id, IGrainFactory grains)
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetAsync(Guid id, IGrainFactory grains, ClaimsPrincipal user)
     {
         var summary = await grains.GetGrain<ICampaignGrain>(id).GetSummaryAsync();
-        return summary is null
+        return DraftVisibility.IsHidden(summary, user)
             ? TypedResults.Problem(Problem.NotFound("campaign", id))
             : TypedResults.Ok(CampaignResponse.From(summary));
     }

@@ -130,7 +130,7 @@ public static class DonationEndpoints
     }
 
     private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, ILedgerQueries ledger, CancellationToken cancellationToken)
+        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, ClaimsPrincipal user, ILedgerQueries ledger, CancellationToken cancellationToken)
     {
         var v = new Validation();
         var (pageNumber, size) = Paging.Parse(v, page, pageSize);
@@ -138,7 +138,7 @@ public static class DonationEndpoints
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
+        if (Campaigns.DraftVisibility.IsHidden(await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync(), user))
         {
             return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }

@@ -17,7 +17,8 @@ public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains) : Hub
     {
         var id = Parse(campaignId);
         var grain = grains.GetGrain<ICampaignGrain>(id);
-        if (await grain.GetSummaryAsync() is null)
+        // A draft is refused exactly like an unknown id, unless the caller may see drafts.
+        if (Campaigns.DraftVisibility.IsHidden(await grain.GetSummaryAsync(), Context.User ?? new()))
         {
             throw new HubException($"There is no campaign with id {id}.");
         }
