@@ -1,5 +1,6 @@
 using Fundraising.Contracts.Campaigns;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace Fundraising.Web.Progress;
 
@@ -7,7 +8,7 @@ namespace Fundraising.Web.Progress;
 /// <c>/hubs/progress</c>: clients invoke <c>Watch(campaignId)</c> and <c>Unwatch(campaignId)</c> and
 /// receive <c>progress</c> messages, the first at once and then at most about four a second.
 /// </summary>
-public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains) : Hub
+public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains, IOptions<ProgressOptions> options) : Hub
 {
     public const string ProgressMethod = "progress";
 
@@ -22,9 +23,13 @@ public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains) : Hub
         {
             throw new HubException($"There is no campaign with id {id}.");
         }
+        if (!await relay.WatchAsync(Context.ConnectionId, id))
+        {
+            throw new HubException(
+                $"A connection may watch at most {options.Value.MaxWatchesPerConnection} campaigns at once; unwatch one first.");
+        }
         // Join first, then read: a push that races the snapshot is newer, and clients keep the highest version.
         await Groups.AddToGroupAsync(Context.ConnectionId, GroupName(id));
-        await relay.WatchAsync(Context.ConnectionId, id);
         if (await grain.GetProgressAsync() is { } snapshot)
         {
             await Clients.Caller.SendAsync(ProgressMethod, ProgressMessage.From(snapshot));
