@@ -21,6 +21,10 @@ builder.AddFundraisingOrleans();
 // HTTP conventions: RFC 7807 problems for every error, strict JSON, small request bodies.
 builder.AddApiConventions();
 
+// Rate limits per client address (RateLimits), and that address from configured proxies only (ForwardedHeaders).
+builder.AddClientAddress();
+builder.AddRateLimits();
+
 // Admin access: bearer API key from configuration, role "admin".
 builder.AddAdminAuthentication();
 
@@ -36,9 +40,11 @@ builder.AddDemoSeeding();
 
 var app = builder.Build();
 
+app.UseClientAddress();
 app.UseApiConventions();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 
@@ -50,7 +56,7 @@ app.MapMonthlyGiving();
 app.MapPledges();
 app.MapReceipts();
 app.MapAdmin();
-app.MapHub<ProgressHub>("/hubs/progress");
+app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConnections);
 
 app.Run();
 

@@ -20,7 +20,7 @@ public static class DonationEndpoints
     public static IEndpointRouteBuilder MapDonations(this IEndpointRouteBuilder app)
     {
         var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations");
-        donations.MapPost("/donations", CreateAsync);
+        donations.MapPost("/donations", CreateAsync).RequireRateLimiting(RateLimits.Donations);
         donations.MapGet("/donations", ListAsync);
         donations.MapPost("/offline-donations", RecordOfflineAsync).RequireAuthorization(AdminAuthentication.Policy);
 

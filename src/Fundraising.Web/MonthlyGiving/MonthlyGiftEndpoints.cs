@@ -21,7 +21,7 @@ public static class MonthlyGiftEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapMonthlyGiving(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/campaigns/{campaignId:guid}/monthly-gifts", CreateAsync).WithTags("Monthly giving");
+        app.MapPost("/api/campaigns/{campaignId:guid}/monthly-gifts", CreateAsync).WithTags("Monthly giving").RequireRateLimiting(RateLimits.MonthlyGifts);
         var gifts = app.MapGroup("/api/monthly-gifts/{id:guid}").WithTags("Monthly giving");
         gifts.MapGet("/", GetAsync);
         gifts.MapPost("/cancel", CancelAsync);

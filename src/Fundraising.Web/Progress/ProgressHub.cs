@@ -1,4 +1,5 @@
 using Fundraising.Contracts.Campaigns;
+using Fundraising.Web.Http;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +9,7 @@ namespace Fundraising.Web.Progress;
 /// <c>/hubs/progress</c>: clients invoke <c>Watch(campaignId)</c> and <c>Unwatch(campaignId)</c> and
 /// receive <c>progress</c> messages, the first at once and then at most about four a second.
 /// </summary>
-public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains, IOptions<ProgressOptions> options) : Hub
+public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains, IOptions<ProgressOptions> options, HubCallLimiter limiter) : Hub
 {
     public const string ProgressMethod = "progress";
 
@@ -16,6 +17,10 @@ public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains, IOpti
 
     public async Task Watch(string campaignId)
     {
+        if (!limiter.TryWatch(Context.GetHttpContext() is { } http ? ClientAddress.Of(http) : Context.ConnectionId, out var retryAfter))
+        {
+            throw new HubException($"Too many Watch calls from your address; retry after {Math.Ceiling(retryAfter.TotalSeconds)} seconds.");
+        }
         var id = Parse(campaignId);
         var grain = grains.GetGrain<ICampaignGrain>(id);
         // A draft is refused exactly like an unknown id, unless the caller may see drafts.

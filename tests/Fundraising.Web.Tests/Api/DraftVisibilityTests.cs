@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Fundraising.TestSupport;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Fundraising.Web.Tests.Api;

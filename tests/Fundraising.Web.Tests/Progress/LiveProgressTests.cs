@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace Fundraising.Web.Tests.Progress;
 
-public sealed class LiveProgressTests(CoHostedPlatform platform) : IClassFixture<CoHostedPlatform>
+public sealed class LiveProgressTests(UnlimitedPlatform platform) : IClassFixture<UnlimitedPlatform>
 {
     [Fact]
     public async Task WatchingSendsTheCurrentSnapshotAtOnce()
