@@ -32,6 +32,9 @@ builder.AddAdminAuthentication();
 // events and reconciliation, monthly giving (月捐) on Stripe subscriptions, refunds through the provider.
 builder.AddPayments();
 
+// Which campaign ids exist, so that unknown ids are answered without activating a grain.
+builder.AddCampaignDirectory();
+
 // Live progress: SignalR hub fed by campaign grains through one observer per front end.
 builder.AddLiveProgress();
 

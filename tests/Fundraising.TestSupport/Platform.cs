@@ -13,8 +13,9 @@ public sealed class WebFrontEnd : IAsyncDisposable
     private readonly Func<string> _output;
     private readonly TestLogFile? _log;
 
-    private WebFrontEnd(IAsyncDisposable host, Uri baseAddress, string logPath, Func<string> output, TestLogFile? log)
+    private WebFrontEnd(IAsyncDisposable host, Uri baseAddress, string logPath, Func<string> output, TestLogFile? log, IServiceProvider? services = null)
     {
+        Services = services;
         _host = host;
         _output = output;
         _log = log;
@@ -31,6 +32,9 @@ public sealed class WebFrontEnd : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The host's services when it runs in the test process (its grain factory, options); null for a process.</summary>
+    public IServiceProvider? Services { get; }
+
     public HttpClient Client { get; }
 
     public HttpClient Admin { get; }
@@ -42,7 +46,7 @@ public sealed class WebFrontEnd : IAsyncDisposable
     public string Output => _output();
 
     internal static WebFrontEnd InProcess(InProcessWebHost host, Uri baseAddress, TestLogFile log) =>
-        new(host, baseAddress, log.LogPath, () => log.Output, log);
+        new(host, baseAddress, log.LogPath, () => log.Output, log, host.Services);
 
     internal static WebFrontEnd OfProcess(AppProcess process, Uri baseAddress) =>
         new(process, baseAddress, process.LogPath, () => process.Output, null);

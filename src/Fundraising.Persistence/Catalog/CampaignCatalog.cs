@@ -38,6 +38,9 @@ public interface ICampaignCatalog
     Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default);
 
     Task<CampaignPage> ListAsync(CampaignListQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a campaign with this id was ever created (one primary-key read).</summary>
+    Task<bool> ExistsAsync(Guid id, CancellationToken cancellationToken = default);
 }
 
 public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICampaignCatalog
@@ -109,6 +112,13 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         await AuditLog.WriteAsync(connection, transaction, actor, action, id, null, JsonSerializer.Serialize(new { status = to }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    public async Task<bool> ExistsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1)");
+        command.Parameters.Add(new() { Value = id });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default)

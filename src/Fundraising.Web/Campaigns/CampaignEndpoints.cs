@@ -13,11 +13,12 @@ public static class CampaignEndpoints
 
     public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder app)
     {
-        var campaigns = app.MapGroup("/api/campaigns").WithTags("Campaigns");
+        var campaigns = app.MapGroup("/api/campaigns").WithTags("Campaigns").AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
         campaigns.MapGet("/", ListAsync);
         campaigns.MapGet("/{id:guid}", GetAsync).WithName("GetCampaign");
 
-        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(AdminAuthentication.Policy);
+        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(AdminAuthentication.Policy)
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
         admin.MapPost("/", CreateAsync);
         // The grain writes each change with its audit entry in one transaction.
         admin.MapPost("/{id:guid}/open", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>

@@ -3,6 +3,7 @@ using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Payments.Providers;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Web.Campaigns;
 using Fundraising.Web.Http;
 using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,20 +20,21 @@ public static class DonationEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapDonations(this IEndpointRouteBuilder app)
     {
-        var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations");
+        var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations").AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
         donations.MapPost("/donations", CreateAsync).RequireRateLimiting(RateLimits.Donations);
         donations.MapGet("/donations", ListAsync);
         donations.MapPost("/offline-donations", RecordOfflineAsync).RequireAuthorization(AdminAuthentication.Policy);
 
         // Admins see every gift that counted, with its id, the donor's name (even when anonymous) and refunds.
         app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(AdminAuthentication.Policy)
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync)
             .MapGet("/donations", ListForAdminAsync);
 
         // The sandbox's stand-in for a card payment; it exists only where the sandbox provider is registered (never in Production).
         // The address names the campaign, the grain that owns the gift, so confirming needs no lookup.
         if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == SandboxPaymentProvider.ProviderName))
         {
-            app.MapGroup("/api/payments/sandbox").WithTags("Payments")
+            app.MapGroup("/api/payments/sandbox").WithTags("Payments").AddEndpointFilter(CampaignDirectory.RequireKnownAsync)
                 .MapPost("/campaigns/{campaignId:guid}/donations/{donationId:guid}/confirm", ConfirmSandboxAsync);
         }
         app.MapRefunds();

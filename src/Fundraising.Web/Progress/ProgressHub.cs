@@ -1,4 +1,5 @@
 using Fundraising.Contracts.Campaigns;
+using Fundraising.Web.Campaigns;
 using Fundraising.Web.Http;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,8 @@ namespace Fundraising.Web.Progress;
 /// <c>/hubs/progress</c>: clients invoke <c>Watch(campaignId)</c> and <c>Unwatch(campaignId)</c> and
 /// receive <c>progress</c> messages, the first at once and then at most about four a second.
 /// </summary>
-public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains, IOptions<ProgressOptions> options, HubCallLimiter limiter) : Hub
+public sealed class ProgressHub(
+    ProgressRelay relay, IGrainFactory grains, IOptions<ProgressOptions> options, HubCallLimiter limiter, CampaignDirectory directory) : Hub
 {
     public const string ProgressMethod = "progress";
 
@@ -24,7 +26,7 @@ public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains, IOpti
         var id = Parse(campaignId);
         var grain = grains.GetGrain<ICampaignGrain>(id);
         // A draft is refused exactly like an unknown id, unless the caller may see drafts.
-        if (Campaigns.DraftVisibility.IsHidden(await grain.GetSummaryAsync(), Context.User ?? new()))
+        if (!await directory.ExistsAsync(id) || DraftVisibility.IsHidden(await grain.GetSummaryAsync(), Context.User ?? new()))
         {
             throw new HubException($"There is no campaign with id {id}.");
         }
