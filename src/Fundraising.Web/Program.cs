@@ -22,6 +22,10 @@ builder.AddFundraisingOrleans();
 // HTTP conventions: RFC 7807 problems for every error, strict JSON, small request bodies.
 builder.AddApiConventions();
 
+// Rate limits per client address (RateLimits), and that address from configured proxies only (ForwardedHeaders).
+builder.AddClientAddress();
+builder.AddRateLimits();
+
 // Staff access: accounts with a role and a scope (cookie sign-in for pages, API tokens for automation), the
 // bootstrap Admin:ApiKey for the first account; one named policy per kind of privileged action.
 builder.AddStaffAuthentication();
@@ -29,6 +33,9 @@ builder.AddStaffAuthentication();
 // The payment domain (Fundraising.Payments): the providers that confirm gifts (sandbox, Stripe), Stripe's
 // events and reconciliation, monthly giving (月捐) on Stripe subscriptions, refunds through the provider.
 builder.AddPayments();
+
+// Which campaign ids exist, so that unknown ids are answered without activating a grain.
+builder.AddCampaignDirectory();
 
 // Live progress: SignalR hub fed by campaign grains through one observer per front end.
 builder.AddLiveProgress();
@@ -38,8 +45,10 @@ builder.AddDemoSeeding();
 
 var app = builder.Build();
 
+app.UseClientAddress();
 app.UseApiConventions();
 app.UseStaffAuthentication();
+app.UseRateLimiter();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 
@@ -53,7 +62,7 @@ app.MapMonthlyGiving();
 app.MapPledges();
 app.MapReceipts();
 app.MapAdmin();
-app.MapHub<ProgressHub>("/hubs/progress");
+app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConnections);
 
 app.Run();
 

@@ -10,7 +10,7 @@ namespace Fundraising.Load.Tests;
 /// the fake Stripe as a real process whose webhooks arrive twice, out of order, or never (dropped events are settled
 /// by the platform's Stripe reconciliation job after the run). Correctness only, never speed.
 /// </summary>
-public sealed class CardSmokeTests(StripeCoHostedPlatform platform, ITestOutputHelper output) : IClassFixture<StripeCoHostedPlatform>
+public sealed class CardSmokeTests(UnlimitedStripePlatform platform, ITestOutputHelper output) : IClassFixture<UnlimitedStripePlatform>
 {
     [Fact]
     public async Task CardDonationsWithDuplicatedReorderedAndDroppedWebhooksReconcileExactlyAfterTheReconcileJob()

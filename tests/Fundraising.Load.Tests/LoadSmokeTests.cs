@@ -10,7 +10,7 @@ namespace Fundraising.Load.Tests;
 /// correctness (exact reconciliation, retries answered with the original donation, every watcher
 /// shown the final total), never speed, so it holds on a busy 2-core CI machine.
 /// </summary>
-public sealed class LoadSmokeTests(CoHostedPlatform platform, ITestOutputHelper output) : IClassFixture<CoHostedPlatform>
+public sealed class LoadSmokeTests(UnlimitedPlatform platform, ITestOutputHelper output) : IClassFixture<UnlimitedPlatform>
 {
     [Fact]
     public async Task BurstWithRetriesAndWatchersReconcilesExactly()

@@ -15,6 +15,7 @@ public sealed class WebFrontEnd : IAsyncDisposable
 
     private WebFrontEnd(IAsyncDisposable host, Uri baseAddress, string logPath, Func<string> output, TestLogFile? log, IServiceProvider? services = null)
     {
+        Services = services;
         _host = host;
         Services = services;
         _output = output;
@@ -66,6 +67,15 @@ public static class Platform
 {
     /// <summary>The admin key every test front end is configured with (a test-only secret).</summary>
     public const string AdminKey = "test-admin-key-not-a-secret-0123456789";
+
+    /// <summary>
+    /// Rate limits off: for suites that send far more from one address (127.0.0.1) than a person would, such as the
+    /// load generator (see <see cref="UnlimitedPlatform"/>). Every other suite runs with the limits' defaults.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> WithoutRateLimits = new Dictionary<string, string>
+    {
+        ["RateLimits__Enabled"] = "false",
+    };
 
     /// <summary>Tight failure detection, so that tests which kill a silo get a verdict in seconds.</summary>
     private static readonly Dictionary<string, string> FastMembership = new()

@@ -21,6 +21,9 @@ public class StripeCoHostedPlatform : IAsyncLifetime
 
     public WebFrontEnd Web { get; private set; } = null!;
 
+    /// <summary>Settings for the front end beyond the Stripe ones (environment-variable style); none by default.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
+
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync(migrate: false);
@@ -35,7 +38,7 @@ public class StripeCoHostedPlatform : IAsyncLifetime
             ["FakeStripe__PublicBaseUrl"] = stripeBase,
         }, $"--urls {stripeBase}");
         StripeControl = new HttpClient { BaseAddress = new Uri(stripeBase) };
-        Web = await Platform.StartCoHostedWebAsync(Database, new Dictionary<string, string>
+        Web = await Platform.StartCoHostedWebAsync(Database, new Dictionary<string, string>(Settings)
         {
             ["Payments__Stripe__Enabled"] = "true",
             ["Payments__Stripe__SecretKey"] = SecretKey,

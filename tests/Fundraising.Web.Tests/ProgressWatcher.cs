@@ -23,9 +23,12 @@ public sealed class ProgressWatcher : IAsyncDisposable
 
     public IReadOnlyCollection<JsonElement> Messages => _messages;
 
-    public static async Task<ProgressWatcher> ConnectAsync(Uri baseAddress)
+    /// <summary>Connects anonymously, or with <paramref name="bearer"/> (the admin key) as the connection's credentials.</summary>
+    public static async Task<ProgressWatcher> ConnectAsync(Uri baseAddress, string? bearer = null)
     {
-        var connection = new HubConnectionBuilder().WithUrl(new Uri(baseAddress, "/hubs/progress")).Build();
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, "/hubs/progress"), options => options.AccessTokenProvider = () => Task.FromResult(bearer))
+            .Build();
         var watcher = new ProgressWatcher(connection);
         await connection.StartAsync();
         return watcher;

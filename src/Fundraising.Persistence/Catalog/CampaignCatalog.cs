@@ -38,6 +38,9 @@ public interface ICampaignCatalog
     Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default);
 
     Task<CampaignPage> ListAsync(CampaignListQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a campaign with this id was ever created (one primary-key read).</summary>
+    Task<bool> ExistsAsync(Guid id, CancellationToken cancellationToken = default);
 }
 
 public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICampaignCatalog
@@ -111,6 +114,13 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         return true;
     }
 
+    public async Task<bool> ExistsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1)");
+        command.Parameters.Add(new() { Value = id });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
@@ -161,10 +171,12 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         await using var command = dataSource.CreateCommand("""
             SELECT count(*) FROM campaigns
             WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3)
+              AND ($4 OR status <> 'draft')
             """);
         command.Parameters.Add(new() { Value = query.Kind is { } kind ? KindText(kind) : DBNull.Value });
         command.Parameters.Add(new() { Value = query.Status is { } status ? StatusText(status) : DBNull.Value });
         command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = query.IncludeDrafts });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

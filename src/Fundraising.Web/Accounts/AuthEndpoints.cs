@@ -15,7 +15,8 @@ public static class AuthEndpoints
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
-        auth.MapPost("/sign-in", SignInAsync).AllowAnonymous();
+        // Limited per client address (guessing across many accounts); each account also locks after repeated failures.
+        auth.MapPost("/sign-in", SignInAsync).AllowAnonymous().RequireRateLimiting(RateLimits.SignIn);
 
         var signedIn = auth.MapGroup("/").RequireAuthorization(Access.SignedIn);
         // Ends this cookie's session in PostgreSQL, so that a copy of the cookie opens nothing afterwards.

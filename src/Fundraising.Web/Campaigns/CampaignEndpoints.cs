@@ -13,11 +13,12 @@ public static class CampaignEndpoints
 
     public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder app)
     {
-        var campaigns = app.MapGroup("/api/campaigns").WithTags("Campaigns");
+        var campaigns = app.MapGroup("/api/campaigns").WithTags("Campaigns").AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
         campaigns.MapGet("/", ListAsync);
         campaigns.MapGet("/{id:guid}", GetAsync).WithName("GetCampaign");
 
-        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(Access.ManageCampaigns);
+        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(Access.ManageCampaigns)
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
         admin.MapPost("/", CreateAsync);
         // The grain writes each change with its audit entry in one transaction.
         var command = admin.MapGroup("/{id:guid}").RequireCampaignScope();
@@ -59,10 +60,10 @@ public static class CampaignEndpoints
         return null;
     }
 
-    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetAsync(Guid id, IGrainFactory grains)
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetAsync(Guid id, IGrainFactory grains, ClaimsPrincipal user)
     {
         var summary = await grains.GetGrain<ICampaignGrain>(id).GetSummaryAsync();
-        return summary is null
+        return DraftVisibility.IsHidden(summary, user)
             ? TypedResults.Problem(Problem.NotFound("campaign", id))
             : TypedResults.Ok(CampaignResponse.From(summary));
     }

@@ -20,4 +20,8 @@ public static class DraftVisibility
         { Role: Roles.Association, County: { } own } => county is not null && string.Equals(own, county.Trim(), StringComparison.OrdinalIgnoreCase),
         _ => false,
     };
+
+    /// <summary>True when <paramref name="user"/> must be told there is no such campaign: it does not exist, or it is a draft they may not see.</summary>
+    public static bool IsHidden([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] CampaignSummary? campaign, ClaimsPrincipal user) =>
+        campaign is null || !CanSee(user, campaign.Id, campaign);
 }

@@ -3,6 +3,7 @@ using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Payments.Providers;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Web.Campaigns;
 using Fundraising.Web.Http;
 using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,20 +20,21 @@ public static class DonationEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapDonations(this IEndpointRouteBuilder app)
     {
-        var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations");
-        donations.MapPost("/donations", CreateAsync);
+        var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations").AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
+        donations.MapPost("/donations", CreateAsync).RequireRateLimiting(RateLimits.Donations);
         donations.MapGet("/donations", ListAsync);
         donations.MapPost("/offline-donations", RecordOfflineAsync).RequireAuthorization(Access.RecordGifts).RequireCampaignScope();
 
         // Admins see every gift that counted, with its id, the donor's name (even when anonymous) and refunds.
-        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(Access.ReadDonors).RequireCampaignScope()
+        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(Access.ReadDonors)
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope()
             .MapGet("/donations", ListForAdminAsync);
 
         // The sandbox's stand-in for a card payment; it exists only where the sandbox provider is registered (never in Production).
         // The address names the campaign, the grain that owns the gift, so confirming needs no lookup.
         if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == SandboxPaymentProvider.ProviderName))
         {
-            app.MapGroup("/api/payments/sandbox").WithTags("Payments")
+            app.MapGroup("/api/payments/sandbox").WithTags("Payments").AddEndpointFilter(CampaignDirectory.RequireKnownAsync)
                 .MapPost("/campaigns/{campaignId:guid}/donations/{donationId:guid}/confirm", ConfirmSandboxAsync);
         }
         app.MapRefunds();
@@ -130,7 +132,7 @@ public static class DonationEndpoints
     }
 
     private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, ILedgerQueries ledger, CancellationToken cancellationToken)
+        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, ClaimsPrincipal user, ILedgerQueries ledger, CancellationToken cancellationToken)
     {
         var v = new Validation();
         var (pageNumber, size) = Paging.Parse(v, page, pageSize);
@@ -138,7 +140,7 @@ public static class DonationEndpoints
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        if (await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync() is null)
+        if (Campaigns.DraftVisibility.IsHidden(await grains.GetGrain<ICampaignGrain>(campaignId).GetSummaryAsync(), user))
         {
             return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }

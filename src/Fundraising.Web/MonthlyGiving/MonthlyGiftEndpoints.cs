@@ -3,6 +3,7 @@ using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.MonthlyGiving;
 using Fundraising.Payments.MonthlyGiving;
 using Fundraising.Persistence.MonthlyGiving;
+using Fundraising.Web.Campaigns;
 using Fundraising.Web.Http;
 using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,13 +22,15 @@ public static class MonthlyGiftEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapMonthlyGiving(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/campaigns/{campaignId:guid}/monthly-gifts", CreateAsync).WithTags("Monthly giving");
+        app.MapPost("/api/campaigns/{campaignId:guid}/monthly-gifts", CreateAsync).WithTags("Monthly giving").RequireRateLimiting(RateLimits.MonthlyGifts)
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
         var gifts = app.MapGroup("/api/monthly-gifts/{id:guid}").WithTags("Monthly giving");
         gifts.MapGet("/", GetAsync);
         gifts.MapPost("/cancel", CancelAsync);
 
         // Admins list a campaign's monthly gifts with the donors' names; cancel tokens are never shown to them.
-        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Monthly giving", "Admin").RequireAuthorization(Access.ReadDonors).RequireCampaignScope()
+        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Monthly giving", "Admin").RequireAuthorization(Access.ReadDonors)
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope()
             .MapGet("/monthly-gifts", ListForAdminAsync);
         return app;
     }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Pledges;
+using Fundraising.Web.Campaigns;
 using Fundraising.Web.Http;
 using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,7 +24,8 @@ public static class PledgeEndpoints
     /// <summary>Pledges are recorded by the campaign's grain (currency, limit, audit); the list is a query.</summary>
     public static IEndpointRouteBuilder MapPledges(this IEndpointRouteBuilder app)
     {
-        var pledges = app.MapGroup("/api/campaigns/{campaignId:guid}/pledges").WithTags("Pledges").RequireCampaignScope();
+        var pledges = app.MapGroup("/api/campaigns/{campaignId:guid}/pledges").WithTags("Pledges")
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope();
         pledges.MapPost("/", CreateAsync).RequireAuthorization(Access.RecordGifts);
         pledges.MapGet("/", ListAsync).RequireAuthorization(Access.ReadDonors);
         return app;

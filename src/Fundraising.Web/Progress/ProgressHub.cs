@@ -1,5 +1,8 @@
 using Fundraising.Contracts.Campaigns;
+using Fundraising.Web.Campaigns;
+using Fundraising.Web.Http;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace Fundraising.Web.Progress;
 
@@ -7,7 +10,8 @@ namespace Fundraising.Web.Progress;
 /// <c>/hubs/progress</c>: clients invoke <c>Watch(campaignId)</c> and <c>Unwatch(campaignId)</c> and
 /// receive <c>progress</c> messages, the first at once and then at most about four a second.
 /// </summary>
-public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains) : Hub
+public sealed class ProgressHub(
+    ProgressRelay relay, IGrainFactory grains, IOptions<ProgressOptions> options, HubCallLimiter limiter, CampaignDirectory directory) : Hub
 {
     public const string ProgressMethod = "progress";
 
@@ -15,15 +19,24 @@ public sealed class ProgressHub(ProgressRelay relay, IGrainFactory grains) : Hub
 
     public async Task Watch(string campaignId)
     {
+        if (!limiter.TryWatch(Context.GetHttpContext() is { } http ? ClientAddress.Of(http) : Context.ConnectionId, out var retryAfter))
+        {
+            throw new HubException($"Too many Watch calls from your address; retry after {Math.Ceiling(retryAfter.TotalSeconds)} seconds.");
+        }
         var id = Parse(campaignId);
         var grain = grains.GetGrain<ICampaignGrain>(id);
-        if (await grain.GetSummaryAsync() is null)
+        // A draft is refused exactly like an unknown id, unless the caller may see drafts.
+        if (!await directory.ExistsAsync(id) || DraftVisibility.IsHidden(await grain.GetSummaryAsync(), Context.User ?? new()))
         {
             throw new HubException($"There is no campaign with id {id}.");
         }
+        if (!await relay.WatchAsync(Context.ConnectionId, id))
+        {
+            throw new HubException(
+                $"A connection may watch at most {options.Value.MaxWatchesPerConnection} campaigns at once; unwatch one first.");
+        }
         // Join first, then read: a push that races the snapshot is newer, and clients keep the highest version.
         await Groups.AddToGroupAsync(Context.ConnectionId, GroupName(id));
-        await relay.WatchAsync(Context.ConnectionId, id);
         if (await grain.GetProgressAsync() is { } snapshot)
         {
             await Clients.Caller.SendAsync(ProgressMethod, ProgressMessage.From(snapshot));

@@ -1,6 +1,8 @@
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Progress;
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace Fundraising.Web.Progress;
 
@@ -10,9 +12,11 @@ namespace Fundraising.Web.Progress;
 /// push out to the campaign's SignalR group. Grains therefore send one message per front end, not
 /// per browser.
 /// </summary>
-public sealed partial class ProgressRelay(IGrainFactory grains, IHubContext<ProgressHub> hub, ILogger<ProgressRelay> logger)
+public sealed partial class ProgressRelay(
+    IGrainFactory grains, IHubContext<ProgressHub> hub, IOptions<ProgressOptions> options, ILogger<ProgressRelay> logger)
     : IProgressObserver, IHostedService, IDisposable
 {
+    private readonly int _maxWatches = options.Value.MaxWatchesPerConnection;
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, HashSet<string>> _watchers = [];
     private readonly Dictionary<string, HashSet<Guid>> _byConnection = [];
@@ -37,27 +41,36 @@ public sealed partial class ProgressRelay(IGrainFactory grains, IHubContext<Prog
         }
     }
 
-    public async Task WatchAsync(string connectionId, Guid campaignId)
+    /// <summary>
+    /// Adds the watch and subscribes to the campaign if nobody here watched it yet; false, and nothing changed, when
+    /// the connection already watches <see cref="ProgressOptions.MaxWatchesPerConnection"/> other campaigns.
+    /// </summary>
+    public async Task<bool> WatchAsync(string connectionId, Guid campaignId)
     {
         bool first;
         lock (_gate)
         {
+            if (!_byConnection.TryGetValue(connectionId, out var campaigns))
+            {
+                _byConnection[connectionId] = campaigns = [];
+            }
+            if (!campaigns.Contains(campaignId) && campaigns.Count >= _maxWatches)
+            {
+                return false;
+            }
+            campaigns.Add(campaignId);
             if (!_watchers.TryGetValue(campaignId, out var connections))
             {
                 _watchers[campaignId] = connections = [];
             }
             first = connections.Count == 0;
             connections.Add(connectionId);
-            if (!_byConnection.TryGetValue(connectionId, out var campaigns))
-            {
-                _byConnection[connectionId] = campaigns = [];
-            }
-            campaigns.Add(campaignId);
         }
         if (first)
         {
             await grains.GetGrain<ICampaignGrain>(campaignId).SubscribeAsync(Reference);
         }
+        return true;
     }
 
     public void Unwatch(string connectionId, Guid campaignId)
@@ -144,10 +157,19 @@ public sealed partial class ProgressRelay(IGrainFactory grains, IHubContext<Prog
     private partial void LogRenewFailed(Exception exception, Guid campaignId);
 }
 
+/// <summary>Limits of the live progress hub, bound from <c>Progress</c>.</summary>
+public sealed class ProgressOptions
+{
+    /// <summary>How many campaigns one SignalR connection may watch at once; each keeps a grain's push timer running.</summary>
+    [Range(1, 1000)]
+    public int MaxWatchesPerConnection { get; set; } = 20;
+}
+
 public static class LiveProgressExtensions
 {
     public static WebApplicationBuilder AddLiveProgress(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<ProgressOptions>().BindConfiguration("Progress").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSignalR().AddJsonProtocol(options => Http.ApiConventions.ConfigureJson(options.PayloadSerializerOptions));
         builder.Services.AddSingleton<ProgressRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProgressRelay>());

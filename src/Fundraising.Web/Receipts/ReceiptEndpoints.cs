@@ -30,7 +30,7 @@ public static class ReceiptEndpoints
             Guid donationId, ReceiptIssuer receipts, CancellationToken cancellationToken) =>
             await receipts.FindAsync(donationId, cancellationToken) is { } receipt
                 ? TypedResults.Ok(ReceiptResponse.From(receipt))
-                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithTags("Receipts");
+                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithTags("Receipts").RequireRateLimiting(RateLimits.Receipts);
 
         // A donor's yearly statement, prepared by an admin (donors have no accounts yet).
         app.MapGet("/api/admin/statements/{year:int}", async Task<Results<Ok<StatementResponse>, ValidationProblem>> (

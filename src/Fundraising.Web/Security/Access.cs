@@ -34,6 +34,9 @@ public static class Access
     /// <summary>The payment provider's side: Stripe reconciliation, payments held for review.</summary>
     public const string ManagePayments = "ManagePayments";
 
+    /// <summary>Running the platform: health detail (which silo answered), operations.</summary>
+    public const string Operate = "Operate";
+
     /// <summary>Create, open and close campaigns (in scope).</summary>
     public const string ManageCampaigns = "ManageCampaigns";
 
@@ -52,11 +55,12 @@ public static class Access
     /// <summary>Any account or the bootstrap key: who am I, my tokens, sign-out.</summary>
     public const string SignedIn = "SignedIn";
 
-    /// <summary>Who may do what, read top to bottom. Scope narrows every row but the first two, which are admins' alone.</summary>
+    /// <summary>Who may do what, read top to bottom. Scope narrows every row but the first three, which are admins' alone.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> RolesOf = new Dictionary<string, string[]>
     {
         [ManageAccounts] = [Roles.Admin],
         [ManagePayments] = [Roles.Admin],
+        [Operate] = [Roles.Admin],
         [ManageCampaigns] = [Roles.Admin, Roles.Association],
         [RecordGifts] = [Roles.Admin, Roles.Association, Roles.Coordinator],
         [Refund] = [Roles.Admin, Roles.Association],

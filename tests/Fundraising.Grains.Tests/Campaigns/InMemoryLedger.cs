@@ -189,6 +189,14 @@ public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignC
         }
     }
 
+    public Task<bool> ExistsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_campaigns.ContainsKey(id));
+        }
+    }
+
     public Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default)
     {
         lock (_gate)

@@ -123,6 +123,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
             new { userName = $"new-{Guid.NewGuid():N}"[..20], displayName = "新账号", password = StaffClients.Password, role = "viewer" })),
         new("GET", "/api/admin/accounts/", Admins, Scope.None, (f, _) => Get("/api/admin/accounts")),
         new("POST", "/api/admin/accounts/{id:guid}/disable", Admins, Scope.None, async (f, _) => Request($"/api/admin/accounts/{await ThrowAwayAccountAsync(f)}/disable", null)),
+        new("GET", "/api/admin/health", Admins, Scope.None, (f, _) => Get("/api/admin/health")),
         new("GET", "/api/auth/me", Everyone, Scope.None, (f, _) => Get("/api/auth/me")),
         new("GET", "/api/auth/antiforgery", Everyone, Scope.None, (f, _) => Get("/api/auth/antiforgery")),
         new("GET", "/api/auth/tokens", Everyone, Scope.None, (f, _) => Get("/api/auth/tokens")),

@@ -4,9 +4,31 @@ using System.Text.Json;
 
 namespace Fundraising.Web.Tests.Accounts;
 
-/// <summary>Accounts, cookie sign-in, lockout, sign-out, disabling, API tokens and the antiforgery check, against the real platform.</summary>
-public sealed class AccountTests(CoHostedPlatform platform) : IClassFixture<CoHostedPlatform>
+/// <summary>
+/// Accounts, cookie sign-in, lockout, sign-out, disabling, API tokens and the antiforgery check, against the real platform.
+/// Its tests sign in more often from one address than the sign-in rate limit allows a minute, so the class runs without
+/// limits; the limit itself is <see cref="SignInIsRateLimitedPerAddressEvenWithTheRightPassword"/>.
+/// </summary>
+public sealed class AccountTests(UnlimitedPlatform platform) : IClassFixture<UnlimitedPlatform>
 {
+    [Fact]
+    public async Task SignInIsRateLimitedPerAddressEvenWithTheRightPassword()
+    {
+        await using var database = await TestDatabase.CreateAsync(migrate: false);
+        await using var web = await Platform.StartCoHostedWebAsync(database, new Dictionary<string, string> { ["RateLimits__SignIn__PermitLimit"] = "3" });
+        Assert.Equal(HttpStatusCode.Created, (await StaffClients.CreateAccountAsync(web, "limited", "viewer")).StatusCode);
+        using var client = StaffClients.CookieClient(web);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await StaffClients.SignInAsync(client, "limited", $"guess {i} of many")).StatusCode);
+        }
+        var limited = await StaffClients.SignInAsync(client, "limited", StaffClients.Password);
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        await ApiCalls.ProblemAsync(limited);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/auth/me")).StatusCode);
+    }
+
     private WebFrontEnd Web => platform.Web;
 
     [Fact]

@@ -10,11 +10,16 @@ public sealed class CampaignApiTests(CoHostedPlatform platform) : IClassFixture<
     private readonly HttpClient _public = platform.Web.Client;
 
     [Fact]
-    public async Task HealthzIsOkOnceSiloAndDatabaseAreReady()
+    public async Task HealthzSaysOnlyOkAndTheSiloIsForAdminsOnly()
     {
         var response = await _public.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("ok", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _public.GetAsync("/api/admin/health")).StatusCode);
+        var detail = await _admin.GetFromJsonAsync<JsonElement>("/api/admin/health");
+        Assert.Equal("ok", detail.GetProperty("status").GetString());
+        Assert.False(string.IsNullOrEmpty(detail.GetProperty("silo").GetString()));
     }
 
     [Fact]

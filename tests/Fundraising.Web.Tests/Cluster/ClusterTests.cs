@@ -43,8 +43,7 @@ public sealed class ClusterTests(SeparateSilosCluster cluster) : IClassFixture<S
         Assert.Equal(2L, await cluster.Database.ScalarAsync<long>("SELECT count(*) FROM orleans_cluster_member WHERE status = 3"));
         foreach (var web in cluster.FrontEnds)
         {
-            var health = await web.Client.GetFromJsonAsync<JsonElement>("/healthz");
-            Assert.Equal("ok", health.GetProperty("status").GetString());
+            Assert.Equal("ok", await web.Client.GetStringAsync("/healthz"));
         }
     }
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace Fundraising.Web.Tests.Progress;
 
-public sealed class LiveProgressTests(CoHostedPlatform platform) : IClassFixture<CoHostedPlatform>
+public sealed class LiveProgressTests(UnlimitedPlatform platform) : IClassFixture<UnlimitedPlatform>
 {
     [Fact]
     public async Task WatchingSendsTheCurrentSnapshotAtOnce()
@@ -95,5 +95,29 @@ public sealed class LiveProgressTests(CoHostedPlatform platform) : IClassFixture
         await other.WaitForRaisedAsync(campaign, 200);
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(before, watcher.Messages.Count);
+    }
+
+    [Fact]
+    public async Task AConnectionWatchesAtMostTwentyCampaignsAndIsToldTheLimit()
+    {
+        var campaigns = new List<Guid>();
+        for (var i = 0; i < 21; i++)
+        {
+            campaigns.Add(await ApiCalls.CreateLiveCampaignAsync(platform.Web));
+        }
+        await using var watcher = await ProgressWatcher.ConnectAsync(platform.Web.BaseAddress);
+        foreach (var campaign in campaigns.Take(20))
+        {
+            await watcher.WatchAsync(campaign);
+        }
+        await watcher.WatchAsync(campaigns[0]); // watching one again is not another watch
+
+        var refused = await Assert.ThrowsAsync<HubException>(() => watcher.WatchAsync(campaigns[20]));
+        Assert.Contains("at most 20 campaigns", refused.Message);
+
+        // The limit is on watches held at once: unwatching one makes room.
+        await watcher.UnwatchAsync(campaigns[0]);
+        await watcher.WatchAsync(campaigns[20]);
+        await watcher.WaitForAsync(m => m.GetProperty("id").GetGuid() == campaigns[20], TimeSpan.FromSeconds(10));
     }
 }
