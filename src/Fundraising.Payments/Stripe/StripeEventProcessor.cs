@@ -117,7 +117,7 @@ public sealed partial class StripeEventProcessor(
 
     private async Task ConfirmAsync((Guid Donation, Guid Campaign) ids, CancellationToken cancellationToken)
     {
-        var result = await grains.GetGrain<ICampaignGrain>(ids.Campaign).ConfirmDonationAsync(ids.Donation);
+        var result = await grains.GetGrain<ICampaignGrain>(ids.Campaign).ConfirmDonationAsync(ids.Donation, StripePaymentProvider.ProviderName);
         cancellationToken.ThrowIfCancellationRequested();
         if (result.Error != DonationError.None)
         {

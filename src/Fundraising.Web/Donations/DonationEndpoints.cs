@@ -28,9 +28,10 @@ public static class DonationEndpoints
         app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(AdminAuthentication.Policy)
             .MapGet("/donations", ListForAdminAsync);
 
-        // The sandbox's stand-in for a card payment; it exists only where the sandbox provider is registered (never in Production).
-        // The address names the campaign, the grain that owns the gift, so confirming needs no lookup.
-        if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == SandboxPaymentProvider.ProviderName))
+        // The sandbox's stand-in for a card payment; it exists only where the sandbox is the donors' provider (never in
+        // Production, never beside Stripe). The address names the campaign, the grain that owns the gift, so confirming
+        // needs no lookup; the grain confirms only sandbox gifts through it.
+        if (app.ServiceProvider.GetRequiredService<PaymentProviders>().ForDonors?.Name == SandboxPaymentProvider.ProviderName)
         {
             app.MapGroup("/api/payments/sandbox").WithTags("Payments")
                 .MapPost("/campaigns/{campaignId:guid}/donations/{donationId:guid}/confirm", ConfirmSandboxAsync);
@@ -123,10 +124,13 @@ public static class DonationEndpoints
 
     private static async Task<Results<Ok<DonationResponse>, ProblemHttpResult>> ConfirmSandboxAsync(Guid campaignId, Guid donationId, IGrainFactory grains)
     {
-        var result = await grains.GetGrain<ICampaignGrain>(campaignId).ConfirmDonationAsync(donationId);
-        return result.Error == DonationError.None
-            ? TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null))
-            : TypedResults.Problem(Problem.NotFound("donation", donationId));
+        var result = await grains.GetGrain<ICampaignGrain>(campaignId).ConfirmDonationAsync(donationId, SandboxPaymentProvider.ProviderName);
+        return result.Error switch
+        {
+            DonationError.None => TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null)),
+            DonationError.ProviderMismatch => TypedResults.Problem(Problem.Conflict("This gift is not a sandbox gift: only its own payment provider can confirm it.")),
+            _ => TypedResults.Problem(Problem.NotFound("donation", donationId)),
+        };
     }
 
     private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, ProblemHttpResult>> ListAsync(

@@ -91,6 +91,17 @@ public sealed class StripePaymentTests(StripePlatform platform) : IClassFixture<
     }
 
     [Fact]
+    public async Task BesideStripeTheSandboxConfirmAddressDoesNotExistAndConfirmsNothing()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var (id, _) = await platform.StartCardDonationAsync(campaign, 99_900);
+        var response = await platform.Web.Client.PostAsync($"/api/payments/sandbox/campaigns/{campaign}/donations/{id}/confirm", null);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("pending", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", id));
+        Assert.Equal(0, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
+    }
+
+    [Fact]
     public async Task ADeclinedCardCountsForNothing()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
