@@ -54,7 +54,14 @@ public static class PaymentsHosting
         {
             return;
         }
+        // In Production a missing public address must stop the start: donors paying on Stripe would be sent back to localhost.
+        var production = builder.Environment.IsProduction();
         builder.Services.AddOptions<StripeOptions>().Bind(section)
+            .PostConfigure(o => o.PublicBaseUrl = o.PublicBaseUrl.Length == 0 && !production ? StripeOptions.LocalBaseUrl : o.PublicBaseUrl)
+            .Validate(o => o.PublicBaseUrl.Length > 0,
+                "Payments:Stripe:PublicBaseUrl is required when Stripe is enabled in Production (this site's public address, for Checkout's return links).")
+            .Validate(o => o.PublicBaseUrl.Length == 0 || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var url) && url.Scheme is "https" or "http",
+                "Payments:Stripe:PublicBaseUrl must be an absolute http(s) address.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.SecretKey), "Payments:Stripe:SecretKey is required when Stripe is enabled.")
             .Validate(o => o.Secrets.Count > 0, "Payments:Stripe:WebhookSecrets is required when Stripe is enabled.")
             .ValidateOnStart();
