@@ -22,6 +22,12 @@ public sealed class StripeOptions
 
     public const string LocalBaseUrl = "http://127.0.0.1:5080";
 
+    /// <summary>
+    /// Whether the keys are live ones: a paid object whose <c>livemode</c> differs (a test payment reaching a live
+    /// platform, or the other way round) is held, not counted.
+    /// </summary>
+    public bool LiveMode { get; set; }
+
     /// <summary>How long one call to Stripe may take before the donor is told to retry.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
