@@ -37,6 +37,7 @@ grep -q '^ADMIN_KEY=' "$ENV_FILE" || echo "ADMIN_KEY=$(random_token)" >> "$ENV_F
 grep -q '^STRIPE_SECRET_KEY=' "$ENV_FILE" || echo "STRIPE_SECRET_KEY=sk_test_local_$(random_token)" >> "$ENV_FILE"
 grep -q '^STRIPE_WEBHOOK_SECRET=' "$ENV_FILE" || echo "STRIPE_WEBHOOK_SECRET=whsec_local_$(random_token)" >> "$ENV_FILE"
 grep -q '^MONTHLY_GIFT_TOKEN_SECRET=' "$ENV_FILE" || echo "MONTHLY_GIFT_TOKEN_SECRET=$(random_token)$(random_token)" >> "$ENV_FILE"
+grep -q '^RECEIPT_TOKEN_SECRET=' "$ENV_FILE" || echo "RECEIPT_TOKEN_SECRET=$(random_token)$(random_token)" >> "$ENV_FILE"
 source "$ENV_FILE"
 
 echo "Building..."
@@ -62,6 +63,7 @@ fi
 export ASPNETCORE_ENVIRONMENT=Development
 export ConnectionStrings__Fundraising="${PG_CONNECTION/Database=postgres/Database=fundraising}"
 export Admin__ApiKey="$ADMIN_KEY"
+export Receipts__TokenSecret="$RECEIPT_TOKEN_SECRET"
 export Demo__Seed=true
 dotnet src/Fundraising.Web/bin/Release/net10.0/Fundraising.Web.dll --urls "$URL" --contentRoot "$PWD/src/Fundraising.Web" \
   > .data/local/web.log 2>&1 &

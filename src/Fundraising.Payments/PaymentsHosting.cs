@@ -1,5 +1,6 @@
 using Fundraising.Payments.MonthlyGiving;
 using Fundraising.Payments.Providers;
+using Fundraising.Payments.Receipts;
 using Fundraising.Payments.Refunds;
 using Fundraising.Payments.Stripe;
 using Microsoft.Extensions.Configuration;
@@ -17,7 +18,7 @@ public static class PaymentsHosting
     /// Registers the payment domain: the Sandbox provider (on by default outside Production; switching it on
     /// in Production stops the host at start, so fake payments can never go live), Stripe when
     /// <c>Payments:Stripe:Enabled</c> is true (Checkout, the events' effects, reconciliation, monthly gifts),
-    /// and refunds that go back through the provider that took the money.
+    /// refunds that go back through the provider that took the money, and the donors' receipt tokens.
     /// </summary>
     public static IHostApplicationBuilder AddPayments(this IHostApplicationBuilder builder)
     {
@@ -41,6 +42,12 @@ public static class PaymentsHosting
             .Validate(o => o.TokenSecret.Length is 0 or >= 32, "MonthlyGiving:TokenSecret must be at least 32 characters.")
             .ValidateOnStart();
         builder.Services.AddSingleton<MonthlyGiftTokens>();
+
+        // Receipts open with the donor's own token, never the donation id alone: the host refuses to start without a key.
+        builder.Services.AddOptions<ReceiptOptions>().BindConfiguration("Receipts")
+            .Validate(o => o.TokenSecret.Length >= 32, "Receipts:TokenSecret is required (at least 32 characters): it keys the donors' receipt tokens.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ReceiptTokens>();
         builder.Services.AddSingleton<MonthlyGifts>();
 
         builder.AddStripe();

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Payments.Providers;
+using Fundraising.Payments.Receipts;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Web.Http;
 using Fundraising.Web.Security;
@@ -41,7 +42,8 @@ public static class DonationEndpoints
     }
 
     private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, PaymentProviders providers, CancellationToken cancellationToken)
+        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, PaymentProviders providers, ReceiptTokens receipts,
+        CancellationToken cancellationToken)
     {
         var v = new Validation();
         var key = Idempotency.Key(http, v, required: true);
@@ -72,7 +74,8 @@ public static class DonationEndpoints
         {
             Idempotency.MarkReplayed(http);
         }
-        return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{donation.Id}", DonationResponse.From(donation, payment));
+        // The donor's own key to the receipt: a retry with the same Idempotency-Key answers the same token.
+        return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{donation.Id}", DonationResponse.From(donation, payment, receipts.Issue(donation.Id)));
     }
 
     private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> RecordOfflineAsync(

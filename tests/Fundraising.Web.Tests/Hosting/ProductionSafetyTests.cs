@@ -48,6 +48,16 @@ public sealed class ProductionSafetyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheHostRefusesToStartWithoutAKeyForReceiptTokens()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string>
+        {
+            ["Receipts__TokenSecret"] = "too-short",
+        }));
+        Assert.Contains("Receipts:TokenSecret is required", failure.Message);
+    }
+
+    [Fact]
     public async Task TheHostRefusesToStartWithoutAnAdminKey()
     {
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string>

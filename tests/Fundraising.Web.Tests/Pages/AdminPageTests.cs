@@ -278,7 +278,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var receipt = await _web.Client.GetFromJsonAsync<JsonElement>($"/api/donations/{donationId}/receipt");
+            var receipt = await _web.Admin.GetFromJsonAsync<JsonElement>($"/api/admin/donations/{donationId}/receipt");
             if (receipt.GetProperty("issued").GetBoolean())
             {
                 return;
