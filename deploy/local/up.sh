@@ -38,6 +38,7 @@ grep -q '^STRIPE_SECRET_KEY=' "$ENV_FILE" || echo "STRIPE_SECRET_KEY=sk_test_loc
 grep -q '^STRIPE_WEBHOOK_SECRET=' "$ENV_FILE" || echo "STRIPE_WEBHOOK_SECRET=whsec_local_$(random_token)" >> "$ENV_FILE"
 grep -q '^ADMIN_PASSWORD=' "$ENV_FILE" || echo "ADMIN_PASSWORD=$(random_token)" >> "$ENV_FILE"
 grep -q '^MONTHLY_GIFT_TOKEN_SECRET=' "$ENV_FILE" || echo "MONTHLY_GIFT_TOKEN_SECRET=$(random_token)$(random_token)" >> "$ENV_FILE"
+grep -q '^RECEIPT_TOKEN_SECRET=' "$ENV_FILE" || echo "RECEIPT_TOKEN_SECRET=$(random_token)$(random_token)" >> "$ENV_FILE"
 source "$ENV_FILE"
 
 echo "Building..."
@@ -63,6 +64,7 @@ fi
 export ASPNETCORE_ENVIRONMENT=Development
 export ConnectionStrings__Fundraising="${PG_CONNECTION/Database=postgres/Database=fundraising}"
 export Admin__ApiKey="$ADMIN_KEY"
+export Receipts__TokenSecret="$RECEIPT_TOKEN_SECRET"
 export Demo__Seed=true
 dotnet src/Fundraising.Web/bin/Release/net10.0/Fundraising.Web.dll --urls "$URL" --contentRoot "$PWD/src/Fundraising.Web" \
   > .data/local/web.log 2>&1 &

@@ -1,5 +1,6 @@
 using Fundraising.Payments.MonthlyGiving;
 using Fundraising.Payments.Providers;
+using Fundraising.Payments.Receipts;
 using Fundraising.Payments.Refunds;
 using Fundraising.Payments.Stripe;
 using Microsoft.Extensions.Configuration;
@@ -17,7 +18,7 @@ public static class PaymentsHosting
     /// Registers the payment domain: the Sandbox provider (on by default outside Production; switching it on
     /// in Production stops the host at start, so fake payments can never go live), Stripe when
     /// <c>Payments:Stripe:Enabled</c> is true (Checkout, the events' effects, reconciliation, monthly gifts),
-    /// and refunds that go back through the provider that took the money.
+    /// refunds that go back through the provider that took the money, and the donors' receipt tokens.
     /// </summary>
     public static IHostApplicationBuilder AddPayments(this IHostApplicationBuilder builder)
     {
@@ -41,6 +42,12 @@ public static class PaymentsHosting
             .Validate(o => o.TokenSecret.Length is 0 or >= 32, "MonthlyGiving:TokenSecret must be at least 32 characters.")
             .ValidateOnStart();
         builder.Services.AddSingleton<MonthlyGiftTokens>();
+
+        // Receipts open with the donor's own token, never the donation id alone: the host refuses to start without a key.
+        builder.Services.AddOptions<ReceiptOptions>().BindConfiguration("Receipts")
+            .Validate(o => o.TokenSecret.Length >= 32, "Receipts:TokenSecret is required (at least 32 characters): it keys the donors' receipt tokens.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ReceiptTokens>();
         builder.Services.AddSingleton<MonthlyGifts>();
 
         builder.AddStripe();
@@ -54,7 +61,14 @@ public static class PaymentsHosting
         {
             return;
         }
+        // In Production a missing public address must stop the start: donors paying on Stripe would be sent back to localhost.
+        var production = builder.Environment.IsProduction();
         builder.Services.AddOptions<StripeOptions>().Bind(section)
+            .PostConfigure(o => o.PublicBaseUrl = o.PublicBaseUrl.Length == 0 && !production ? StripeOptions.LocalBaseUrl : o.PublicBaseUrl)
+            .Validate(o => o.PublicBaseUrl.Length > 0,
+                "Payments:Stripe:PublicBaseUrl is required when Stripe is enabled in Production (this site's public address, for Checkout's return links).")
+            .Validate(o => o.PublicBaseUrl.Length == 0 || Uri.TryCreate(o.PublicBaseUrl, UriKind.Absolute, out var url) && url.Scheme is "https" or "http",
+                "Payments:Stripe:PublicBaseUrl must be an absolute http(s) address.")
             .Validate(o => !string.IsNullOrWhiteSpace(o.SecretKey), "Payments:Stripe:SecretKey is required when Stripe is enabled.")
             .Validate(o => o.Secrets.Count > 0, "Payments:Stripe:WebhookSecrets is required when Stripe is enabled.")
             .ValidateOnStart();

@@ -77,6 +77,9 @@ public static class Platform
         ["RateLimits__Enabled"] = "false",
     };
 
+    /// <summary>The key of receipt tokens every test host is configured with (a test-only secret).</summary>
+    public const string ReceiptTokenSecret = "test-receipt-token-secret-not-a-secret-0123456789";
+
     /// <summary>Tight failure detection, so that tests which kill a silo get a verdict in seconds.</summary>
     private static readonly Dictionary<string, string> FastMembership = new()
     {
@@ -186,6 +189,7 @@ public static class Platform
         var environment = new Dictionary<string, string>(FastMembership)
         {
             ["ConnectionStrings__Fundraising"] = database.ConnectionString,
+            ["Receipts__TokenSecret"] = ReceiptTokenSecret,
             ["Orleans__ClusterId"] = "test-" + database.Name,
             ["Logging__LogLevel__Orleans"] = "Warning",
             ["Logging__LogLevel__Fundraising"] = "Debug",

@@ -42,14 +42,38 @@ public static class ApiCalls
     }
 
     /// <summary>Creates a donation and confirms it through the sandbox provider; returns the confirmed donation.</summary>
-    public static async Task<JsonElement> DonateAsync(HttpClient client, Guid campaignId, long amount, string? name = "测试捐赠人", bool anonymous = false, string? message = null)
+    public static async Task<JsonElement> DonateAsync(HttpClient client, Guid campaignId, long amount, string? name = "测试捐赠人", bool anonymous = false, string? message = null) =>
+        (await DonateAndKeepTheAnswerAsync(client, campaignId, amount, name, anonymous, message)).Confirmed;
+
+    /// <summary>As <see cref="DonateAsync"/>, with the receipt token the donor's create answer carried.</summary>
+    public static async Task<(JsonElement Donation, string ReceiptToken)> DonateWithReceiptTokenAsync(
+        HttpClient client, Guid campaignId, long amount, string? name = "测试捐赠人", bool anonymous = false, string? message = null)
     {
-        var created = await PostDonationAsync(client, campaignId, Guid.NewGuid().ToString(), new { amount, currency = "CNY", displayName = name, anonymous, message });
-        created.EnsureSuccessStatusCode();
-        var confirmUrl = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("payment").GetProperty("confirmUrl").GetString();
-        var confirmed = await client.PostAsync(confirmUrl, null);
+        var (created, confirmed) = await DonateAndKeepTheAnswerAsync(client, campaignId, amount, name, anonymous, message);
+        return (confirmed, created.GetProperty("receiptToken").GetString()!);
+    }
+
+    /// <summary>Creates and confirms a sandbox gift: the create answer (the donor's) and the confirmed donation.</summary>
+    public static async Task<(JsonElement Created, JsonElement Confirmed)> DonateAndKeepTheAnswerAsync(
+        HttpClient client, Guid campaignId, long amount, string? name = "测试捐赠人", bool anonymous = false, string? message = null)
+    {
+        var response = await PostDonationAsync(client, campaignId, Guid.NewGuid().ToString(), new { amount, currency = "CNY", displayName = name, anonymous, message });
+        response.EnsureSuccessStatusCode();
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var confirmed = await client.PostAsync(created.GetProperty("payment").GetProperty("confirmUrl").GetString(), null);
         confirmed.EnsureSuccessStatusCode();
-        return await confirmed.Content.ReadFromJsonAsync<JsonElement>();
+        return (created, await confirmed.Content.ReadFromJsonAsync<JsonElement>());
+    }
+
+    /// <summary>A gift's receipt as its donor opens it, with their token (header Receipt-Token).</summary>
+    public static Task<HttpResponseMessage> GetReceiptAsync(HttpClient client, Guid donationId, string? token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/donations/{donationId}/receipt");
+        if (token is not null)
+        {
+            request.Headers.Add("Receipt-Token", token);
+        }
+        return client.SendAsync(request);
     }
 
     public static async Task<JsonElement> GetCampaignAsync(HttpClient client, Guid campaignId) =>

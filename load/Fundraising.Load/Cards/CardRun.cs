@@ -387,10 +387,15 @@ public sealed class CardRun : IDisposable
         return (merged, sample.Count, inWindow * stride);
     }
 
-    /// <summary><c>GET /api/donations/{id}/receipt</c>: when the gift succeeded, or null while it is not (404).</summary>
+    /// <summary>
+    /// <c>GET /api/admin/donations/{id}/receipt</c> (the checker reads any gift's receipt as an admin; donors need their
+    /// token): when the gift succeeded, or null while it is not (404).
+    /// </summary>
     private async Task<DateTimeOffset?> ReadReceiptAsync(Guid donationId, CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync(new Uri(Settings.Target, $"/api/donations/{donationId}/receipt"), cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Settings.Target, $"/api/admin/donations/{donationId}/receipt"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Settings.AdminKey);
+        using var response = await _http.SendAsync(request, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;

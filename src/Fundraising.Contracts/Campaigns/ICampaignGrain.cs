@@ -28,8 +28,12 @@ public interface ICampaignGrain : IGrainWithGuidKey
     /// <summary>Records a pending donation, idempotent on <see cref="NewDonation.IdempotencyKey"/>.</summary>
     Task<DonationResult> CreateDonationAsync(NewDonation donation);
 
-    /// <summary>Marks a pending donation succeeded (the payment provider confirmed it). Idempotent.</summary>
-    Task<DonationResult> ConfirmDonationAsync(Guid donationId);
+    /// <summary>
+    /// Marks a pending donation succeeded: <paramref name="provider"/> (its name, e.g. <c>sandbox</c>, <c>stripe</c>) says it
+    /// was paid. Only the provider the gift was started with can confirm it (<see cref="DonationRecord.IsPaidThrough"/>);
+    /// any other is refused with <see cref="DonationError.ProviderMismatch"/> and nothing changes. Idempotent.
+    /// </summary>
+    Task<DonationResult> ConfirmDonationAsync(Guid donationId, string provider);
 
     /// <summary>
     /// Records money a payment provider has already taken without a donor at the door (a monthly gift's

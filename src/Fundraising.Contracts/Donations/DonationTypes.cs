@@ -82,6 +82,12 @@ public sealed record DonationRecord(
     /// <summary>What a gift counts for: nothing until it succeeds, then its amount less refunds. The one place this is said.</summary>
     public static long Net(DonationStatus status, long amount, long refundedAmount) => status == DonationStatus.Pending ? 0 : amount - refundedAmount;
 
+    /// <summary>
+    /// Whether <paramref name="provider"/> is the one that takes this gift's money, and so the only one whose word
+    /// confirms it: a sandbox confirmation can never pay for a card gift, nor Stripe for a sandbox one.
+    /// </summary>
+    public bool IsPaidThrough(string provider) => Channel == DonationChannel.Online && Provider == provider;
+
     /// <summary>The name the public may see: none for anonymous gifts.</summary>
     public string? PublicName => Anonymous ? null : DisplayName;
 }
@@ -100,6 +106,9 @@ public enum DonationError
 
     /// <summary>The amount is above the largest single gift the platform takes on this channel.</summary>
     AmountAboveLimit,
+
+    /// <summary>A provider tried to confirm a gift that another provider (or none: an offline gift) takes the money for.</summary>
+    ProviderMismatch,
 }
 
 /// <summary>

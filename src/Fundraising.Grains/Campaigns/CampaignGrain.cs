@@ -208,14 +208,16 @@ public sealed partial class CampaignGrain(
         return new PledgeResult(DonationError.None, record);
     }
 
-    public async Task<DonationResult> ConfirmDonationAsync(Guid donationId)
+    public async Task<DonationResult> ConfirmDonationAsync(Guid donationId, string provider)
     {
         if (_definition is null)
         {
             return DonationResult.Failed(DonationError.CampaignNotFound);
         }
         // A payment taken while the campaign was live counts even if it closed since: no status check here.
-        return await CommitAsync(() => _commits.ConfirmAsync(donationId));
+        // Only the gift's own provider confirms it (DonationRecord.IsPaidThrough), decided on the row in the batch:
+        // no read of the gift before the hot path's one write.
+        return await CommitAsync(() => _commits.ConfirmAsync(new LedgerConfirm(donationId, provider)));
     }
 
     public async Task<RefundResult> PrepareRefundAsync(NewRefund refund)

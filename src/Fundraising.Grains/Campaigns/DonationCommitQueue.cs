@@ -24,7 +24,7 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
 
     public Task<DonationResult> InsertAsync(LedgerInsert insert) => Enqueue(new Command(insert, null, null)).Donation!.Task;
 
-    public Task<DonationResult> ConfirmAsync(Guid donationId) => Enqueue(new Command(null, donationId, null)).Donation!.Task;
+    public Task<DonationResult> ConfirmAsync(LedgerConfirm confirm) => Enqueue(new Command(null, confirm, null)).Donation!.Task;
 
     public Task<RefundResult> RefundAsync(LedgerRefund refund) => Enqueue(new Command(null, null, refund)).RefundCompletion!.Task;
 
@@ -79,7 +79,7 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
         try
         {
             var inserts = batch.Where(c => c.Insert is not null).Select(c => c.Insert!).ToList();
-            var confirms = batch.Where(c => c.ConfirmId is not null).Select(c => c.ConfirmId!.Value).ToList();
+            var confirms = batch.Where(c => c.Confirm is not null).Select(c => c.Confirm!).ToList();
             var refunds = batch.Where(c => c.Refund is not null).Select(c => c.Refund!).ToList();
             outcome = await ledger.CommitAsync(new LedgerBatch(campaignId, inserts, confirms, refunds));
             await onCommitted(outcome);
@@ -157,16 +157,22 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
             throw new InvalidOperationException($"The ledger neither inserted nor found donation {insert.Record.Id}.");
         }
 
-        public DonationResult Confirm(Guid id)
+        public DonationResult Confirm(LedgerConfirm confirm)
         {
-            if (_confirmed.TryGetValue(id, out var record))
+            var id = confirm.DonationId;
+            if (!_confirmed.TryGetValue(id, out var record) && !_unchanged.TryGetValue(id, out record))
             {
-                // A donation confirmed twice in one batch changed once; the second caller is a replay.
-                return new DonationResult(DonationError.None, record, Replayed: !_answered.Add(id));
+                return DonationResult.Failed(DonationError.DonationNotFound);
             }
-            return _unchanged.TryGetValue(id, out var current)
-                ? new DonationResult(DonationError.None, current, Replayed: true)
-                : DonationResult.Failed(DonationError.DonationNotFound);
+            if (!record.IsPaidThrough(confirm.Provider))
+            {
+                // The ledger changed nothing for it; another provider's confirmation in the same batch may have.
+                return DonationResult.Failed(DonationError.ProviderMismatch, $"This gift is paid through '{record.Provider}', not '{confirm.Provider}'.");
+            }
+            // A donation confirmed twice in one batch changed once; the second caller is a replay.
+            return _confirmed.ContainsKey(id)
+                ? new DonationResult(DonationError.None, record, Replayed: !_answered.Add(id))
+                : new DonationResult(DonationError.None, record, Replayed: true);
         }
 
         public RefundResult Refund(LedgerRefund refund) =>
@@ -175,10 +181,10 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
                 : throw new InvalidOperationException($"The ledger did not answer refund {refund.Record.Id}.");
     }
 
-    private sealed class Command(LedgerInsert? insert, Guid? confirmId, LedgerRefund? refund)
+    private sealed class Command(LedgerInsert? insert, LedgerConfirm? confirm, LedgerRefund? refund)
     {
         public LedgerInsert? Insert { get; } = insert;
-        public Guid? ConfirmId { get; } = confirmId;
+        public LedgerConfirm? Confirm { get; } = confirm;
         public LedgerRefund? Refund { get; } = refund;
 
         // Callers resume as their own work items on the grain's scheduler, never inline inside the flush loop.
@@ -196,7 +202,7 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
             }
             else
             {
-                Donation!.TrySetResult(Insert is { } insert ? results.Insert(insert) : results.Confirm(ConfirmId!.Value));
+                Donation!.TrySetResult(Insert is { } insert ? results.Insert(insert) : results.Confirm(Confirm!));
             }
         }
 

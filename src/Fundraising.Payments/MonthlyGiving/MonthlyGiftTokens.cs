@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
 namespace Fundraising.Payments.MonthlyGiving;
@@ -16,35 +13,11 @@ public sealed class MonthlyGivingOptions
 }
 
 /// <summary>
-/// A donor's secret for managing a monthly gift: an HMAC of the gift's id under a server key. Nothing is
-/// stored, so a database leak reveals no token, and a retried create (same Idempotency-Key) answers the
-/// same token again.
+/// A donor's secret for managing a monthly gift (<see cref="DonorTokens"/>): a retried create (same Idempotency-Key)
+/// answers the same token again.
 /// </summary>
-public sealed class MonthlyGiftTokens(IOptions<MonthlyGivingOptions> options)
+public sealed class MonthlyGiftTokens(IOptions<MonthlyGivingOptions> options) : DonorTokens(() => options.Value.TokenSecret, "monthly-gift")
 {
     /// <summary>False until a secret is configured: then no token is issued or accepted.</summary>
     public bool CanIssue => options.Value.TokenSecret.Length > 0;
-
-    public string Issue(Guid monthlyGiftId) => WebEncoders.Base64UrlEncode(Mac(monthlyGiftId));
-
-    public bool Verify(Guid monthlyGiftId, string? token)
-    {
-        if (!CanIssue || string.IsNullOrEmpty(token) || token.Length > 64)
-        {
-            return false;
-        }
-        byte[] given;
-        try
-        {
-            given = WebEncoders.Base64UrlDecode(token);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-        return CryptographicOperations.FixedTimeEquals(given, Mac(monthlyGiftId));
-    }
-
-    private byte[] Mac(Guid monthlyGiftId) =>
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Value.TokenSecret), Encoding.UTF8.GetBytes("monthly-gift:" + monthlyGiftId.ToString("N")));
 }

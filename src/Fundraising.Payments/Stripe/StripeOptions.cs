@@ -14,8 +14,19 @@ public sealed class StripeOptions
     /// <summary>Stripe's API address; the local fake Stripe's for development and tests.</summary>
     public string ApiBase { get; set; } = "https://api.stripe.com";
 
-    /// <summary>This platform's public address, for the checkout page's return links.</summary>
-    public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
+    /// <summary>
+    /// This platform's public address, for the checkout page's return links. Required in Production; elsewhere it
+    /// defaults to <see cref="LocalBaseUrl"/>, the local run's address.
+    /// </summary>
+    public string PublicBaseUrl { get; set; } = "";
+
+    public const string LocalBaseUrl = "http://127.0.0.1:5080";
+
+    /// <summary>
+    /// Whether the keys are live ones: a paid object whose <c>livemode</c> differs (a test payment reaching a live
+    /// platform, or the other way round) is held, not counted.
+    /// </summary>
+    public bool LiveMode { get; set; }
 
     /// <summary>How long one call to Stripe may take before the donor is told to retry.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);

@@ -38,12 +38,14 @@ public sealed record StripeReconciliationReport(
     int EventsApplied,
     int EventsAlreadyApplied,
     int EventsIgnored,
-    int EventsFailed);
+    int EventsFailed,
+    int RefundsApplied);
 
 /// <summary>
 /// Settles what webhooks did not: asks Stripe about gifts still pending after a while (confirming those
 /// whose Checkout Session or PaymentIntent is paid), then lists events whose delivery has not succeeded
-/// and applies each through <see cref="StripeEventProcessor"/>, the webhook's own code. Dedupe by event id
+/// and applies each through <see cref="StripeEventProcessor"/>, the webhook's own code, and last applies the refunds
+/// kept until their payment was linked to a gift. Dedupe by event id
 /// and idempotent effects make a second run, or a run racing a late webhook, change nothing.
 /// </summary>
 public sealed partial class StripeReconciler(
@@ -65,7 +67,10 @@ public sealed partial class StripeReconciler(
             var since = started - options.Value.LookBack;
             var (checkedCount, confirmed, pendingFailed) = await SettlePendingAsync(since, started - options.Value.PendingAfter, cancellationToken);
             var (listed, applied, duplicates, ignored, failed) = await ApplyUndeliveredEventsAsync(since, cancellationToken);
-            var report = new StripeReconciliationReport(started, time.GetUtcNow(), checkedCount, confirmed, pendingFailed, listed, applied, duplicates, ignored, failed);
+            // Refunds kept because no gift was linked to their payment yet: applied once the link has appeared.
+            var refundsApplied = await processor.ApplyPendingRefundsAsync(cancellationToken);
+            var report = new StripeReconciliationReport(
+                started, time.GetUtcNow(), checkedCount, confirmed, pendingFailed, listed, applied, duplicates, ignored, failed, refundsApplied);
             LogRun(report.PendingChecked, report.PendingConfirmed, report.EventsListed, report.EventsApplied, report.EventsFailed);
             return report;
         }

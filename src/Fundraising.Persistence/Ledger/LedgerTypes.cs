@@ -18,8 +18,11 @@ public sealed record ExistingDonation(DonationRecord Record, string IdempotencyK
 /// <summary>A refund to record against a succeeded gift, guarded by its idempotency key.</summary>
 public sealed record LedgerRefund(RefundRecord Record, string IdempotencyKey);
 
+/// <summary>A confirmation of a pending gift by the provider that says it was paid; only that gift's own provider changes it.</summary>
+public sealed record LedgerConfirm(Guid DonationId, string Provider);
+
 /// <summary>One group commit for one campaign: new rows, confirmations and refunds, in one transaction.</summary>
-public sealed record LedgerBatch(Guid CampaignId, IReadOnlyList<LedgerInsert> Inserts, IReadOnlyList<Guid> Confirms, IReadOnlyList<LedgerRefund>? Refunds = null)
+public sealed record LedgerBatch(Guid CampaignId, IReadOnlyList<LedgerInsert> Inserts, IReadOnlyList<LedgerConfirm> Confirms, IReadOnlyList<LedgerRefund>? Refunds = null)
 {
     public IReadOnlyList<LedgerRefund> RefundList => Refunds ?? [];
 }

@@ -67,19 +67,24 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         var missing = new List<Guid>();
         if (batch.Confirms.Count > 0)
         {
-            var ids = batch.Confirms.Distinct().ToArray();
+            var ids = batch.Confirms.Select(c => c.DonationId).Distinct().ToArray();
             // Rows are found by primary key only. "campaign_id = $1" would let the planner, working from
             // statistics taken before a giving day's burst, AND in the campaign's whole index range: a
             // scan that grows with every gift (measured: 6 ms per batch at 50,000 gifts). IS NOT
             // DISTINCT FROM is not indexable, so the campaign is only checked on the rows found.
-            await using (var update = new NpgsqlCommand($"""
-                UPDATE donations SET status = 'succeeded', succeeded_at = now()
-                WHERE id = ANY($2) AND campaign_id IS NOT DISTINCT FROM $1 AND status = 'pending'
-                RETURNING {LedgerRows.Columns}
-                """, connection, transaction))
+            // A provider changes only the gifts it takes the money for (DonationRecord.IsPaidThrough); a batch
+            // almost always holds one provider's confirmations, so this is one statement.
+            foreach (var byProvider in batch.Confirms.GroupBy(c => c.Provider))
             {
+                await using var update = new NpgsqlCommand($"""
+                    UPDATE donations SET status = 'succeeded', succeeded_at = now()
+                    WHERE id = ANY($2) AND campaign_id IS NOT DISTINCT FROM $1 AND status = 'pending'
+                      AND channel = 'online' AND provider = $3
+                    RETURNING {LedgerRows.Columns}
+                    """, connection, transaction);
                 update.Parameters.Add(new() { Value = batch.CampaignId });
-                update.Parameters.Add(new() { Value = ids });
+                update.Parameters.Add(new() { Value = byProvider.Select(c => c.DonationId).Distinct().ToArray() });
+                update.Parameters.Add(new() { Value = byProvider.Key });
                 confirmed.AddRange(await LedgerRows.ReadAllAsync(update, cancellationToken));
             }
             var notPending = ids.Except(confirmed.Select(c => c.Id)).ToArray();

@@ -58,6 +58,93 @@ public sealed class StripeRecords(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.GetGuid(1)) : null;
     }
 
+    /// <summary>Holds a paid object that does not match its gift; the first hold of an object stands (redeliveries, reconciliation).</summary>
+    public async Task HoldAsync(StripePaymentHold hold, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO stripe_payment_holds (stripe_object_id, stripe_object, donation_id, campaign_id, reason,
+                expected_amount, expected_currency, paid_amount, paid_currency, livemode)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (stripe_object_id) DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = hold.StripeObjectId });
+        command.Parameters.Add(new() { Value = hold.StripeObject });
+        command.Parameters.Add(new() { Value = hold.DonationId });
+        command.Parameters.Add(new() { Value = hold.CampaignId });
+        command.Parameters.Add(new() { Value = hold.Reason });
+        command.Parameters.Add(new() { Value = hold.ExpectedAmount });
+        command.Parameters.Add(new() { Value = hold.ExpectedCurrency });
+        command.Parameters.Add(new() { Value = (object?)hold.PaidAmount ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = (object?)hold.PaidCurrency ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = hold.Livemode });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Held payments, newest first.</summary>
+    public async Task<IReadOnlyList<StripePaymentHold>> ListHoldsAsync(long skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT stripe_object_id, stripe_object, donation_id, campaign_id, reason, expected_amount, expected_currency,
+                   paid_amount, paid_currency, livemode, held_at
+            FROM stripe_payment_holds ORDER BY held_at DESC, stripe_object_id OFFSET $1 LIMIT $2
+            """);
+        command.Parameters.Add(new() { Value = skip });
+        command.Parameters.Add(new() { Value = take });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var holds = new List<StripePaymentHold>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            holds.Add(new StripePaymentHold(
+                reader.GetString(0), reader.GetString(1), reader.GetGuid(2), reader.GetGuid(3), reader.GetString(4), reader.GetInt64(5), reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetInt64(7), reader.IsDBNull(8) ? null : reader.GetString(8), reader.GetBoolean(9),
+                reader.GetFieldValue<DateTimeOffset>(10)));
+        }
+        return holds;
+    }
+
+    /// <summary>Keeps a refund whose payment intent no gift is linked to yet; recording the same refund again changes nothing.</summary>
+    public async Task KeepPendingRefundAsync(StripePendingRefund refund, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO stripe_pending_refunds (refund_id, payment_intent_id, amount, reason) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (refund_id) DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = refund.RefundId });
+        command.Parameters.Add(new() { Value = refund.PaymentIntentId });
+        command.Parameters.Add(new() { Value = refund.Amount });
+        command.Parameters.Add(new() { Value = refund.Reason });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Pending refunds not yet applied whose payment intent is now linked to a gift, oldest first.</summary>
+    public async Task<IReadOnlyList<LinkedStripeRefund>> LinkedPendingRefundsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT r.refund_id, r.amount, r.reason, d.id, d.campaign_id
+            FROM stripe_pending_refunds r
+            JOIN stripe_payments p ON p.payment_intent_id = r.payment_intent_id
+            JOIN donations d ON d.id = p.donation_id
+            WHERE r.applied_at IS NULL
+            ORDER BY r.received_at
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var refunds = new List<LinkedStripeRefund>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            refunds.Add(new LinkedStripeRefund(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetGuid(3), reader.GetGuid(4)));
+        }
+        return refunds;
+    }
+
+    /// <summary>Marks a pending refund applied, once its ledger entry is durable.</summary>
+    public async Task MarkRefundAppliedAsync(string refundId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE stripe_pending_refunds SET applied_at = coalesce(applied_at, now()) WHERE refund_id = $1");
+        command.Parameters.Add(new() { Value = refundId });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>
     /// Stripe gifts still pending that were created between <paramref name="createdAfter"/> and
     /// <paramref name="createdBefore"/>, with their Checkout Session: the reconciliation job asks Stripe about each.
@@ -85,6 +172,17 @@ public sealed class StripeRecords(NpgsqlDataSource dataSource)
         return pending;
     }
 }
+
+/// <summary>A paid Stripe object that does not match its gift, held for an admin instead of counted.</summary>
+public sealed record StripePaymentHold(
+    string StripeObjectId, string StripeObject, Guid DonationId, Guid CampaignId, string Reason,
+    long ExpectedAmount, string ExpectedCurrency, long? PaidAmount, string? PaidCurrency, bool Livemode, DateTimeOffset HeldAt);
+
+/// <summary>A Stripe refund kept until its payment intent is linked to a gift.</summary>
+public sealed record StripePendingRefund(string RefundId, string PaymentIntentId, long Amount, string Reason);
+
+/// <summary>A pending Stripe refund whose payment intent is now linked to a gift: it can be applied.</summary>
+public sealed record LinkedStripeRefund(string RefundId, long Amount, string Reason, Guid DonationId, Guid CampaignId);
 
 /// <summary>A Stripe gift that no webhook has confirmed yet, and the Stripe objects that would tell.</summary>
 public sealed record PendingStripeDonation(Guid DonationId, Guid CampaignId, string? CheckoutSessionId, string? PaymentIntentId);

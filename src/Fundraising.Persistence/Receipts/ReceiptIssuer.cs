@@ -24,6 +24,9 @@ public sealed partial class ReceiptIssuer(NpgsqlDataSource dataSource, ILogger<R
 
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>The longest wait after failed rounds: failures back off from <see cref="Interval"/>, doubling up to this.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
     /// <summary>Issues receipts for up to <see cref="RoundSize"/> gifts; returns how many. Zero when another issuer holds the lock.</summary>
     public async Task<int> IssueAsync(CancellationToken cancellationToken = default)
     {
@@ -104,23 +107,32 @@ public sealed partial class ReceiptIssuer(NpgsqlDataSource dataSource, ILogger<R
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // Whatever a round throws (the database restarting, a broken connection, a bug), the issuer logs it and tries
+        // again later: an exception escaping a background service would stop the whole host, the front end with it.
+        var wait = Interval;
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                await Task.Delay(wait, stoppingToken);
                 while (await IssueAsync(stoppingToken) == RoundSize)
                 {
                 }
+                wait = Interval;
             }
-            catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // The database may be restarting; the next round picks up where this one stopped.
-                LogFailed(exception);
+                return;
+            }
+            catch (Exception exception)
+            {
+                // Nothing of a failed round is kept (one transaction), so the next round picks up where this one stopped.
+                wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, MaxBackoff.Ticks));
+                LogFailed(exception, wait);
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Issuing receipts failed; retrying next round")]
-    private partial void LogFailed(Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Issuing receipts failed; retrying in {Wait}")]
+    private partial void LogFailed(Exception exception, TimeSpan wait);
 }

@@ -34,7 +34,10 @@ public enum OfflineMethod
 /// <summary>Sandbox: POST <c>confirmUrl</c>. Card providers: send the donor to <c>redirectUrl</c>.</summary>
 public sealed record PaymentResponse(string Provider, string? ConfirmUrl, string? RedirectUrl);
 
-/// <summary>A donation as its donor or an admin sees it. The public list uses <see cref="PublicDonationResponse"/>.</summary>
+/// <summary>
+/// A donation as its donor or an admin sees it. The public list uses <see cref="PublicDonationResponse"/>.
+/// <c>ReceiptToken</c> opens the gift's receipt (header <c>Receipt-Token</c>); only the donor's own create answer carries it.
+/// </summary>
 public sealed record DonationResponse(
     Guid Id,
     Guid CampaignId,
@@ -52,11 +55,13 @@ public sealed record DonationResponse(
     string? Item,
     long? Quantity,
     long RefundedAmount,
-    Guid? PledgeId)
+    Guid? PledgeId,
+    string? ReceiptToken)
 {
-    public static DonationResponse From(DonationRecord d, PaymentInstruction? payment) => new(
+    public static DonationResponse From(DonationRecord d, PaymentInstruction? payment, string? receiptToken = null) => new(
         d.Id, d.CampaignId, d.Amount, d.Currency, d.Status, d.Channel, d.DisplayName, d.Anonymous, d.Message, d.CreatedAt, d.SucceededAt,
-        payment is null ? null : new PaymentResponse(payment.Provider, payment.ConfirmUrl, payment.RedirectUrl), d.Kind, d.Item, d.Quantity, d.RefundedAmount, d.PledgeId);
+        payment is null ? null : new PaymentResponse(payment.Provider, payment.ConfirmUrl, payment.RedirectUrl), d.Kind, d.Item, d.Quantity, d.RefundedAmount, d.PledgeId,
+        receiptToken);
 }
 
 /// <summary>A succeeded gift as anyone may see it: no name when the donor chose anonymity.</summary>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Payments.Providers;
+using Fundraising.Payments.Receipts;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Web.Campaigns;
 using Fundraising.Web.Http;
@@ -30,9 +31,10 @@ public static class DonationEndpoints
             .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope()
             .MapGet("/donations", ListForAdminAsync);
 
-        // The sandbox's stand-in for a card payment; it exists only where the sandbox provider is registered (never in Production).
-        // The address names the campaign, the grain that owns the gift, so confirming needs no lookup.
-        if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == SandboxPaymentProvider.ProviderName))
+        // The sandbox's stand-in for a card payment; it exists only where the sandbox is the donors' provider (never in
+        // Production, never beside Stripe). The address names the campaign, the grain that owns the gift, so confirming
+        // needs no lookup; the grain confirms only sandbox gifts through it.
+        if (app.ServiceProvider.GetRequiredService<PaymentProviders>().ForDonors?.Name == SandboxPaymentProvider.ProviderName)
         {
             app.MapGroup("/api/payments/sandbox").WithTags("Payments").AddEndpointFilter(CampaignDirectory.RequireKnownAsync)
                 .MapPost("/campaigns/{campaignId:guid}/donations/{donationId:guid}/confirm", ConfirmSandboxAsync);
@@ -42,7 +44,8 @@ public static class DonationEndpoints
     }
 
     private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, PaymentProviders providers, CancellationToken cancellationToken)
+        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, PaymentProviders providers, ReceiptTokens receipts,
+        CancellationToken cancellationToken)
     {
         var v = new Validation();
         var key = Idempotency.Key(http, v, required: true);
@@ -73,7 +76,8 @@ public static class DonationEndpoints
         {
             Idempotency.MarkReplayed(http);
         }
-        return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{donation.Id}", DonationResponse.From(donation, payment));
+        // The donor's own key to the receipt: a retry with the same Idempotency-Key answers the same token.
+        return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{donation.Id}", DonationResponse.From(donation, payment, receipts.Issue(donation.Id)));
     }
 
     private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> RecordOfflineAsync(
@@ -125,10 +129,13 @@ public static class DonationEndpoints
 
     private static async Task<Results<Ok<DonationResponse>, ProblemHttpResult>> ConfirmSandboxAsync(Guid campaignId, Guid donationId, IGrainFactory grains)
     {
-        var result = await grains.GetGrain<ICampaignGrain>(campaignId).ConfirmDonationAsync(donationId);
-        return result.Error == DonationError.None
-            ? TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null))
-            : TypedResults.Problem(Problem.NotFound("donation", donationId));
+        var result = await grains.GetGrain<ICampaignGrain>(campaignId).ConfirmDonationAsync(donationId, SandboxPaymentProvider.ProviderName);
+        return result.Error switch
+        {
+            DonationError.None => TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null)),
+            DonationError.ProviderMismatch => TypedResults.Problem(Problem.Conflict("This gift is not a sandbox gift: only its own payment provider can confirm it.")),
+            _ => TypedResults.Problem(Problem.NotFound("donation", donationId)),
+        };
     }
 
     private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, ProblemHttpResult>> ListAsync(

@@ -1,7 +1,10 @@
 using Fundraising.Payments.MonthlyGiving;
 using Fundraising.Payments.Providers;
 using Fundraising.Payments.Stripe;
+using Fundraising.Persistence.Payments;
+using Fundraising.Web.Http;
 using Fundraising.Web.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Fundraising.Web.Payments;
 
@@ -27,7 +30,33 @@ public static class PaymentEndpoints
             app.MapPost("/api/admin/payments/stripe/reconcile", async (StripeReconciler reconciler, CancellationToken cancellationToken) =>
                     TypedResults.Ok(await reconciler.RunAsync(cancellationToken)))
                 .RequireAuthorization(Access.ManagePayments).WithTags("Payments", "Admin");
+            // Payments Stripe reported that do not match their gift (amount, currency, mode): held, never counted.
+            app.MapGet("/api/admin/payments/holds", ListHoldsAsync).RequireAuthorization(Access.ManagePayments).WithTags("Payments", "Admin");
         }
         return app;
     }
+
+    private static async Task<Results<Ok<PaymentHoldListResponse>, ValidationProblem>> ListHoldsAsync(
+        int? page, int? pageSize, StripeRecords records, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        var (pageNumber, size) = Paging.Parse(v, page, pageSize);
+        if (!v.IsValid)
+        {
+            return TypedResults.ValidationProblem(v.Errors);
+        }
+        var holds = await records.ListHoldsAsync(Paging.Skip(pageNumber, size), size, cancellationToken);
+        return TypedResults.Ok(new PaymentHoldListResponse([.. holds.Select(PaymentHoldResponse.From)], pageNumber, size));
+    }
 }
+
+/// <summary>A payment held for an admin: what the gift expected and what Stripe says was paid.</summary>
+public sealed record PaymentHoldResponse(
+    string StripeObject, string StripeObjectId, Guid DonationId, Guid CampaignId, string Reason, long ExpectedAmount, string ExpectedCurrency,
+    long? PaidAmount, string? PaidCurrency, bool Livemode, DateTimeOffset HeldAt)
+{
+    public static PaymentHoldResponse From(StripePaymentHold h) => new(
+        h.StripeObject, h.StripeObjectId, h.DonationId, h.CampaignId, h.Reason, h.ExpectedAmount, h.ExpectedCurrency, h.PaidAmount, h.PaidCurrency, h.Livemode, h.HeldAt);
+}
+
+public sealed record PaymentHoldListResponse(IReadOnlyList<PaymentHoldResponse> Items, int Page, int PageSize);

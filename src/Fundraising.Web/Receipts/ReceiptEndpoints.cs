@@ -1,8 +1,10 @@
 using Fundraising.Contracts.Donations;
+using Fundraising.Payments.Receipts;
 using Fundraising.Persistence.Receipts;
 using Fundraising.Web.Http;
 using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Fundraising.Web.Receipts;
 
@@ -23,14 +25,26 @@ public sealed record StatementResponse(string DonorName, int Year, long TotalAmo
 
 public static class ReceiptEndpoints
 {
+    /// <summary>The header that carries a donor's receipt token.</summary>
+    public const string TokenHeader = "Receipt-Token";
+
     public static IEndpointRouteBuilder MapReceipts(this IEndpointRouteBuilder app)
     {
-        // The donation id is the donor's own unguessable handle: it shows the donor's name even on an anonymous gift.
+        // A receipt names the donor even on an anonymous gift, so it opens only with the donor's own token (header
+        // Receipt-Token, from the create answer), never with the donation id alone, which travels in Stripe's return
+        // address, admin links and logs. A wrong or missing token looks exactly like an unknown id: 404.
         app.MapGet("/api/donations/{donationId:guid}/receipt", async Task<Results<Ok<ReceiptResponse>, ProblemHttpResult>> (
+            Guid donationId, [FromHeader(Name = TokenHeader)] string? token, ReceiptTokens tokens, ReceiptIssuer receipts, CancellationToken cancellationToken) =>
+            tokens.Verify(donationId, token) && await receipts.FindAsync(donationId, cancellationToken) is { } receipt
+                ? TypedResults.Ok(ReceiptResponse.From(receipt))
+                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithTags("Receipts").RequireRateLimiting(RateLimits.Receipts);
+
+        // Staff open any receipt in their scope (the gift lists and statements link here).
+        app.MapGet("/api/admin/donations/{donationId:guid}/receipt", async Task<Results<Ok<ReceiptResponse>, ProblemHttpResult>> (
             Guid donationId, ReceiptIssuer receipts, CancellationToken cancellationToken) =>
             await receipts.FindAsync(donationId, cancellationToken) is { } receipt
                 ? TypedResults.Ok(ReceiptResponse.From(receipt))
-                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithTags("Receipts").RequireRateLimiting(RateLimits.Receipts);
+                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithTags("Receipts").RequireAuthorization(Access.ReadDonors).RequireCampaignScope();
 
         // A donor's yearly statement, prepared by an admin (donors have no accounts yet).
         app.MapGet("/api/admin/statements/{year:int}", async Task<Results<Ok<StatementResponse>, ValidationProblem>> (

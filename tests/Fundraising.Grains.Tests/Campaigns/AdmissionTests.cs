@@ -106,7 +106,7 @@ public sealed class AdmissionTests(InMemoryClusterFixture fixture)
         var grain = await CampaignAsync();
         var pending = (await grain.CreateDonationAsync(new NewDonation("p", 800, "CNY", null, false, null, "sandbox"))).Donation!;
         Assert.Equal(RefundError.NotRefundable, (await grain.PrepareRefundAsync(new NewRefund(pending.Id, null, "r", "admin", "k1"))).Error);
-        await grain.ConfirmDonationAsync(pending.Id);
+        await grain.ConfirmDonationAsync(pending.Id, "sandbox");
 
         var all = await grain.PrepareRefundAsync(new NewRefund(pending.Id, null, "r", "admin", "k2"));
         Assert.Equal((RefundError.None, 800L), (all.Error, all.Refund!.Amount));

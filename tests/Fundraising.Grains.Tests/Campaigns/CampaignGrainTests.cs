@@ -54,7 +54,7 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
             for (var i = 0; i < 20; i++)
             {
                 var created = await grain.CreateDonationAsync(Gift($"sync-{i}")).WaitAsync(TimeSpan.FromSeconds(20));
-                await grain.ConfirmDonationAsync(created.Donation!.Id).WaitAsync(TimeSpan.FromSeconds(20));
+                await grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox").WaitAsync(TimeSpan.FromSeconds(20));
             }
         }
         finally
@@ -70,7 +70,7 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
         var grain = await LiveCampaignAsync();
         var created = await grain.CreateDonationAsync(Gift("ack"));
         Ledger.Gate = new TaskCompletionSource();
-        var confirm = grain.ConfirmDonationAsync(created.Donation!.Id);
+        var confirm = grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox");
         await Task.Delay(300);
         Assert.False(confirm.IsCompleted);
         Assert.Equal(0, (await grain.GetTotalsAsync()).DonationCount);
@@ -86,10 +86,10 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
         var grain = await LiveCampaignAsync();
         var created = await grain.CreateDonationAsync(Gift("fail", 700));
         Ledger.FailNext = new InvalidOperationException("database unavailable");
-        await Assert.ThrowsAnyAsync<Exception>(() => grain.ConfirmDonationAsync(created.Donation!.Id));
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox"));
         Assert.Equal(CampaignTotals.Zero, await grain.GetTotalsAsync());
 
-        var retried = await grain.ConfirmDonationAsync(created.Donation!.Id);
+        var retried = await grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox");
         Assert.False(retried.Replayed);
         Assert.Equal(new CampaignTotals(700, 1, OnlineAmount: 700), await grain.GetTotalsAsync());
     }
@@ -118,7 +118,7 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
         var results = await Task.WhenAll(creates);
         Assert.Single(results.Select(r => r.Donation!.Id).Distinct());
 
-        var confirms = await Task.WhenAll(results.Select(r => grain.ConfirmDonationAsync(r.Donation!.Id)));
+        var confirms = await Task.WhenAll(results.Select(r => grain.ConfirmDonationAsync(r.Donation!.Id, "sandbox")));
         Assert.Single(confirms, c => !c.Replayed);
         Assert.Equal(new CampaignTotals(500, 1, OnlineAmount: 500), await grain.GetTotalsAsync());
     }
@@ -131,8 +131,8 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
         var gifts = await Task.WhenAll(Enumerable.Range(1, 2_000).Select(async i =>
         {
             var created = await grain.CreateDonationAsync(Gift($"bulk-{i}", i));
-            await grain.ConfirmDonationAsync(created.Donation!.Id);
-            await grain.ConfirmDonationAsync(created.Donation!.Id);
+            await grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox");
+            await grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox");
             return (long)i;
         }));
         var expected = new CampaignTotals(gifts.Sum(), 2_000, OnlineAmount: gifts.Sum());
@@ -158,12 +158,27 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task OnlyTheProviderAGiftWasStartedWithCanConfirmIt()
+    {
+        var grain = await LiveCampaignAsync();
+        var card = await grain.CreateDonationAsync(Gift("card-gift", 99_900) with { Provider = "stripe" });
+        var refused = await grain.ConfirmDonationAsync(card.Donation!.Id, "sandbox");
+        Assert.Equal(DonationError.ProviderMismatch, refused.Error);
+        Assert.Equal(0, (await grain.GetTotalsAsync()).RaisedAmount);
+
+        Assert.Equal(DonationStatus.Succeeded, (await grain.ConfirmDonationAsync(card.Donation!.Id, "stripe")).Donation!.Status);
+        // Once paid, another provider's word is still refused, not answered as a replay.
+        Assert.Equal(DonationError.ProviderMismatch, (await grain.ConfirmDonationAsync(card.Donation!.Id, "sandbox")).Error);
+        Assert.Equal(99_900, (await grain.GetTotalsAsync()).RaisedAmount);
+    }
+
+    [Fact]
     public async Task APaymentTakenBeforeClosingStillCounts()
     {
         var grain = await LiveCampaignAsync();
         var created = await grain.CreateDonationAsync(Gift("before-close", 900));
         await grain.CloseAsync("test-admin");
-        Assert.Equal(DonationStatus.Succeeded, (await grain.ConfirmDonationAsync(created.Donation!.Id)).Donation!.Status);
+        Assert.Equal(DonationStatus.Succeeded, (await grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox")).Donation!.Status);
         Assert.Equal(900, (await grain.GetTotalsAsync()).RaisedAmount);
     }
 
@@ -208,8 +223,8 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
         var grain = await LiveCampaignAsync();
         var named = await grain.CreateDonationAsync(new NewDonation("n", 100, "CNY", "实名", false, "加油", "sandbox"));
         var hidden = await grain.CreateDonationAsync(new NewDonation("a", 200, "CNY", "隐名", true, null, "sandbox"));
-        await grain.ConfirmDonationAsync(named.Donation!.Id);
-        await grain.ConfirmDonationAsync(hidden.Donation!.Id);
+        await grain.ConfirmDonationAsync(named.Donation!.Id, "sandbox");
+        await grain.ConfirmDonationAsync(hidden.Donation!.Id, "sandbox");
         var progress = await grain.GetProgressAsync();
         Assert.NotNull(progress);
         Assert.Equal(2, progress.RecentDonors.Count);

@@ -72,13 +72,13 @@ public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignC
             var confirmed = new List<DonationRecord>();
             var unchanged = new List<DonationRecord>();
             var missing = new List<Guid>();
-            foreach (var id in batch.Confirms.Distinct())
+            foreach (var (id, provider) in batch.Confirms.Distinct())
             {
                 if (!_rows.TryGetValue(id, out var row) || row.Record.CampaignId != batch.CampaignId)
                 {
                     missing.Add(id);
                 }
-                else if (row.Record.Status == DonationStatus.Pending)
+                else if (row.Record.Status == DonationStatus.Pending && row.Record.IsPaidThrough(provider))
                 {
                     var succeeded = row.Record with { Status = DonationStatus.Succeeded, SucceededAt = DateTimeOffset.UtcNow };
                     _rows[id] = (succeeded, row.Key, row.Hash);

@@ -25,12 +25,12 @@ public sealed class LedgerTests : LedgerTestBase
         var offline = new LedgerInsert(
             new DonationRecord(Guid.CreateVersion7(), campaign, 1_000, "CNY", "企业", false, null, DonationStatus.Succeeded, DonationChannel.Offline, "offline", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow),
             "offline-1", [9], "BANK-1", "bank_transfer", "admin");
-        var confirmed = await Ledger.CommitAsync(new LedgerBatch(campaign, [offline], [a.Record.Id, b.Record.Id, a.Record.Id, Guid.NewGuid()]));
+        var confirmed = await Ledger.CommitAsync(new LedgerBatch(campaign, [offline], [new(a.Record.Id, "sandbox"), new(b.Record.Id, "sandbox"), new(a.Record.Id, "sandbox"), new(Guid.NewGuid(), "sandbox")]));
         Assert.Equal(2, confirmed.Confirmed.Count);
         Assert.Single(confirmed.Missing);
         Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), await Catalog.LoadTotalsAsync(campaign));
 
-        var again = await Ledger.CommitAsync(new LedgerBatch(campaign, [], [a.Record.Id]));
+        var again = await Ledger.CommitAsync(new LedgerBatch(campaign, [], [new(a.Record.Id, "sandbox")]));
         Assert.Empty(again.Confirmed);
         Assert.Equal(DonationStatus.Succeeded, Assert.Single(again.Unchanged).Status);
         Assert.Equal(new CampaignTotals(1_350, 3, OnlineAmount: 350, OfflineAmount: 1_000), await Catalog.LoadTotalsAsync(campaign));
@@ -62,9 +62,22 @@ public sealed class LedgerTests : LedgerTestBase
         var theirs = await CampaignAsync();
         var gift = Pending(theirs, "x", 100);
         await Ledger.CommitAsync(new LedgerBatch(theirs, [gift], []));
-        var outcome = await Ledger.CommitAsync(new LedgerBatch(mine, [], [gift.Record.Id]));
+        var outcome = await Ledger.CommitAsync(new LedgerBatch(mine, [], [new(gift.Record.Id, "sandbox")]));
         Assert.Equal(gift.Record.Id, Assert.Single(outcome.Missing));
         Assert.Equal(CampaignTotals.Zero, await Catalog.LoadTotalsAsync(theirs));
+    }
+
+    [Fact]
+    public async Task AConfirmationByAnotherProviderChangesNothing()
+    {
+        var campaign = await CampaignAsync();
+        var card = Pending(campaign, "card", 99_900);
+        card = card with { Record = card.Record with { Provider = "stripe" } };
+        await Ledger.CommitAsync(new LedgerBatch(campaign, [card], []));
+        var outcome = await Ledger.CommitAsync(new LedgerBatch(campaign, [], [new(card.Record.Id, "sandbox")]));
+        Assert.Empty(outcome.Confirmed);
+        Assert.Equal(DonationStatus.Pending, Assert.Single(outcome.Unchanged).Status);
+        Assert.Equal(CampaignTotals.Zero, await Catalog.LoadTotalsAsync(campaign));
     }
 
     [Fact]

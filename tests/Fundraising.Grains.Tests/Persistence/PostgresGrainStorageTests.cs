@@ -52,7 +52,7 @@ public sealed class PostgresGrainStorageTests : IAsyncLifetime
             foreach (var amount in new long[] { 100, 200, 300 })
             {
                 var created = await grain.CreateDonationAsync(new NewDonation($"k{amount}", amount, "CNY", "村民", false, null, "sandbox"));
-                await grain.ConfirmDonationAsync(created.Donation!.Id);
+                await grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox");
             }
         }
 

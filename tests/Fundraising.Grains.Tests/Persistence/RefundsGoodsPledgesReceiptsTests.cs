@@ -5,6 +5,7 @@ using Fundraising.Persistence.Ledger;
 using Fundraising.Persistence.Pledges;
 using Fundraising.Persistence.Receipts;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace Fundraising.Grains.Tests.Persistence;
 
@@ -111,6 +112,36 @@ public sealed class RefundsGoodsPledgesReceiptsTests : LedgerTestBase
         var stored = Assert.Single(await new PledgeStore(Database.DataSource).ListAsync(campaign));
         Assert.Equal(stored.Amount, stored.PaidAmount);
         Assert.Equal(1_000_000, (await Catalog.LoadTotalsAsync(campaign))!.OfflineAmount);
+    }
+
+    [Fact]
+    public async Task TheReceiptIssuerOutlivesAnUnexpectedFailureAndKeepsIssuing()
+    {
+        // Setting up the first connection the issuer opens fails with an exception that is not the database's own (a
+        // timeout surfacing as TaskCanceledException, while no shutdown was asked for). The service must log it and try
+        // again, not end: an exception escaping a background service stops the whole host.
+        var opened = 0;
+        var builder = new NpgsqlDataSourceBuilder(Database.ConnectionString);
+        builder.UsePhysicalConnectionInitializer(
+            _ => { },
+            _ => Interlocked.Increment(ref opened) == 1 ? throw new TaskCanceledException("The credential source timed out.") : Task.CompletedTask);
+        await using var dataSource = builder.Build();
+        using var issuer = new ReceiptIssuer(dataSource, NullLogger<ReceiptIssuer>.Instance);
+
+        var campaign = await CampaignAsync();
+        var gift = Succeeded(campaign, 500);
+        await Ledger.CommitAsync(new LedgerBatch(campaign, [gift], []));
+        await issuer.StartAsync(CancellationToken.None);
+        var number = "";
+        for (var attempt = 0; attempt < 100 && number.Length == 0; attempt++)
+        {
+            await Task.Delay(100);
+            number = await Database.ScalarAsync<string>("SELECT coalesce((SELECT number FROM receipts WHERE donation_id = $1), '')", gift.Record.Id);
+        }
+        Assert.True(opened >= 2, "the failing connection was tried");
+        Assert.Matches(@"^\d{4}-\d{8}$", number);
+        Assert.False(issuer.ExecuteTask!.IsCompleted, "the issuer is still running");
+        await issuer.StopAsync(CancellationToken.None);
     }
 
     [Fact]

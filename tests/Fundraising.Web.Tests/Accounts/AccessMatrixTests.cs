@@ -91,7 +91,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
     }
 
     /// <summary>One privileged endpoint: its route as the app maps it, who may call it, and how to make a request that succeeds.</summary>
-    private sealed record Row(string Method, string Route, string[] Allowed, Scope Scope, Func<AccessMatrixFixture, StaffMember?, Task<HttpRequestMessage>> Build, string? Query = null)
+    private sealed record Row(string Method, string Route, string[] Allowed, Scope Scope, Func<AccessMatrixFixture, StaffMember?, Guid, Task<HttpRequestMessage>> Build, string? Query = null)
     {
         public override string ToString() => $"{Method} {Route}{Query}";
     }
@@ -106,31 +106,32 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
 
     private static readonly Row[] Matrix =
     [
-        new("POST", "/api/campaigns/", Managers, Scope.CampaignA, (f, _) => Post("/api/campaigns", ApiCalls.NewCampaign(county: AccessMatrixFixture.CountyA))),
-        new("POST", "/api/campaigns/{id:guid}/open", Managers, Scope.CampaignA, async (f, _) => Request($"/api/campaigns/{await DraftAsync(f)}/open", null)),
-        new("POST", "/api/campaigns/{id:guid}/close", Managers, Scope.CampaignA, async (f, _) => Request($"/api/campaigns/{await LiveAsync(f)}/close", null)),
-        new("POST", "/api/campaigns/{campaignId:guid}/offline-donations", GiftRecorders, Scope.CampaignA, (f, _) => Post($"/api/campaigns/{f.CampaignA}/offline-donations", Offline(), key: true)),
-        new("GET", "/api/admin/campaigns/{campaignId:guid}/donations", GiftRecorders, Scope.CampaignA, (f, _) => Get($"/api/admin/campaigns/{f.CampaignA}/donations")),
-        new("GET", "/api/admin/campaigns/{campaignId:guid}/monthly-gifts", GiftRecorders, Scope.CampaignA, (f, _) => Get($"/api/admin/campaigns/{f.CampaignA}/monthly-gifts")),
-        new("POST", "/api/donations/{donationId:guid}/refunds", Managers, Scope.CampaignA, async (f, _) => Request($"/api/donations/{await GiftAsync(f)}/refunds", new { reason = "录入错误" }, key: true)),
-        new("POST", "/api/campaigns/{campaignId:guid}/pledges/", GiftRecorders, Scope.CampaignA, (f, _) => Post($"/api/campaigns/{f.CampaignA}/pledges", new { donorName = "某企业", amount = 100_000, currency = "CNY" }, key: true)),
-        new("GET", "/api/campaigns/{campaignId:guid}/pledges/", GiftRecorders, Scope.CampaignA, (f, _) => Get($"/api/campaigns/{f.CampaignA}/pledges")),
-        new("GET", "/api/admin/reconciliation", WholeReaders, Scope.Whole, (f, _) => Get("/api/admin/reconciliation")),
-        new("GET", "/api/admin/audit", WholeReaders, Scope.Whole, (f, _) => Get("/api/admin/audit?limit=5")),
-        new("GET", "/api/admin/audit", Readers, Scope.CampaignA, (f, _) => Get($"/api/admin/audit?campaignId={f.CampaignA}"), Query: "?campaignId=A"),
-        new("GET", "/api/admin/statements/{year:int}", WholeDonorReaders, Scope.Whole, (f, _) => Get($"/api/admin/statements/{DateTime.UtcNow.Year}?donorName=某企业")),
-        new("POST", "/api/admin/accounts/", Admins, Scope.None, (f, _) => Post("/api/admin/accounts",
+        new("POST", "/api/campaigns/", Managers, Scope.CampaignA, (f, _, t) => Post("/api/campaigns", ApiCalls.NewCampaign(county: AccessMatrixFixture.CountyA))),
+        new("POST", "/api/campaigns/{id:guid}/open", Managers, Scope.CampaignA, async (f, _, t) => Request($"/api/campaigns/{await DraftAsync(f)}/open", null)),
+        new("POST", "/api/campaigns/{id:guid}/close", Managers, Scope.CampaignA, async (f, _, t) => Request($"/api/campaigns/{await LiveAsync(f)}/close", null)),
+        new("POST", "/api/campaigns/{campaignId:guid}/offline-donations", GiftRecorders, Scope.CampaignA, (f, _, t) => Post($"/api/campaigns/{t}/offline-donations", Offline(), key: true)),
+        new("GET", "/api/admin/campaigns/{campaignId:guid}/donations", GiftRecorders, Scope.CampaignA, (f, _, t) => Get($"/api/admin/campaigns/{t}/donations")),
+        new("GET", "/api/admin/campaigns/{campaignId:guid}/monthly-gifts", GiftRecorders, Scope.CampaignA, (f, _, t) => Get($"/api/admin/campaigns/{t}/monthly-gifts")),
+        new("POST", "/api/donations/{donationId:guid}/refunds", Managers, Scope.CampaignA, async (f, _, t) => Request($"/api/donations/{await GiftAsync(f, t)}/refunds", new { reason = "录入错误" }, key: true)),
+        new("GET", "/api/admin/donations/{donationId:guid}/receipt", GiftRecorders, Scope.CampaignA, async (f, _, t) => new HttpRequestMessage(HttpMethod.Get, $"/api/admin/donations/{await GiftAsync(f, t)}/receipt")),
+        new("POST", "/api/campaigns/{campaignId:guid}/pledges/", GiftRecorders, Scope.CampaignA, (f, _, t) => Post($"/api/campaigns/{t}/pledges", new { donorName = "某企业", amount = 100_000, currency = "CNY" }, key: true)),
+        new("GET", "/api/campaigns/{campaignId:guid}/pledges/", GiftRecorders, Scope.CampaignA, (f, _, t) => Get($"/api/campaigns/{t}/pledges")),
+        new("GET", "/api/admin/reconciliation", WholeReaders, Scope.Whole, (f, _, t) => Get("/api/admin/reconciliation")),
+        new("GET", "/api/admin/audit", WholeReaders, Scope.Whole, (f, _, t) => Get("/api/admin/audit?limit=5")),
+        new("GET", "/api/admin/audit", Readers, Scope.CampaignA, (f, _, t) => Get($"/api/admin/audit?campaignId={t}"), Query: "?campaignId=A"),
+        new("GET", "/api/admin/statements/{year:int}", WholeDonorReaders, Scope.Whole, (f, _, t) => Get($"/api/admin/statements/{DateTime.UtcNow.Year}?donorName=某企业")),
+        new("POST", "/api/admin/accounts/", Admins, Scope.None, (f, _, t) => Post("/api/admin/accounts",
             new { userName = $"new-{Guid.NewGuid():N}"[..20], displayName = "新账号", password = StaffClients.Password, role = "viewer" })),
-        new("GET", "/api/admin/accounts/", Admins, Scope.None, (f, _) => Get("/api/admin/accounts")),
-        new("POST", "/api/admin/accounts/{id:guid}/disable", Admins, Scope.None, async (f, _) => Request($"/api/admin/accounts/{await ThrowAwayAccountAsync(f)}/disable", null)),
-        new("GET", "/api/admin/health", Admins, Scope.None, (f, _) => Get("/api/admin/health")),
-        new("GET", "/api/auth/me", Everyone, Scope.None, (f, _) => Get("/api/auth/me")),
-        new("GET", "/api/auth/antiforgery", Everyone, Scope.None, (f, _) => Get("/api/auth/antiforgery")),
-        new("GET", "/api/auth/tokens", Everyone, Scope.None, (f, _) => Get("/api/auth/tokens")),
-        new("POST", "/api/auth/tokens", Everyone, Scope.None, (f, _) => Post("/api/auth/tokens", new { name = "matrix" })),
-        new("DELETE", "/api/auth/tokens/{tokenId:guid}", Everyone, Scope.None, async (f, member) =>
+        new("GET", "/api/admin/accounts/", Admins, Scope.None, (f, _, t) => Get("/api/admin/accounts")),
+        new("POST", "/api/admin/accounts/{id:guid}/disable", Admins, Scope.None, async (f, _, t) => Request($"/api/admin/accounts/{await ThrowAwayAccountAsync(f)}/disable", null)),
+        new("GET", "/api/admin/health", Admins, Scope.None, (f, _, t) => Get("/api/admin/health")),
+        new("GET", "/api/auth/me", Everyone, Scope.None, (f, _, t) => Get("/api/auth/me")),
+        new("GET", "/api/auth/antiforgery", Everyone, Scope.None, (f, _, t) => Get("/api/auth/antiforgery")),
+        new("GET", "/api/auth/tokens", Everyone, Scope.None, (f, _, t) => Get("/api/auth/tokens")),
+        new("POST", "/api/auth/tokens", Everyone, Scope.None, (f, _, t) => Post("/api/auth/tokens", new { name = "matrix" })),
+        new("DELETE", "/api/auth/tokens/{tokenId:guid}", Everyone, Scope.None, async (f, member, t) =>
             new HttpRequestMessage(HttpMethod.Delete, $"/api/auth/tokens/{(member is null ? Guid.NewGuid() : await TokenOfAsync(member))}")),
-        new("POST", "/api/auth/sign-out", Everyone, Scope.None, (f, _) => Post("/api/auth/sign-out", null)),
+        new("POST", "/api/auth/sign-out", Everyone, Scope.None, (f, _, t) => Post("/api/auth/sign-out", null)),
     ];
 
     public static TheoryData<string> Endpoints()
@@ -164,7 +165,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
                 await ExpectRefusedAsync(row, name, member.Bearer, HttpStatusCode.Forbidden);
                 continue;
             }
-            using var request = await row.Build(fixture, member);
+            using var request = await row.Build(fixture, member, fixture.CampaignA);
             var response = await member.Bearer.SendAsync(request);
             Assert.True(response.IsSuccessStatusCode, $"{row} as {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
@@ -172,8 +173,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         // The coordinator's scope is its projects: campaign B is not one of them.
         if (row.Scope == Scope.CampaignA && row.Allowed.Contains("coordinator-a"))
         {
-            using var request = await row.Build(fixture, null);
-            request.RequestUri = new Uri(request.RequestUri!.OriginalString.Replace(fixture.CampaignA.ToString(), fixture.CampaignB.ToString()), UriKind.Relative);
+            using var request = await row.Build(fixture, null, fixture.CampaignB);
             var before = await fixture.SnapshotAsync();
             var response = await fixture.Staff["coordinator-a"].Bearer.SendAsync(request);
             Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{row} on campaign B as coordinator-a: {(int)response.StatusCode}");
@@ -214,7 +214,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
 
     private async Task ExpectRefusedAsync(Row row, string who, HttpClient client, HttpStatusCode expected)
     {
-        using var request = await row.Build(fixture, null);
+        using var request = await row.Build(fixture, null, fixture.CampaignA);
         var before = await fixture.SnapshotAsync();
         var response = await client.SendAsync(request);
         Assert.True(response.StatusCode == expected, $"{row} as {who}: expected {(int)expected}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -248,10 +248,10 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
 
     private static Task<Guid> LiveAsync(AccessMatrixFixture f) => ApiCalls.CreateLiveCampaignAsync(f.Web, ApiCalls.NewCampaign(county: AccessMatrixFixture.CountyA));
 
-    /// <summary>A new offline gift in campaign A, so that each refund has something to give back.</summary>
-    private static async Task<Guid> GiftAsync(AccessMatrixFixture f)
+    /// <summary>A new offline gift in the campaign, so that each refund has something to give back.</summary>
+    private static async Task<Guid> GiftAsync(AccessMatrixFixture f, Guid campaign)
     {
-        using var request = Request($"/api/campaigns/{f.CampaignA}/offline-donations", Offline(), key: true);
+        using var request = Request($"/api/campaigns/{campaign}/offline-donations", Offline(), key: true);
         var created = await f.Web.Admin.SendAsync(request);
         created.EnsureSuccessStatusCode();
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();

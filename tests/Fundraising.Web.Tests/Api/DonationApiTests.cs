@@ -32,6 +32,23 @@ public sealed class DonationApiTests(CoHostedPlatform platform) : IClassFixture<
     }
 
     [Fact]
+    public async Task TheSandboxRefusesToConfirmAGiftAnotherProviderTakes()
+    {
+        // A card gift left from when Stripe was on: the sandbox, now the donors' provider, must not pay for it.
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var created = await ApiCalls.PostDonationAsync(_public, campaign, "card-left-over", new { amount = 99_900, currency = "CNY" });
+        var donation = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = donation.GetProperty("id").GetGuid();
+        Assert.Equal(1, await platform.Database.ScalarAsync<int>("UPDATE donations SET provider = 'stripe' WHERE id = $1 RETURNING 1", id));
+
+        var refused = await _public.PostAsync(donation.GetProperty("payment").GetProperty("confirmUrl").GetString(), null);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal(409, (await ApiCalls.ProblemAsync(refused)).GetProperty("status").GetInt32());
+        Assert.Equal("pending", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", id));
+        Assert.Equal(0, (await ApiCalls.GetCampaignAsync(_public, campaign)).GetProperty("raisedAmount").GetInt64());
+    }
+
+    [Fact]
     public async Task RetryWithSameKeyReturnsTheOriginalAndNeverCountsTwice()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);

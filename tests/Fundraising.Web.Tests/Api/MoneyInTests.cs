@@ -191,13 +191,14 @@ public sealed class MoneyInTests(CoHostedPlatform platform) : IClassFixture<CoHo
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
         var donor = "年度捐赠人" + Guid.NewGuid().ToString("N")[..6];
-        var first = (await ApiCalls.DonateAsync(platform.Web.Client, campaign, 1_000, name: donor, anonymous: true)).GetProperty("id").GetGuid();
+        var (gift, token) = await ApiCalls.DonateWithReceiptTokenAsync(platform.Web.Client, campaign, 1_000, name: donor, anonymous: true);
+        var first = gift.GetProperty("id").GetGuid();
         await ApiCalls.DonateAsync(platform.Web.Client, campaign, 2_000, name: donor);
 
         JsonElement receipt = default;
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            receipt = await platform.Web.Client.GetFromJsonAsync<JsonElement>($"/api/donations/{first}/receipt");
+            receipt = await (await ApiCalls.GetReceiptAsync(platform.Web.Client, first, token)).Content.ReadFromJsonAsync<JsonElement>();
             if (receipt.GetProperty("issued").GetBoolean())
             {
                 break;
@@ -220,5 +221,34 @@ public sealed class MoneyInTests(CoHostedPlatform platform) : IClassFixture<CoHo
         }
         Assert.Equal(3_000, statement.GetProperty("totalAmount").GetInt64());
         Assert.Equal(HttpStatusCode.NotFound, (await platform.Web.Client.GetAsync($"/api/donations/{Guid.NewGuid()}/receipt")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AReceiptOpensOnlyWithItsDonorsTokenNeverWithTheIdAlone()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var (created, gift) = await ApiCalls.DonateAndKeepTheAnswerAsync(platform.Web.Client, campaign, 99_900, name: "不愿透露姓名的人", anonymous: true);
+        var id = gift.GetProperty("id").GetGuid();
+        // The id alone, which travels in Stripe's return address, admin links and logs, opens nothing.
+        Assert.Equal(HttpStatusCode.NotFound, (await ApiCalls.GetReceiptAsync(platform.Web.Client, id, null)).StatusCode);
+        var token = created.GetProperty("receiptToken").GetString()!;
+        var (other, otherToken) = await ApiCalls.DonateWithReceiptTokenAsync(platform.Web.Client, campaign, 100);
+
+        // Without the token, with a wrong one, or with another gift's: exactly what an unknown id gets (404, not 403).
+        foreach (var wrong in new[] { null, "", "not-a-token", otherToken, token[..^2] + "AA" })
+        {
+            var refused = await ApiCalls.GetReceiptAsync(platform.Web.Client, id, wrong);
+            Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+            Assert.DoesNotContain("不愿透露姓名的人", await refused.Content.ReadAsStringAsync());
+        }
+        var opened = await ApiCalls.GetReceiptAsync(platform.Web.Client, id, token);
+        Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        Assert.Equal("不愿透露姓名的人", (await opened.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("donorName").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await ApiCalls.GetReceiptAsync(platform.Web.Client, other.GetProperty("id").GetGuid(), otherToken)).StatusCode);
+
+        // Admins open any receipt on their own route; nobody else does.
+        Assert.Equal("不愿透露姓名的人", (await Admin.GetFromJsonAsync<JsonElement>($"/api/admin/donations/{id}/receipt")).GetProperty("donorName").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await platform.Web.Client.GetAsync($"/api/admin/donations/{id}/receipt")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Admin.GetAsync($"/api/admin/donations/{Guid.NewGuid()}/receipt")).StatusCode);
     }
 }

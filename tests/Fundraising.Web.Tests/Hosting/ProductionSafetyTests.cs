@@ -35,6 +35,29 @@ public sealed class ProductionSafetyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InProductionStripeNeedsThePublicAddressItSendsDonorsBackTo()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Payments__Stripe__Enabled"] = "true",
+            ["Payments__Stripe__SecretKey"] = "sk_test_production_safety_0123456789",
+            ["Payments__Stripe__WebhookSecrets"] = "whsec_production_safety_0123456789",
+        }));
+        Assert.Contains("Payments:Stripe:PublicBaseUrl is required when Stripe is enabled in Production", failure.Message);
+    }
+
+    [Fact]
+    public async Task TheHostRefusesToStartWithoutAKeyForReceiptTokens()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string>
+        {
+            ["Receipts__TokenSecret"] = "too-short",
+        }));
+        Assert.Contains("Receipts:TokenSecret is required", failure.Message);
+    }
+
+    [Fact]
     public async Task TheHostRefusesToStartWithoutAnAdminKey()
     {
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string>

@@ -86,12 +86,12 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         var title = Unique("未登录不可见");
         var campaign = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(title));
         await using var context = await browser.NewContextAsync(_web);
-        var apiCalls = new List<string>();
+        var apiCalls = new System.Collections.Concurrent.ConcurrentQueue<string>();
         context.Request += (_, request) =>
         {
             if (request.Url.Contains("/api/", StringComparison.Ordinal))
             {
-                apiCalls.Add(new Uri(request.Url).AbsolutePath);
+                apiCalls.Enqueue(new Uri(request.Url).AbsolutePath);
             }
         };
         var page = await OpenSignedOutAsync(context);
@@ -100,7 +100,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         Assert.DoesNotContain(title, await page.ContentAsync());
         Assert.Equal(0, await page.Locator("#campaign-rows tr, #audit-rows tr, #reconciliation-rows tr").CountAsync());
         // The only call is the page asking whether this browser is signed in.
-        Assert.Equal(["/api/auth/me"], apiCalls);
+        Assert.Equal(["/api/auth/me"], apiCalls.ToArray());
 
         foreach (var url in new[] { "/api/admin/audit", "/api/admin/reconciliation", $"/api/admin/campaigns/{campaign}/donations", $"/api/campaigns/{campaign}/pledges" })
         {
@@ -307,7 +307,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var receipt = await _web.Client.GetFromJsonAsync<JsonElement>($"/api/donations/{donationId}/receipt");
+            var receipt = await _web.Admin.GetFromJsonAsync<JsonElement>($"/api/admin/donations/{donationId}/receipt");
             if (receipt.GetProperty("issued").GetBoolean())
             {
                 return;

@@ -23,6 +23,8 @@ public sealed class CampaignPageTests(CoHostedPlatform platform, BrowserFixture 
         await PageActions.DonateAsync(donor, "123.45", "李明", "加油！");
 
         await Expect(donor.Locator("#thank-amount")).ToHaveTextAsync("¥123.45");
+        // The receipt link carries the donor's token in its fragment, which no server sees.
+        await Expect(donor.Locator("#thank-receipt-link")).ToHaveAttributeAsync("href", new Regex(@"^/receipt\.html#donation=[0-9a-f-]{36}&token=[A-Za-z0-9_-]{43}$"));
         await Expect(watcher.Locator("#raised")).ToHaveTextAsync("¥123.45");
         await Expect(watcher.Locator("#progress-bar")).ToHaveAttributeAsync("aria-valuenow", "12");
         await Expect(watcher.Locator("#donation-count")).ToHaveTextAsync("1");
@@ -212,6 +214,7 @@ public sealed class CampaignPageTests(CoHostedPlatform platform, BrowserFixture 
                     currency = "CNY",
                     status = "pending",
                     payment = new { provider = "card", confirmUrl = (string?)null, redirectUrl = returnUrl },
+                    receiptToken = "the-donors-receipt-token",
                 }),
             })
             : route.ContinueAsync());
@@ -221,6 +224,9 @@ public sealed class CampaignPageTests(CoHostedPlatform platform, BrowserFixture 
         await Expect(page.Locator("#thank-you")).ToBeVisibleAsync(new() { Timeout = PageActions.ServerTimeoutMs });
         await Expect(page.Locator("#thank-returned")).ToBeVisibleAsync();
         await Expect(page.Locator("#thank-summary")).ToBeHiddenAsync();
+        // The token waited in this tab while the donor paid: the return address (given to the provider) has only the id.
+        Assert.DoesNotContain("token", returnUrl);
+        await Expect(page.Locator("#thank-receipt-link")).ToHaveAttributeAsync("href", $"/receipt.html#donation={donationId}&token=the-donors-receipt-token");
         // The address is tidied, so a reload does not thank the donor again.
         await Expect(page).ToHaveURLAsync(new Regex($"campaign\\.html\\?id={id}$"));
 

@@ -18,8 +18,9 @@ public sealed partial class MonthlyGivingPageTests(StripePlatform platform, Brow
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
         await using var context = await browser.NewContextAsync(platform.Web);
         var page = await PageActions.OpenCampaignAsync(context, campaign);
-        var requests = new List<string>();
-        page.Request += (_, request) => requests.Add(request.Url);
+        // Playwright raises Request on its own thread while the page keeps loading: a concurrent queue, read as a snapshot.
+        var requests = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Request += (_, request) => requests.Enqueue(request.Url);
 
         // 一次性 / 每月 is offered because Stripe takes the donors' payments.
         await Expect(page.Locator("#frequency")).ToBeVisibleAsync();
@@ -42,7 +43,7 @@ public sealed partial class MonthlyGivingPageTests(StripePlatform platform, Brow
         await Expect(page).ToHaveURLAsync(new Regex(@"/monthly\.html#id=[0-9a-f-]{36}&token="), new() { Timeout = PageActions.ServerTimeoutMs });
         var token = Uri.UnescapeDataString(TokenInFragment().Match(page.Url).Groups[1].Value);
         Assert.NotEmpty(token);
-        Assert.DoesNotContain(requests, url => url.Contains(token, StringComparison.Ordinal));
+        Assert.DoesNotContain(requests.ToArray(), url => url.Contains(token, StringComparison.Ordinal));
         var session = await platform.StripeGetAsync($"/v1/checkout/sessions/{sessionId}");
         Assert.DoesNotContain(token, session.GetRawText(), StringComparison.Ordinal);
         Assert.Contains("/monthly.html?id=", session.GetProperty("success_url").GetString(), StringComparison.Ordinal);

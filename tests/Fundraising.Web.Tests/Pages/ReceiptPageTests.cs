@@ -9,11 +9,11 @@ public sealed class ReceiptPageTests(CoHostedPlatform platform, BrowserFixture b
     public async Task TheDonorCanOpenAndPrintTheReceiptOfTheirGift()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web, ApiCalls.NewCampaign("重阳敬老 · 票据测试"));
-        var gift = await ApiCalls.DonateAsync(platform.Web.Client, campaign, 12_345, name: "<b>票据捐赠人</b>", anonymous: true);
+        var (gift, token) = await ApiCalls.DonateWithReceiptTokenAsync(platform.Web.Client, campaign, 12_345, name: "<b>票据捐赠人</b>", anonymous: true);
 
         await using var context = await browser.NewContextAsync(platform.Web);
         var page = await context.NewPageAsync();
-        await page.GotoAsync($"/receipt.html?donation={gift.GetProperty("id").GetGuid()}");
+        await page.GotoAsync($"/receipt.html#donation={gift.GetProperty("id").GetGuid()}&token={Uri.EscapeDataString(token)}");
 
         await Assertions.Expect(page.Locator("#receipt-number")).ToHaveTextAsync(new Regex(@"^\d{4}-\d{8}$"), new() { Timeout = 15_000 });
         await Assertions.Expect(page.Locator("#receipt-amount")).ToHaveTextAsync("¥123.45");
@@ -25,11 +25,40 @@ public sealed class ReceiptPageTests(CoHostedPlatform platform, BrowserFixture b
     }
 
     [Fact]
+    public async Task TheDonationIdAloneOpensNoReceipt()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var gift = await ApiCalls.DonateAsync(platform.Web.Client, campaign, 500, name: "只有编号的人", anonymous: true);
+        var id = gift.GetProperty("id").GetGuid();
+        await using var context = await browser.NewContextAsync(platform.Web);
+        var page = await context.NewPageAsync();
+        foreach (var address in new[] { $"/receipt.html?donation={id}", $"/receipt.html#donation={id}" })
+        {
+            await page.GotoAsync(address);
+            await Assertions.Expect(page.Locator("#receipt-error")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator("#receipt-error")).ToContainTextAsync("未找到");
+            Assert.DoesNotContain("只有编号的人", await page.ContentAsync());
+        }
+    }
+
+    [Fact]
+    public async Task AnAdminOpensAnyReceiptWithTheKeyOfTheirSession()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var gift = await ApiCalls.DonateAsync(platform.Web.Client, campaign, 700, name: "管理员查看的人", anonymous: true);
+        await using var context = await browser.NewContextAsync(platform.Web);
+        await context.AddInitScriptAsync($"sessionStorage.setItem('fundraising.adminKey', '{Platform.AdminKey}');");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/receipt.html#donation={gift.GetProperty("id").GetGuid()}&admin=1");
+        await Assertions.Expect(page.Locator("#receipt-donor")).ToHaveTextAsync("管理员查看的人");
+    }
+
+    [Fact]
     public async Task AnUnknownDonationShowsAClearMessage()
     {
         await using var context = await browser.NewContextAsync(platform.Web);
         var page = await context.NewPageAsync();
-        await page.GotoAsync($"/receipt.html?donation={Guid.NewGuid()}");
+        await page.GotoAsync($"/receipt.html#donation={Guid.NewGuid()}");
         await Assertions.Expect(page.Locator("#receipt-error")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#receipt-error")).ToContainTextAsync("未找到");
     }

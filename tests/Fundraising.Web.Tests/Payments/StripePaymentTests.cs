@@ -29,6 +29,23 @@ public sealed partial class StripePlatform : Fundraising.TestSupport.StripeCoHos
         return $"t={timestamp},v1={signature}";
     }
 
+    /// <summary>
+    /// Posts an event to the platform's webhook, signed with the webhook secret exactly as Stripe signs it: what a
+    /// correctly signed event with any payload does (Stripe's word on what was paid, not the fake's).
+    /// </summary>
+    public Task<HttpResponseMessage> PostSignedEventAsync(string type, object dataObject, string? eventId = null)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var payload = JsonSerializer.Serialize(new
+        {
+            id = eventId ?? "evt_test_" + Guid.NewGuid().ToString("N"), @object = "event", api_version = "2026-10-28.endive", created = now,
+            livemode = false, type, data = new { @object = dataObject },
+        });
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/payments/stripe/webhook") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", Sign(payload, WebhookSecret, now));
+        return Web.Client.SendAsync(request);
+    }
+
     /// <summary>A call to the fake's Stripe API, authenticated with the platform's secret key.</summary>
     public async Task<JsonElement> StripeGetAsync(string path)
     {
@@ -97,6 +114,17 @@ public sealed class StripePaymentTests(StripePlatform platform) : IClassFixture<
     }
 
     [Fact]
+    public async Task BesideStripeTheSandboxConfirmAddressDoesNotExistAndConfirmsNothing()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var (id, _) = await platform.StartCardDonationAsync(campaign, 99_900);
+        var response = await platform.Web.Client.PostAsync($"/api/payments/sandbox/campaigns/{campaign}/donations/{id}/confirm", null);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("pending", await platform.Database.ScalarAsync<string>("SELECT status FROM donations WHERE id = $1", id));
+        Assert.Equal(0, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
+    }
+
+    [Fact]
     public async Task ADeclinedCardCountsForNothing()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
@@ -136,7 +164,7 @@ public sealed class StripePaymentTests(StripePlatform platform) : IClassFixture<
         var forged = JsonSerializer.Serialize(new
         {
             id = "evt_forged_1", @object = "event", api_version = "2026-10-28.endive", created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), type = "payment_intent.succeeded",
-            data = new { @object = new { id = "pi_forged", @object = "payment_intent", status = "succeeded", amount = 1_000, currency = "cny", metadata = new { donation_id = id.ToString(), campaign_id = campaign.ToString() } } },
+            data = new { @object = new { id = "pi_forged", @object = "payment_intent", status = "succeeded", amount = 1_000, amount_received = 1_000, currency = "cny", livemode = false, metadata = new { donation_id = id.ToString(), campaign_id = campaign.ToString() } } },
         });
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         foreach (var header in new[] { null, $"t={now},v1={new string('0', 64)}", StripePlatform.Sign(forged, "whsec_wrong", now), StripePlatform.Sign(forged, StripePlatform.WebhookSecret, now - 3_600) })

@@ -15,11 +15,12 @@ public sealed class StripeReconciliationTests(StripePlatform platform) : IClassF
     /// (<see cref="Accounts.AccessMatrixTests"/>): every one is checked here.
     /// </summary>
     [Fact]
-    public async Task OnlyAdminsMayRunTheStripeReconciliationAndTheMatrixCoversEveryOtherPrivilegedEndpoint()
+    public async Task OnlyAdminsMayRunTheStripeReconciliationOrSeeHeldPaymentsAndTheMatrixCoversEveryOtherPrivilegedEndpoint()
     {
         const string reconcile = "/api/admin/payments/stripe/reconcile";
-        var stripeOnly = Accounts.AccessMatrixTests.PrivilegedEndpoints(platform.Web).Except(Accounts.AccessMatrixTests.Covered).ToList();
-        Assert.Equal(["POST " + reconcile], stripeOnly);
+        const string holds = "/api/admin/payments/holds";
+        var stripeOnly = Accounts.AccessMatrixTests.PrivilegedEndpoints(platform.Web).Except(Accounts.AccessMatrixTests.Covered).Order().ToList();
+        Assert.Equal(["GET " + holds, "POST " + reconcile], stripeOnly);
 
         using var anonymous = new HttpClient { BaseAddress = platform.Web.BaseAddress };
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.PostAsync(reconcile, null)).StatusCode);
@@ -29,9 +30,12 @@ public sealed class StripeReconciliationTests(StripePlatform platform) : IClassF
             var refused = await member.Bearer.PostAsync(reconcile, null);
             Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
             await ApiCalls.ProblemAsync(refused);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await member.Bearer.GetAsync(holds)).StatusCode);
         }
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync(holds)).StatusCode);
         var admin = await Accounts.StaffClients.CreateAsync(platform.Web, "admin");
         Assert.Equal(System.Net.HttpStatusCode.OK, (await admin.Bearer.PostAsync(reconcile, null)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await admin.Bearer.GetAsync(holds)).StatusCode);
     }
 
     [Fact]

@@ -268,7 +268,7 @@ async function onSubmit(event) {
     setBusy(true, '正在确认支付…');
     const confirmed = await withServerRetries(() => pay(attempt.donation));
     pending = null;
-    showThanks(confirmed ?? attempt.donation);
+    showThanks(confirmed ?? attempt.donation, attempt.donation);
   } catch (failure) {
     if (failure instanceof NetworkError) {
       // Keep `pending`: pressing the button again retries with the same Idempotency-Key.
@@ -320,6 +320,9 @@ async function pay(donation) {
       throw new Error('payment page address is not http(s)');
     }
     setBusy(true, '正在前往支付页面…');
+    if (donation.receiptToken) {
+      sessionStorage.setItem(receiptStorageKey(donation.id), donation.receiptToken);
+    }
     location.assign(url.href);
     return new Promise(() => {}); // the page is going away
   }
@@ -344,7 +347,23 @@ async function goToMonthlyCheckout(gift) {
   return new Promise(() => {}); // the page is going away
 }
 
-function showThanks(donation) {
+/**
+ * The donor's receipt link: the token opens it and lives only in the link's #fragment (never sent to a server). A card
+ * donor leaves for the payment page first, so the token waits in this tab's sessionStorage (never in the payment
+ * provider's return address) and the return (…&donation=<id>&paid=1) picks it up.
+ */
+const receiptStorageKey = (donationId) => `fundraising.receipt.${donationId}`;
+
+function showReceiptLink(donationId, token) {
+  const receipt = $('thank-receipt');
+  receipt.hidden = !(donationId && token);
+  if (!receipt.hidden) {
+    $('thank-receipt-link').href = `/receipt.html#donation=${encodeURIComponent(donationId)}&token=${encodeURIComponent(token)}`;
+  }
+}
+
+function showThanks(donation, created = null) {
+  showReceiptLink(created?.id, created?.receiptToken);
   const form = $('donate-form');
   form.hidden = true;
   form.reset();
@@ -445,6 +464,8 @@ function handlePaymentReturn() {
   const query = new URLSearchParams(location.search);
   if (query.get('paid') === '1') {
     showThanks(null);
+    const donationId = query.get('donation');
+    showReceiptLink(donationId, donationId ? sessionStorage.getItem(receiptStorageKey(donationId)) : null);
   } else if (query.get('cancelled') === '1') {
     const notice = $('form-notice');
     notice.textContent = '支付已取消，未扣款。您可以重新捐赠。';

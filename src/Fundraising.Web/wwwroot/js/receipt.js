@@ -1,9 +1,15 @@
-// The printable receipt of one gift: /receipt.html?donation=<id>. The donation id is the donor's
-// own handle; the receipt number appears within a second of the gift succeeding, so poll briefly.
+// The printable receipt of one gift. A donor opens it with their own token, in the address's fragment
+// (/receipt.html#donation=<id>&token=<token>), which browsers never send to a server; it goes to the API
+// only as the Receipt-Token header. The id alone opens nothing: it travels in payment links and logs.
+// Admins open any receipt from the admin pages (#donation=<id>&admin=1) with the key of their session.
+// The receipt number appears within a second of the gift succeeding, so poll briefly.
 import { formatMoney } from './money.js';
 import { formatDate } from './ui.js';
 
-const donationId = new URLSearchParams(location.search).get('donation');
+const fragment = new URLSearchParams(location.hash.slice(1));
+const donationId = fragment.get('donation') ?? '';
+const token = fragment.get('token');
+const adminKey = fragment.get('admin') === '1' ? sessionStorage.getItem('fundraising.adminKey') : null;
 const byId = (id) => document.getElementById(id);
 
 function show(receipt) {
@@ -19,10 +25,18 @@ function show(receipt) {
 }
 
 async function load(attempt = 0) {
-  const response = await fetch(`/api/donations/${encodeURIComponent(donationId ?? '')}/receipt`);
+  const id = encodeURIComponent(donationId);
+  const response = adminKey
+    ? await fetch(`/api/admin/donations/${id}/receipt`, { headers: { Authorization: `Bearer ${adminKey}` } })
+    : await fetch(`/api/donations/${id}/receipt`, { headers: token ? { 'Receipt-Token': token } : {} });
+  if (response.status === 404 && token && attempt < 20) {
+    // Just back from a card payment: the gift counts (and its receipt opens) once the provider has confirmed it.
+    setTimeout(() => load(attempt + 1), 500);
+    return;
+  }
   if (!response.ok) {
     const error = byId('receipt-error');
-    error.textContent = '未找到这笔已完成的捐赠。';
+    error.textContent = '未找到这笔已完成的捐赠。请使用捐赠后获得的票据链接打开。';
     error.hidden = false;
     return;
   }
