@@ -222,6 +222,21 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
     }
 
     [Fact]
+    public async Task AnAdminOpensAGiftsReceiptFromTheGiftList()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(Unique("票据链接")));
+        var gift = (await ApiCalls.DonateAsync(_web.Client, campaign, 2_500, name: "匿名的票据人", anonymous: true)).GetProperty("id").GetGuid();
+        await using var context = await browser.NewContextAsync(_web);
+        var page = await SignInAsync(context, _web);
+        await SelectCampaignAsync(page, campaign);
+
+        // The receipt opens in a new tab, through the admin route, with this browser's sign-in (the id alone opens nothing).
+        var receipt = await context.RunAndWaitForPageAsync(() => page.Locator($"#donation-rows tr[data-donation-id='{gift}'] a").ClickAsync());
+        await Expect(receipt.Locator("#receipt-donor")).ToHaveTextAsync("匿名的票据人", new() { Timeout = PageActions.ServerTimeoutMs });
+        await Expect(receipt.Locator("#receipt-amount")).ToHaveTextAsync("¥25.00");
+    }
+
+    [Fact]
     public async Task ARefundOverTheLimitShowsTheErrorAndChangesNothingWhileAPartialRefundLowersTheTotal()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(Unique("退款")));

@@ -42,14 +42,22 @@ public sealed class ReceiptPageTests(CoHostedPlatform platform, BrowserFixture b
     }
 
     [Fact]
-    public async Task AnAdminOpensAnyReceiptWithTheKeyOfTheirSession()
+    public async Task StaffOpenAnyReceiptWithTheirSignInAndWithoutOneTheAdminLinkOpensNothing()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
         var gift = await ApiCalls.DonateAsync(platform.Web.Client, campaign, 700, name: "管理员查看的人", anonymous: true);
+        var address = $"/receipt.html#donation={gift.GetProperty("id").GetGuid()}&admin=1";
+
+        await using var stranger = await browser.NewContextAsync(platform.Web);
+        var refused = await stranger.NewPageAsync();
+        await refused.GotoAsync(address);
+        await Assertions.Expect(refused.Locator("#receipt-error")).ToBeVisibleAsync();
+        Assert.DoesNotContain("管理员查看的人", await refused.ContentAsync());
+
         await using var context = await browser.NewContextAsync(platform.Web);
-        await context.AddInitScriptAsync($"sessionStorage.setItem('fundraising.adminKey', '{Platform.AdminKey}');");
+        await AdminPageActions.SignInAsync(context, platform.Web);
         var page = await context.NewPageAsync();
-        await page.GotoAsync($"/receipt.html#donation={gift.GetProperty("id").GetGuid()}&admin=1");
+        await page.GotoAsync(address);
         await Assertions.Expect(page.Locator("#receipt-donor")).ToHaveTextAsync("管理员查看的人");
     }
 

@@ -46,7 +46,7 @@ function donationRow(d) {
   const left = d.amount - d.refundedAmount;
   const actions = el('span', { class: 'row-actions' },
     el('button', { class: 'button-secondary button-small', text: '退款', attrs: { type: 'button', 'data-refund': d.id, disabled: left <= 0 } }),
-    el('a', { text: '票据', attrs: { href: `/receipt.html#donation=${encodeURIComponent(d.id)}&admin=1`, target: '_blank', rel: 'opener' } }));
+    el('a', { text: '票据', attrs: { href: `/receipt.html#donation=${encodeURIComponent(d.id)}&admin=1`, target: '_blank', rel: 'noopener' } }));
   return row([formatDateTime(d.succeededAt ?? d.createdAt), donorCell(d), kindText(d), money(d.amount), money(d.refundedAmount),
     STATUS_TEXT[d.status] ?? d.status, actions], { 'data-donation-id': d.id });
 }

@@ -51,7 +51,7 @@ export async function loadAudit() {
 }
 
 function receiptRow(r) {
-  const link = el('a', { text: r.number ?? '开具中', attrs: { href: `/receipt.html#donation=${encodeURIComponent(r.donationId)}&admin=1`, target: '_blank', rel: 'opener' } });
+  const link = el('a', { text: r.number ?? '开具中', attrs: { href: `/receipt.html#donation=${encodeURIComponent(r.donationId)}&admin=1`, target: '_blank', rel: 'noopener' } });
   const content = r.kind === 'goods' ? `物资：${r.item} × ${r.quantity}` : (r.channel === 'online' ? '善款（线上）' : '善款（线下）');
   return row([link, r.campaignTitle, content, formatMoney(r.amount, r.currency), formatMoney(r.refundedAmount, r.currency), formatDate(r.donatedAt)]);
 }

@@ -1,7 +1,7 @@
 // The printable receipt of one gift. A donor opens it with their own token, in the address's fragment
 // (/receipt.html#donation=<id>&token=<token>), which browsers never send to a server; it goes to the API
 // only as the Receipt-Token header. The id alone opens nothing: it travels in payment links and logs.
-// Admins open any receipt from the admin pages (#donation=<id>&admin=1) with the key of their session.
+// Staff open any receipt in their scope from the admin pages (#donation=<id>&admin=1) with their sign-in cookie.
 // The receipt number appears within a second of the gift succeeding, so poll briefly.
 import { formatMoney } from './money.js';
 import { formatDate } from './ui.js';
@@ -9,7 +9,7 @@ import { formatDate } from './ui.js';
 const fragment = new URLSearchParams(location.hash.slice(1));
 const donationId = fragment.get('donation') ?? '';
 const token = fragment.get('token');
-const adminKey = fragment.get('admin') === '1' ? sessionStorage.getItem('fundraising.adminKey') : null;
+const asStaff = fragment.get('admin') === '1';
 const byId = (id) => document.getElementById(id);
 
 function show(receipt) {
@@ -26,8 +26,8 @@ function show(receipt) {
 
 async function load(attempt = 0) {
   const id = encodeURIComponent(donationId);
-  const response = adminKey
-    ? await fetch(`/api/admin/donations/${id}/receipt`, { headers: { Authorization: `Bearer ${adminKey}` } })
+  const response = asStaff
+    ? await fetch(`/api/admin/donations/${id}/receipt`)
     : await fetch(`/api/donations/${id}/receipt`, { headers: token ? { 'Receipt-Token': token } : {} });
   if (response.status === 404 && token && attempt < 20) {
     // Just back from a card payment: the gift counts (and its receipt opens) once the provider has confirmed it.
