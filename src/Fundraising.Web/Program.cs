@@ -44,6 +44,7 @@ builder.AddDemoSeeding();
 var app = builder.Build();
 
 app.UseClientAddress();
+app.UseSecurityHeaders();
 app.UseApiConventions();
 app.UseAuthentication();
 app.UseAuthorization();
