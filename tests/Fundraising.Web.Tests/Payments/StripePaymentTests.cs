@@ -12,6 +12,15 @@ namespace Fundraising.Web.Tests.Payments;
 /// </summary>
 public sealed partial class StripePlatform : Fundraising.TestSupport.StripeCoHostedPlatform
 {
+    /// <summary>
+    /// The monthly-giving suites start dozens of monthly gifts a minute from one address, beyond the default limit
+    /// of 10 (which a person never reaches); every other limit stays at its default.
+    /// </summary>
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["RateLimits__MonthlyGifts__PermitLimit"] = "10000",
+    };
+
     /// <summary>Every chaos switch off.</summary>
     public static readonly object Calm = new { duplicateRate = 0.0, reorderWindowMs = 0, delayMs = 0, dropRate = 0.0, apiFault = (string?)null, apiFaultCount = 0 };
 
