@@ -46,6 +46,7 @@ builder.AddDemoSeeding();
 var app = builder.Build();
 
 app.UseClientAddress();
+app.UseSecurityHeaders();
 app.UseApiConventions();
 app.UseStaffAuthentication();
 app.UseRateLimiter();

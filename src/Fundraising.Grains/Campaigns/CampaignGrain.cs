@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.Progress;
@@ -62,7 +63,7 @@ public sealed partial class CampaignGrain(
         if (await catalog.LoadAsync(Id, cancellationToken) is { } row)
         {
             Adopt(row);
-            foreach (var donation in await queries.ListSucceededAsync(Id, 0, RecentDonorCount, cancellationToken))
+            foreach (var donation in (await queries.ListSucceededAsync(Id, new PageRequest(RecentDonorCount), cancellationToken)).Items)
             {
                 _recentDonors.AddLast(ToRecentDonor(donation));
             }

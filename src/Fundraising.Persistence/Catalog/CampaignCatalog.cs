@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using System.Text.Json;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Persistence.Audit;
@@ -5,12 +6,11 @@ using Npgsql;
 
 namespace Fundraising.Persistence.Catalog;
 
-/// <summary>Filters for the public campaign list. Null means any.</summary>
-/// <summary>A page of the catalogue; drafts (admins' work in progress) are listed only with <c>IncludeDrafts</c>.</summary>
-public sealed record CampaignListQuery(CampaignKind? Kind, CampaignStatus? Status, string? County, int Page, int PageSize, bool IncludeDrafts = false);
+/// <summary>A page of the catalogue (filters: null means any); drafts (admins' work in progress) are listed only with <c>IncludeDrafts</c>.</summary>
+public sealed record CampaignListQuery(CampaignKind? Kind, CampaignStatus? Status, string? County, PageRequest Page, bool IncludeDrafts = false);
 
-/// <summary>One page of campaigns and how many match in all.</summary>
-public sealed record CampaignPage(IReadOnlyList<CampaignSummary> Items, long Total);
+/// <summary>One page of campaigns, how many match in all, and the position after the page when more follow.</summary>
+public sealed record CampaignPage(IReadOnlyList<CampaignSummary> Items, long Total, Keyset? Next);
 
 /// <summary>A campaign as its catalogue row holds it: what the grain loads when it activates.</summary>
 public sealed record CampaignRow(CampaignDefinition Definition, CampaignStatus Status, CampaignTotals Totals);
@@ -132,52 +132,50 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
 
     public async Task<CampaignPage> ListAsync(CampaignListQuery query, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT id, title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at,
-                   status, raised_amount, donation_count, online_amount, offline_amount, goods_amount, count(*) OVER ()
-            FROM campaigns
-            WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3)
-              AND ($6 OR status <> 'draft')
-            ORDER BY created_at DESC, id
-            OFFSET $4 LIMIT $5
-            """);
-        command.Parameters.Add(new() { Value = query.Kind is { } kind ? KindText(kind) : DBNull.Value });
-        command.Parameters.Add(new() { Value = query.Status is { } status ? StatusText(status) : DBNull.Value });
-        command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = ((long)query.Page - 1) * query.PageSize });
-        command.Parameters.Add(new() { Value = query.PageSize });
-        command.Parameters.Add(new() { Value = query.IncludeDrafts });
-
-        var items = new List<CampaignSummary>();
-        long total = 0;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var items = new List<(CampaignSummary Summary, Keyset Position)>();
+        await using (var command = dataSource.CreateCommand())
         {
-            var definition = ReadDefinition(reader);
-            var totals = ReadTotals(reader, 13);
-            items.Add(new CampaignSummary(reader.GetGuid(0), definition, ParseStatus(reader.GetString(12)), totals.RaisedAmount, totals.DonationCount, totals));
-            total = reader.GetInt64(18);
+            var filter = Filter(query, command);
+            var after = KeysetSql.After(query.Page.After, command);
+            var window = KeysetSql.Window(query.Page, command);
+            // Read by campaigns_listing or campaigns_by_county, both (…, created_at DESC, id DESC) since 0010.
+            command.CommandText = $"""
+                SELECT id, title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at,
+                       status, raised_amount, donation_count, online_amount, offline_amount, goods_amount, created_at
+                FROM campaigns
+                WHERE {filter} {after}
+                {KeysetSql.Order}
+                {window}
+                """;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var definition = ReadDefinition(reader);
+                var totals = ReadTotals(reader, 13);
+                var id = reader.GetGuid(0);
+                items.Add((new CampaignSummary(id, definition, ParseStatus(reader.GetString(12)), totals.RaisedAmount, totals.DonationCount, totals),
+                    new Keyset(reader.GetFieldValue<DateTimeOffset>(18), id)));
+            }
         }
-        if (items.Count == 0 && query.Page > 1)
-        {
-            // Past the last page the window function sees no rows; count separately so the caller still learns the total.
-            total = await CountAsync(query, cancellationToken);
-        }
-        return new CampaignPage(items, total);
+        var page = KeysetSql.Page(items, query.Page.Size, item => item.Position);
+        return new CampaignPage([.. page.Items.Select(item => item.Summary)], await CountAsync(query, cancellationToken), page.Next);
     }
 
+    // The catalogue is small (campaigns, not gifts): counting what matches is cheap, and drafts count only for admins.
     private async Task<long> CountAsync(CampaignListQuery query, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT count(*) FROM campaigns
-            WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3)
-              AND ($4 OR status <> 'draft')
-            """);
-        command.Parameters.Add(new() { Value = query.Kind is { } kind ? KindText(kind) : DBNull.Value });
-        command.Parameters.Add(new() { Value = query.Status is { } status ? StatusText(status) : DBNull.Value });
-        command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = query.IncludeDrafts });
+        await using var command = dataSource.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM campaigns WHERE {Filter(query, command)}";
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static string Filter(CampaignListQuery query, NpgsqlCommand command)
+    {
+        command.Parameters.Add(new() { Value = query.Kind is { } kind ? KindText(kind) : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = query.Status is { } status ? StatusText(status) : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = query.IncludeDrafts });
+        return "($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3) AND ($4 OR status <> 'draft')";
     }
 
     // Columns 1 to 11 are DefinitionColumns, in order.

@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 
@@ -86,10 +87,10 @@ public interface ILedgerQueries
     Task<DonationRecord?> FindAsync(Guid donationId, CancellationToken cancellationToken = default);
 
     /// <summary>A campaign's gifts that count now, newest first: the public list.</summary>
-    Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default);
+    Task<KeysetPage<DonationRecord>> ListSucceededAsync(Guid campaignId, PageRequest page, CancellationToken cancellationToken = default);
 
     /// <summary>Every gift that counted, refunded ones included, newest first: what an admin reviews and refunds.</summary>
-    Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default);
+    Task<KeysetPage<DonationRecord>> ListRecordedAsync(Guid campaignId, PageRequest page, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<LedgerReconciliationRow>> ReconcileAsync(CancellationToken cancellationToken = default);
 }

@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.MonthlyGiving;
 using Npgsql;
@@ -142,26 +143,28 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>One page of a campaign's monthly gifts, newest first, and how many it has in all.</summary>
-    public async Task<(IReadOnlyList<MonthlyGiftSummary> Items, long Total)> ListByCampaignAsync(
-        Guid campaignId, long offset, int limit, CancellationToken cancellationToken = default)
+    public async Task<(KeysetPage<MonthlyGiftSummary> Page, long Total)> ListByCampaignAsync(
+        Guid campaignId, PageRequest page, CancellationToken cancellationToken = default)
     {
         var items = new List<MonthlyGiftSummary>();
-        await using (var command = dataSource.CreateCommand($$"""
-            SELECT {{Columns}}, coalesce(paid.months, 0), coalesce(paid.total, 0)
-            FROM monthly_gifts
-            LEFT JOIN LATERAL (
-                SELECT count(*)::int AS months, sum(d.amount - d.refunded_amount)::bigint AS total
-                FROM monthly_gift_invoices i JOIN donations d ON d.id = i.donation_id
-                WHERE i.monthly_gift_id = monthly_gifts.id AND d.status <> 'pending'
-            ) paid ON true
-            WHERE campaign_id = $1
-            ORDER BY created_at DESC, id
-            OFFSET $2 LIMIT $3
-            """))
+        await using (var command = dataSource.CreateCommand())
         {
             command.Parameters.Add(new() { Value = campaignId });
-            command.Parameters.Add(new() { Value = offset });
-            command.Parameters.Add(new() { Value = limit });
+            var after = KeysetSql.After(page.After, command);
+            var window = KeysetSql.Window(page, command);
+            // Read by monthly_gifts_by_campaign (campaign_id, created_at DESC, id DESC), added in 0010.
+            command.CommandText = $$"""
+                SELECT {{Columns}}, coalesce(paid.months, 0), coalesce(paid.total, 0)
+                FROM monthly_gifts
+                LEFT JOIN LATERAL (
+                    SELECT count(*)::int AS months, sum(d.amount - d.refunded_amount)::bigint AS total
+                    FROM monthly_gift_invoices i JOIN donations d ON d.id = i.donation_id
+                    WHERE i.monthly_gift_id = monthly_gifts.id AND d.status <> 'pending'
+                ) paid ON true
+                WHERE campaign_id = $1 {{after}}
+                {{KeysetSql.Order}}
+                {{window}}
+                """;
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -170,7 +173,7 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
         }
         await using var count = dataSource.CreateCommand("SELECT count(*) FROM monthly_gifts WHERE campaign_id = $1");
         count.Parameters.Add(new() { Value = campaignId });
-        return (items, (long)(await count.ExecuteScalarAsync(cancellationToken))!);
+        return (KeysetSql.Page(items, page.Size, g => new Keyset(g.Gift.CreatedAt, g.Gift.Id)), (long)(await count.ExecuteScalarAsync(cancellationToken))!);
     }
 
     private async Task<MonthlyGiftRecord?> FindOneAsync(string sql, object[] parameters, CancellationToken cancellationToken)

@@ -46,4 +46,5 @@ public sealed record CampaignResponse(
     }
 }
 
-public sealed record CampaignListResponse(IReadOnlyList<CampaignResponse> Items, int Page, int PageSize, long Total);
+/// <summary>A page of campaigns; <c>Next</c> is the cursor of the page after it (null on the last), <c>Page</c> null when read by cursor.</summary>
+public sealed record CampaignListResponse(IReadOnlyList<CampaignResponse> Items, int? Page, int PageSize, long Total, string? Next);

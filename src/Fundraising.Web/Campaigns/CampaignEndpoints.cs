@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using System.Security.Claims;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Persistence.Catalog;
@@ -30,20 +31,21 @@ public static class CampaignEndpoints
     }
 
     private static async Task<Results<Ok<CampaignListResponse>, ValidationProblem>> ListAsync(
-        string? kind, string? status, string? county, int? page, int? pageSize, ICampaignCatalog catalog, ClaimsPrincipal user, CancellationToken cancellationToken)
+        string? kind, string? status, string? county, string? cursor, int? page, int? pageSize, ICampaignCatalog catalog, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         var kindFilter = ParseFilter<CampaignKind>(validation, "kind", kind);
         var statusFilter = ParseFilter<CampaignStatus>(validation, "status", status);
-        var (pageNumber, size) = Paging.Parse(validation, page, pageSize);
+        var window = Paging.Parse(validation, cursor, page, pageSize);
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
         }
         var result = await catalog.ListAsync(
-            new CampaignListQuery(kindFilter, statusFilter, string.IsNullOrWhiteSpace(county) ? null : county.Trim(), pageNumber, size,
+            new CampaignListQuery(kindFilter, statusFilter, string.IsNullOrWhiteSpace(county) ? null : county.Trim(), window,
                 IncludeDrafts: DraftVisibility.InLists(user, county)), cancellationToken);
-        return TypedResults.Ok(new CampaignListResponse([.. result.Items.Select(CampaignResponse.From)], pageNumber, size, result.Total));
+        return TypedResults.Ok(new CampaignListResponse(
+            [.. result.Items.Select(CampaignResponse.From)], cursor is null ? page ?? 1 : null, window.Size, result.Total, Paging.Next(result.Next)));
     }
 
     private static T? ParseFilter<T>(Validation validation, string field, string? value) where T : struct, Enum

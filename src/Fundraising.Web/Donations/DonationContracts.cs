@@ -73,7 +73,8 @@ public sealed record PublicDonationResponse(
         new(d.PublicName, d.Anonymous, d.Amount, d.Currency, d.Message, d.Channel, d.SucceededAt ?? d.CreatedAt, d.Kind, d.Item, d.Quantity, d.RefundedAmount);
 }
 
-public sealed record DonationListResponse(IReadOnlyList<PublicDonationResponse> Items, int Page, int PageSize);
+/// <summary>A page of a campaign's gifts; <c>Next</c> is the cursor of the page after it (null on the last), <c>Page</c> null when read by cursor.</summary>
+public sealed record DonationListResponse(IReadOnlyList<PublicDonationResponse> Items, int? Page, int PageSize, string? Next);
 
 /// <summary>An admin's page of a campaign's gifts (not pending), newest first: ids, donors' names even when anonymous, refunds.</summary>
-public sealed record AdminDonationListResponse(IReadOnlyList<DonationResponse> Items, int Page, int PageSize);
+public sealed record AdminDonationListResponse(IReadOnlyList<DonationResponse> Items, int? Page, int PageSize, string? Next);

@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using System.Security.Claims;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
@@ -139,10 +140,10 @@ public static class DonationEndpoints
     }
 
     private static async Task<Results<Ok<DonationListResponse>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, ClaimsPrincipal user, ILedgerQueries ledger, CancellationToken cancellationToken)
+        Guid campaignId, string? cursor, int? page, int? pageSize, IGrainFactory grains, ClaimsPrincipal user, ILedgerQueries ledger, CancellationToken cancellationToken)
     {
         var v = new Validation();
-        var (pageNumber, size) = Paging.Parse(v, page, pageSize);
+        var window = Paging.Parse(v, cursor, page, pageSize);
         if (!v.IsValid)
         {
             return TypedResults.ValidationProblem(v.Errors);
@@ -151,15 +152,16 @@ public static class DonationEndpoints
         {
             return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }
-        var records = await ledger.ListSucceededAsync(campaignId, Paging.Skip(pageNumber, size), size, cancellationToken);
-        return TypedResults.Ok(new DonationListResponse([.. records.Select(PublicDonationResponse.From)], pageNumber, size));
+        var records = await ledger.ListSucceededAsync(campaignId, window, cancellationToken);
+        return TypedResults.Ok(new DonationListResponse(
+            [.. records.Items.Select(PublicDonationResponse.From)], cursor is null ? page ?? 1 : null, window.Size, Paging.Next(records.Next)));
     }
 
     private static async Task<Results<Ok<AdminDonationListResponse>, ValidationProblem, ProblemHttpResult>> ListForAdminAsync(
-        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, ILedgerQueries ledger, CancellationToken cancellationToken)
+        Guid campaignId, string? cursor, int? page, int? pageSize, IGrainFactory grains, ILedgerQueries ledger, CancellationToken cancellationToken)
     {
         var v = new Validation();
-        var (pageNumber, size) = Paging.Parse(v, page, pageSize);
+        var window = Paging.Parse(v, cursor, page, pageSize);
         if (!v.IsValid)
         {
             return TypedResults.ValidationProblem(v.Errors);
@@ -168,8 +170,9 @@ public static class DonationEndpoints
         {
             return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }
-        var records = await ledger.ListRecordedAsync(campaignId, Paging.Skip(pageNumber, size), size, cancellationToken);
-        return TypedResults.Ok(new AdminDonationListResponse([.. records.Select(d => DonationResponse.From(d, null))], pageNumber, size));
+        var records = await ledger.ListRecordedAsync(campaignId, window, cancellationToken);
+        return TypedResults.Ok(new AdminDonationListResponse(
+            [.. records.Items.Select(d => DonationResponse.From(d, null))], cursor is null ? page ?? 1 : null, window.Size, Paging.Next(records.Next)));
     }
 
     private static string MethodText(OfflineMethod method) => method switch

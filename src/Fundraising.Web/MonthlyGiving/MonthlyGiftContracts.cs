@@ -63,4 +63,4 @@ public sealed record AdminMonthlyGiftResponse(
         s.MonthsPaid, s.TotalGiven, s.Gift.CreatedAt, s.Gift.CancelledAt);
 }
 
-public sealed record AdminMonthlyGiftListResponse(IReadOnlyList<AdminMonthlyGiftResponse> Items, int Page, int PageSize, long Total);
+public sealed record AdminMonthlyGiftListResponse(IReadOnlyList<AdminMonthlyGiftResponse> Items, int? Page, int PageSize, long Total, string? Next);

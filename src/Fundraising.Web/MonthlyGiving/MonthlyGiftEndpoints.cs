@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.MonthlyGiving;
@@ -36,10 +37,10 @@ public static class MonthlyGiftEndpoints
     }
 
     private static async Task<Results<Ok<AdminMonthlyGiftListResponse>, ValidationProblem, ProblemHttpResult>> ListForAdminAsync(
-        Guid campaignId, int? page, int? pageSize, IGrainFactory grains, MonthlyGiftStore store, CancellationToken cancellationToken)
+        Guid campaignId, string? cursor, int? page, int? pageSize, IGrainFactory grains, MonthlyGiftStore store, CancellationToken cancellationToken)
     {
         var v = new Validation();
-        var (pageNumber, size) = Paging.Parse(v, page, pageSize);
+        var window = Paging.Parse(v, cursor, page, pageSize);
         if (!v.IsValid)
         {
             return TypedResults.ValidationProblem(v.Errors);
@@ -48,8 +49,9 @@ public static class MonthlyGiftEndpoints
         {
             return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }
-        var (items, total) = await store.ListByCampaignAsync(campaignId, Paging.Skip(pageNumber, size), size, cancellationToken);
-        return TypedResults.Ok(new AdminMonthlyGiftListResponse([.. items.Select(AdminMonthlyGiftResponse.From)], pageNumber, size, total));
+        var (gifts, total) = await store.ListByCampaignAsync(campaignId, window, cancellationToken);
+        return TypedResults.Ok(new AdminMonthlyGiftListResponse(
+            [.. gifts.Items.Select(AdminMonthlyGiftResponse.From)], cursor is null ? page ?? 1 : null, window.Size, total, Paging.Next(gifts.Next)));
     }
 
     private static async Task<Results<Created<MonthlyGiftCreatedResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(

@@ -40,13 +40,14 @@ public static class PaymentEndpoints
         int? page, int? pageSize, StripeRecords records, CancellationToken cancellationToken)
     {
         var v = new Validation();
-        var (pageNumber, size) = Paging.Parse(v, page, pageSize);
+        // Holds are rare (each is a payment that did not match its gift): numbered pages, bounded in depth, are enough.
+        var window = Paging.Parse(v, cursor: null, page, pageSize);
         if (!v.IsValid)
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        var holds = await records.ListHoldsAsync(Paging.Skip(pageNumber, size), size, cancellationToken);
-        return TypedResults.Ok(new PaymentHoldListResponse([.. holds.Select(PaymentHoldResponse.From)], pageNumber, size));
+        var holds = await records.ListHoldsAsync(window.Skip, window.Size, cancellationToken);
+        return TypedResults.Ok(new PaymentHoldListResponse([.. holds.Select(PaymentHoldResponse.From)], page ?? 1, window.Size));
     }
 }
 

@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Catalog;
@@ -40,7 +41,7 @@ public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog ca
         {
             return;
         }
-        var existing = await catalog.ListAsync(new CampaignListQuery(null, null, null, 1, 1, IncludeDrafts: true), stoppingToken);
+        var existing = await catalog.ListAsync(new CampaignListQuery(null, null, null, new PageRequest(1), IncludeDrafts: true), stoppingToken);
         if (existing.Total > 0)
         {
             LogSkipped(existing.Total);

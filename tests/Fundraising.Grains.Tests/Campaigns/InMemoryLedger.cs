@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using System.Collections.Concurrent;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
@@ -112,11 +113,15 @@ public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignC
         }
     }
 
-    public Task<IReadOnlyList<DonationRecord>> ListSucceededAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default) =>
-        List(campaignId, DonationStatus.Succeeded, skip, take);
+    public async Task<KeysetPage<DonationRecord>> ListSucceededAsync(Guid campaignId, PageRequest page, CancellationToken cancellationToken = default) =>
+        new(await List(campaignId, DonationStatus.Succeeded, FirstPages(page).Skip, page.Size), null);
 
-    public Task<IReadOnlyList<DonationRecord>> ListRecordedAsync(Guid campaignId, long skip, int take, CancellationToken cancellationToken = default) =>
-        List(campaignId, null, skip, take);
+    public async Task<KeysetPage<DonationRecord>> ListRecordedAsync(Guid campaignId, PageRequest page, CancellationToken cancellationToken = default) =>
+        new(await List(campaignId, null, FirstPages(page).Skip, page.Size), null);
+
+    // The grain reads only the first page (its recent donors); walking by keyset is tested against PostgreSQL.
+    private static PageRequest FirstPages(PageRequest page) =>
+        page.After is null ? page : throw new NotSupportedException("Keyset pages are tested against PostgreSQL.");
 
     /// <summary>Gifts of one status, or every one that counted (not pending) when <paramref name="status"/> is null; newest first.</summary>
     private Task<IReadOnlyList<DonationRecord>> List(Guid campaignId, DonationStatus? status, long skip, int take)

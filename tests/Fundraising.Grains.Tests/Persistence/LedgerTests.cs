@@ -1,3 +1,4 @@
+using Fundraising.Persistence;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Catalog;
@@ -106,10 +107,10 @@ public sealed class LedgerTests : LedgerTestBase
         {
             ids.Add(await CampaignAsync());
         }
-        var page = await Catalog.ListAsync(new CampaignListQuery(CampaignKind.Village, CampaignStatus.Live, "镇安县", 2, 2));
+        var page = await Catalog.ListAsync(new CampaignListQuery(CampaignKind.Village, CampaignStatus.Live, "镇安县", new PageRequest(2, Skip: 2)));
         Assert.Equal(3, page.Total);
         Assert.Equal(ids[0], Assert.Single(page.Items).Id);
-        var none = await Catalog.ListAsync(new CampaignListQuery(CampaignKind.Appeal, null, null, 5, 2));
+        var none = await Catalog.ListAsync(new CampaignListQuery(CampaignKind.Appeal, null, null, new PageRequest(2, Skip: 8)));
         Assert.Empty(none.Items);
         Assert.Equal(0, none.Total);
     }

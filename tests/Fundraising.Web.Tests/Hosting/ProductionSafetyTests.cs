@@ -22,6 +22,30 @@ public sealed class ProductionSafetyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InProductionHttpsRequestsThroughTheKnownProxyGetHsts()
+    {
+        await using var web = await Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The test client is the proxy here: nginx terminating TLS would send X-Forwarded-Proto: https.
+            ["ForwardedHeaders__KnownProxies"] = "127.0.0.1",
+        });
+        async Task<HttpResponseMessage> GetAsync(string? proto)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+            request.Headers.Host = "giving.example.org";
+            if (proto is not null)
+            {
+                request.Headers.Add("X-Forwarded-Proto", proto);
+            }
+            return await web.Client.SendAsync(request);
+        }
+        var https = await GetAsync("https");
+        Assert.Contains("max-age=", Assert.Single(https.Headers.GetValues("Strict-Transport-Security")));
+        Assert.False((await GetAsync(null)).Headers.Contains("Strict-Transport-Security"));
+    }
+
+    [Fact]
     public async Task InProductionTheSandboxConfirmEndpointDoesNotExist()
     {
         await using var web = await Platform.StartCoHostedWebAsync(_database, new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });

@@ -42,17 +42,45 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
 
     /// <summary>A fresh context for one test: Chinese locale, a desktop viewport, the front end as base address.</summary>
-    public Task<IBrowserContext> NewContextAsync(WebFrontEnd web, ViewportSize? viewport = null) =>
-        Browser.NewContextAsync(new()
+    /// <summary>
+    /// A new context whose pages report every Content-Security-Policy violation (<see cref="CspViolations"/>):
+    /// the browser's own console message, and a <c>securitypolicyviolation</c> listener's.
+    /// </summary>
+    public async Task<IBrowserContext> NewContextAsync(WebFrontEnd web, ViewportSize? viewport = null)
+    {
+        var context = await Browser.NewContextAsync(new()
         {
             BaseURL = web.BaseAddress.ToString(),
             Locale = "zh-CN",
             TimezoneId = "Asia/Shanghai",
             ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 900 },
         });
+        await context.AddInitScriptAsync("""
+            document.addEventListener('securitypolicyviolation', e =>
+              console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} in ${e.sourceFile}:${e.lineNumber}`));
+            """);
+        context.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                _cspViolations.Enqueue($"{message.Location}: {message.Text}");
+            }
+        };
+        return context;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _cspViolations = new();
+
+    /// <summary>Every CSP violation any page of this fixture's contexts reported so far.</summary>
+    public IReadOnlyCollection<string> CspViolations => _cspViolations;
 
     public async Task DisposeAsync()
     {
+        // Every page test runs under the CSP: a violation on any page fails its class, even where no test looked.
+        if (!_cspViolations.IsEmpty)
+        {
+            throw new InvalidOperationException("Pages broke the Content-Security-Policy:\n" + string.Join("\n", _cspViolations));
+        }
         if (Browser is not null)
         {
             await Browser.CloseAsync();

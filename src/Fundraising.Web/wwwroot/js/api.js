@@ -74,8 +74,10 @@ export function getCampaign(id) {
   return request('GET', `/api/campaigns/${encodeURIComponent(id)}`);
 }
 
-export function listDonations(id, page = 1, pageSize = 10) {
-  return request('GET', `/api/campaigns/${encodeURIComponent(id)}/donations?page=${page}&pageSize=${pageSize}`);
+/** A page of a campaign's gifts, newest first; pass the previous page's `next` as `cursor` for the one after it. */
+export function listDonations(id, cursor = null, pageSize = 10) {
+  const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+  return request('GET', `/api/campaigns/${encodeURIComponent(id)}/donations?pageSize=${pageSize}${after}`);
 }
 
 export function createDonation(id, body, idempotencyKey) {
