@@ -173,18 +173,25 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         return account;
     }
 
-    public async Task<ApiToken> CreateTokenAsync(Guid accountId, string name, byte[] tokenHash, DateTimeOffset? expiresAt, CancellationToken cancellationToken = default)
+    /// <summary>Stores a new token's digest with its audit entry (who made it, its name and expiry; never the token), in one transaction.</summary>
+    public async Task<ApiToken> CreateTokenAsync(Guid accountId, string actor, string name, byte[] tokenHash, DateTimeOffset? expiresAt, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand($"""
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"""
             INSERT INTO api_tokens (id, account_id, name, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)
             RETURNING {TokenColumns}
-            """);
+            """, connection, transaction);
         command.Parameters.Add(new() { Value = Guid.CreateVersion7() });
         command.Parameters.Add(new() { Value = accountId });
         command.Parameters.Add(new() { Value = name });
         command.Parameters.Add(new() { Value = tokenHash });
         command.Parameters.Add(new() { Value = (object?)expiresAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        return (await ReadTokensAsync(command, cancellationToken)).Single();
+        var token = (await ReadTokensAsync(command, cancellationToken)).Single();
+        await AuditLog.WriteAsync(connection, transaction, actor, "create_token", null, token.Id,
+            JsonSerializer.Serialize(new { accountId, name, expiresAt }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return token;
     }
 
     public async Task<IReadOnlyList<ApiToken>> ListTokensAsync(Guid accountId, CancellationToken cancellationToken = default)
@@ -194,14 +201,23 @@ public sealed class AccountStore(NpgsqlDataSource dataSource)
         return await ReadTokensAsync(command, cancellationToken);
     }
 
-    /// <summary>Revokes one of the account's own tokens; false when the account has no such token.</summary>
-    public async Task<bool> RevokeTokenAsync(Guid accountId, Guid tokenId, CancellationToken cancellationToken = default)
+    /// <summary>Revokes one of the account's own tokens, with its audit entry; false when the account has no such token.</summary>
+    public async Task<bool> RevokeTokenAsync(Guid accountId, string actor, Guid tokenId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND account_id = $2");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND account_id = $2 RETURNING name", connection, transaction);
         command.Parameters.Add(new() { Value = tokenId });
         command.Parameters.Add(new() { Value = accountId });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (await command.ExecuteScalarAsync(cancellationToken) is not string name)
+        {
+            return false;
+        }
+        await AuditLog.WriteAsync(connection, transaction, actor, "revoke_token", null, tokenId,
+            JsonSerializer.Serialize(new { accountId, name }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>The enabled account a live token (not revoked, not expired at <paramref name="now"/>) belongs to; null otherwise.</summary>

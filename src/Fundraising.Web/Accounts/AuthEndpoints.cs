@@ -39,7 +39,7 @@ public static class AuthEndpoints
         signedIn.MapDelete("/tokens/{tokenId:guid}", async Task<Results<NoContent, ProblemHttpResult>> (
             Guid tokenId, ClaimsPrincipal user, AccountStore store, CancellationToken cancellationToken) =>
             StaffAuthentication.AccountIdOf(user) is not { } id ? TypedResults.Problem(NoAccount())
-            : await store.RevokeTokenAsync(id, tokenId, cancellationToken) ? TypedResults.NoContent()
+            : await store.RevokeTokenAsync(id, Actor.Of(user), tokenId, cancellationToken) ? TypedResults.NoContent()
             : TypedResults.Problem(Problem.NotFound("token", tokenId)));
         return app;
     }
@@ -94,7 +94,7 @@ public static class AuthEndpoints
             return TypedResults.ValidationProblem(v.Errors);
         }
         var token = ApiTokens.NewToken();
-        var created = await store.CreateTokenAsync(accountId, name!, ApiTokens.Hash(token), request.ExpiresAt, cancellationToken);
+        var created = await store.CreateTokenAsync(accountId, Actor.Of(user), name!, ApiTokens.Hash(token), request.ExpiresAt, cancellationToken);
         return TypedResults.Created($"/api/auth/tokens/{created.Id}", new CreatedTokenResponse(created.Id, created.Name, token, created.CreatedAt, created.ExpiresAt));
     }
 

@@ -179,6 +179,9 @@ public sealed class AccountTests(UnlimitedPlatform platform) : IClassFixture<Unl
         revoke.Headers.Add("X-CSRF-Token", member.AntiforgeryToken);
         Assert.Equal(HttpStatusCode.NoContent, (await member.Cookie.SendAsync(revoke)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await member.Bearer.GetAsync("/api/auth/me")).StatusCode);
+        // Making and revoking a token are in the audit trail, under the account's name, and the trail never holds the token.
+        Assert.Equal(["create_token", "revoke_token"], await AuditActionsAsync(member.UserName, id));
+        Assert.DoesNotContain(token, await Web.Admin.GetStringAsync("/api/admin/audit?limit=1000"));
 
         var expiring = await StaffClients.PostWithAntiforgeryAsync(member.Cookie, member.AntiforgeryToken, "/api/auth/tokens",
             new { name = "short", expiresAt = DateTimeOffset.UtcNow.AddSeconds(2) });
@@ -193,6 +196,14 @@ public sealed class AccountTests(UnlimitedPlatform platform) : IClassFixture<Unl
             new { name = "past", expiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
         Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
         Assert.True((await ApiCalls.ProblemAsync(past)).GetProperty("errors").TryGetProperty("expiresAt", out _));
+    }
+
+    private async Task<string[]> AuditActionsAsync(string actor, Guid subject)
+    {
+        var entries = await Web.Admin.GetFromJsonAsync<JsonElement>("/api/admin/audit?limit=1000");
+        return [.. entries.EnumerateArray()
+            .Where(e => e.GetProperty("actor").GetString() == actor && e.GetProperty("subjectId").GetString() == subject.ToString())
+            .Select(e => e.GetProperty("action").GetString()!).Reverse()];
     }
 
     [Fact]

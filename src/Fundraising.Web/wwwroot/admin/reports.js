@@ -16,6 +16,10 @@ const ACTIONS = {
   record_goods: '录入物资',
   record_pledge: '登记认捐',
   refund: '退款',
+  create_account: '新建账号',
+  disable_account: '停用账号',
+  create_token: '新建 API 令牌',
+  revoke_token: '吊销 API 令牌',
 };
 
 export async function loadReconciliation() {
