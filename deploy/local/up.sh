@@ -36,6 +36,7 @@ random_token() { head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c
 grep -q '^ADMIN_KEY=' "$ENV_FILE" || echo "ADMIN_KEY=$(random_token)" >> "$ENV_FILE"
 grep -q '^STRIPE_SECRET_KEY=' "$ENV_FILE" || echo "STRIPE_SECRET_KEY=sk_test_local_$(random_token)" >> "$ENV_FILE"
 grep -q '^STRIPE_WEBHOOK_SECRET=' "$ENV_FILE" || echo "STRIPE_WEBHOOK_SECRET=whsec_local_$(random_token)" >> "$ENV_FILE"
+grep -q '^ADMIN_PASSWORD=' "$ENV_FILE" || echo "ADMIN_PASSWORD=$(random_token)" >> "$ENV_FILE"
 grep -q '^MONTHLY_GIFT_TOKEN_SECRET=' "$ENV_FILE" || echo "MONTHLY_GIFT_TOKEN_SECRET=$(random_token)$(random_token)" >> "$ENV_FILE"
 source "$ENV_FILE"
 
@@ -75,10 +76,21 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "$URL/healthz" >/dev/null || { echo "Not healthy after 120 s; see .data/local/web.log"; exit 1; }
 
+# The first staff account, made with the bootstrap key as any first account is: 201 the first time, 409 on later
+# runs against the same database (its password is the one kept in $ENV_FILE).
+status=$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/api/admin/accounts" -H "Authorization: Bearer $ADMIN_KEY" \
+  -H 'Content-Type: application/json' \
+  -d "{\"userName\":\"admin\",\"displayName\":\"本地管理员 Local admin\",\"password\":\"$ADMIN_PASSWORD\",\"role\":\"admin\"}")
+case "$status" in
+  201|409) ;;
+  *) echo "Could not create the first admin account (HTTP $status); see .data/local/web.log"; exit 1 ;;
+esac
+
 cat <<INFO
 
 Fundraising is up: $URL
   Admin key of this local run: $ADMIN_KEY
+  Admin sign-in of this local run: admin / $ADMIN_PASSWORD   ($URL/admin/)
   Card payments: $( [ "$STRIPE" = true ] && echo "local fake Stripe at $STRIPE_URL (logs: .data/local/fake-stripe.log)" || echo "sandbox (no card provider)")
   (admin requests:  curl -H "Authorization: Bearer $ADMIN_KEY" $URL/api/admin/reconciliation)
   Logs: .data/local/web.log     Stop the database: deploy/local/down.sh

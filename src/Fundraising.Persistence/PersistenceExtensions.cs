@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Fundraising.Persistence.Accounts;
 using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Persistence.Payments;
@@ -57,6 +58,9 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
         builder.Services.AddSingleton<IPledgeStore, PledgeStore>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<AccountStore>();
+        builder.Services.AddSingleton<SessionTicketStore>();
+        builder.Services.AddSingleton<DataProtectionKeyRepository>();
         builder.Services.AddSingleton<ReceiptIssuer>();
         builder.Services.AddSingleton<StripeRecords>();
         builder.Services.AddSingleton<MonthlyGiftStore>();

@@ -1,4 +1,5 @@
 using Fundraising.Payments;
+using Fundraising.Web.Accounts;
 using Fundraising.Web.Admin;
 using Fundraising.Web.Campaigns;
 using Fundraising.Web.Donations;
@@ -25,8 +26,9 @@ builder.AddApiConventions();
 builder.AddClientAddress();
 builder.AddRateLimits();
 
-// Admin access: bearer API key from configuration, role "admin".
-builder.AddAdminAuthentication();
+// Staff access: accounts with a role and a scope (cookie sign-in for pages, API tokens for automation), the
+// bootstrap Admin:ApiKey for the first account; one named policy per kind of privileged action.
+builder.AddStaffAuthentication();
 
 // The payment domain (Fundraising.Payments): the providers that confirm gifts (sandbox, Stripe), Stripe's
 // events and reconciliation, monthly giving (月捐) on Stripe subscriptions, refunds through the provider.
@@ -46,13 +48,14 @@ var app = builder.Build();
 app.UseClientAddress();
 app.UseSecurityHeaders();
 app.UseApiConventions();
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseStaffAuthentication();
 app.UseRateLimiter();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 
 app.MapHealth();
+app.MapAuth();
+app.MapAccounts();
 app.MapCampaigns();
 app.MapDonations();
 app.MapPayments();

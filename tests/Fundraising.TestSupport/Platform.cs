@@ -17,6 +17,7 @@ public sealed class WebFrontEnd : IAsyncDisposable
     {
         Services = services;
         _host = host;
+        Services = services;
         _output = output;
         _log = log;
         BaseAddress = baseAddress;
@@ -32,7 +33,7 @@ public sealed class WebFrontEnd : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    /// <summary>The host's services when it runs in the test process (its grain factory, options); null for a process.</summary>
+    /// <summary>The host's services when it runs in the test process (its endpoints, options); null for a process.</summary>
     public IServiceProvider? Services { get; }
 
     public HttpClient Client { get; }

@@ -2,6 +2,7 @@ using Fundraising.Contracts.Campaigns;
 using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Web.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Fundraising.Web.Admin;
 
@@ -26,7 +27,7 @@ public static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/admin").RequireAuthorization(AdminAuthentication.Policy).WithTags("Admin");
+        var admin = app.MapGroup("/api/admin").RequireAuthorization(Access.ReadReports).WithTags("Admin");
 
         // Per campaign: the grain's in-memory totals, the catalogue row's totals, and the ledger's sums.
         admin.MapGet("/reconciliation", async (ILedgerQueries ledger, IGrainFactory grains, CancellationToken cancellationToken) =>
@@ -41,10 +42,21 @@ public static class AdminEndpoints
                     grain == row.Ledger && row.Catalogue == row.Ledger)));
             }
             return TypedResults.Ok(new ReconciliationResponse(campaigns.All(c => c.Agrees), campaigns.Count, campaigns));
-        });
+        }).RequireWholeScope();
         // The audit trail, newest first: every admin entry, who made it and when.
-        admin.MapGet("/audit", async (Guid? campaignId, int? limit, AuditLog audit, CancellationToken cancellationToken) =>
-            TypedResults.Ok((await audit.ListAsync(campaignId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken)).Select(AuditEntryResponse.From).ToList()));
+        // A narrower scope reads one of its campaigns' trail at a time.
+        admin.MapGet("/audit", async Task<Results<Ok<List<AuditEntryResponse>>, ProblemHttpResult>> (
+            Guid? campaignId, int? limit, AuditLog audit, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            var refusal = campaignId is { } id ? await CampaignAccess.CheckAsync(http, id)
+                : StaffScope.Of(http.User) is { IsWhole: true } ? null : CampaignAccess.NarrowScope();
+            if (refusal is not null)
+            {
+                return TypedResults.Problem(refusal);
+            }
+            var entries = await audit.ListAsync(campaignId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken);
+            return TypedResults.Ok(entries.Select(AuditEntryResponse.From).ToList());
+        });
         return app;
     }
 }

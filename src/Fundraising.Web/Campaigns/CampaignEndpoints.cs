@@ -18,13 +18,14 @@ public static class CampaignEndpoints
         campaigns.MapGet("/", ListAsync);
         campaigns.MapGet("/{id:guid}", GetAsync).WithName("GetCampaign");
 
-        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(AdminAuthentication.Policy)
+        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(Access.ManageCampaigns)
             .AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
         admin.MapPost("/", CreateAsync);
         // The grain writes each change with its audit entry in one transaction.
-        admin.MapPost("/{id:guid}/open", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
+        var command = admin.MapGroup("/{id:guid}").RequireCampaignScope();
+        command.MapPost("/open", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
             CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).OpenAsync(Actor.Of(user))));
-        admin.MapPost("/{id:guid}/close", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
+        command.MapPost("/close", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
             CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).CloseAsync(Actor.Of(user))));
         return app;
     }
@@ -42,7 +43,7 @@ public static class CampaignEndpoints
         }
         var result = await catalog.ListAsync(
             new CampaignListQuery(kindFilter, statusFilter, string.IsNullOrWhiteSpace(county) ? null : county.Trim(), window,
-                IncludeDrafts: DraftVisibility.CanSeeDrafts(user)), cancellationToken);
+                IncludeDrafts: DraftVisibility.InLists(user, county)), cancellationToken);
         return TypedResults.Ok(new CampaignListResponse(
             [.. result.Items.Select(CampaignResponse.From)], cursor is null ? page ?? 1 : null, window.Size, result.Total, Paging.Next(result.Next)));
     }
@@ -77,6 +78,10 @@ public static class CampaignEndpoints
         if (!validation.IsValid)
         {
             return TypedResults.ValidationProblem(validation.Errors);
+        }
+        if (StaffScope.Of(http.User) is not { } scope || !scope.CoversRegion(definition.Region))
+        {
+            return TypedResults.Problem(CampaignAccess.Forbidden("This account may create campaigns only in its own region."));
         }
         var id = Guid.CreateVersion7();
         var result = await grains.GetGrain<ICampaignGrain>(id).CreateAsync(definition, Actor.Of(http.User));

@@ -24,11 +24,11 @@ public static class DonationEndpoints
         var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations").AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
         donations.MapPost("/donations", CreateAsync).RequireRateLimiting(RateLimits.Donations);
         donations.MapGet("/donations", ListAsync);
-        donations.MapPost("/offline-donations", RecordOfflineAsync).RequireAuthorization(AdminAuthentication.Policy);
+        donations.MapPost("/offline-donations", RecordOfflineAsync).RequireAuthorization(Access.RecordGifts).RequireCampaignScope();
 
         // Admins see every gift that counted, with its id, the donor's name (even when anonymous) and refunds.
-        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(AdminAuthentication.Policy)
-            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync)
+        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(Access.ReadDonors)
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope()
             .MapGet("/donations", ListForAdminAsync);
 
         // The sandbox's stand-in for a card payment; it exists only where the sandbox provider is registered (never in Production).

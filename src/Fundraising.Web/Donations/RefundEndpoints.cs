@@ -20,7 +20,7 @@ public static class RefundEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapRefunds(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/donations").WithTags("Refunds").RequireAuthorization(AdminAuthentication.Policy)
+        app.MapGroup("/api/donations").WithTags("Refunds").RequireAuthorization(Access.Refund).RequireCampaignScope()
             .MapPost("/{donationId:guid}/refunds", RefundAsync);
         return app;
     }

@@ -23,7 +23,7 @@ public static class HealthEndpoints
                 (var silo, null) => Results.Ok(new { status = "ok", silo }),
                 (_, var failure) => Results.Problem(title: "Not ready.", detail: failure, statusCode: StatusCodes.Status503ServiceUnavailable),
             })
-            .WithTags("Health", "Admin").RequireAuthorization(AdminAuthentication.Policy);
+            .WithTags("Health", "Admin").RequireAuthorization(Access.Operate);
         return app;
     }
 

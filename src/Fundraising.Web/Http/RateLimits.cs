@@ -45,7 +45,7 @@ public sealed class RateLimitOptions : IValidatableObject
 
     public RateLimit MonthlyGifts { get; set; } = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) };
 
-    public RateLimit SignIn { get; set; } = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) };
+    public RateLimit SignIn { get; set; } = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(1) };
 
     public RateLimit Receipts { get; set; } = new() { PermitLimit = 30, Window = TimeSpan.FromMinutes(1) };
 

@@ -30,8 +30,8 @@ public static class MonthlyGiftEndpoints
         gifts.MapPost("/cancel", CancelAsync);
 
         // Admins list a campaign's monthly gifts with the donors' names; cancel tokens are never shown to them.
-        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Monthly giving", "Admin").RequireAuthorization(AdminAuthentication.Policy)
-            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync)
+        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Monthly giving", "Admin").RequireAuthorization(Access.ReadDonors)
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope()
             .MapGet("/monthly-gifts", ListForAdminAsync);
         return app;
     }

@@ -26,7 +26,7 @@ public static class PaymentEndpoints
             // Runs the reconciliation job now and reports what it did (it also runs on a timer).
             app.MapPost("/api/admin/payments/stripe/reconcile", async (StripeReconciler reconciler, CancellationToken cancellationToken) =>
                     TypedResults.Ok(await reconciler.RunAsync(cancellationToken)))
-                .RequireAuthorization(AdminAuthentication.Policy).WithTags("Payments", "Admin");
+                .RequireAuthorization(Access.ManagePayments).WithTags("Payments", "Admin");
         }
         return app;
     }

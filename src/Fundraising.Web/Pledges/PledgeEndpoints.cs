@@ -24,10 +24,10 @@ public static class PledgeEndpoints
     /// <summary>Pledges are recorded by the campaign's grain (currency, limit, audit); the list is a query.</summary>
     public static IEndpointRouteBuilder MapPledges(this IEndpointRouteBuilder app)
     {
-        var pledges = app.MapGroup("/api/campaigns/{campaignId:guid}/pledges").WithTags("Pledges").RequireAuthorization(AdminAuthentication.Policy)
-            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
-        pledges.MapPost("/", CreateAsync);
-        pledges.MapGet("/", ListAsync);
+        var pledges = app.MapGroup("/api/campaigns/{campaignId:guid}/pledges").WithTags("Pledges")
+            .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope();
+        pledges.MapPost("/", CreateAsync).RequireAuthorization(Access.RecordGifts);
+        pledges.MapGet("/", ListAsync).RequireAuthorization(Access.ReadDonors);
         return app;
     }
 

@@ -49,7 +49,7 @@ public static class ReceiptEndpoints
             var list = await receipts.StatementAsync(name!, year, cancellationToken);
             return TypedResults.Ok(new StatementResponse(name!, year, list.Sum(r => r.Donation.NetAmount), list.Count,
                 [.. list.Select(ReceiptResponse.From)]));
-        }).WithTags("Receipts").RequireAuthorization(AdminAuthentication.Policy);
+        }).WithTags("Receipts").RequireAuthorization(Access.ReadDonors).RequireWholeScope();
         return app;
     }
 }

@@ -8,7 +8,7 @@ namespace Fundraising.Web.Tests.Pages;
 /// <summary>What an admin does on admin/index.html, shared by the admin page tests.</summary>
 public static class AdminPageActions
 {
-    /// <summary>Opens the admin page, which shows only the sign-in form until a key is accepted.</summary>
+    /// <summary>Opens the admin page, which shows only the sign-in form until an account has signed in.</summary>
     public static async Task<IPage> OpenSignedOutAsync(IBrowserContext context)
     {
         var page = await PageActions.NewPageAsync(context);
@@ -17,17 +17,29 @@ public static class AdminPageActions
         return page;
     }
 
-    public static async Task TypeKeyAsync(IPage page, string key)
+    public static async Task TypeCredentialsAsync(IPage page, string userName, string password)
     {
-        await page.Locator("#admin-key").FillAsync(key);
+        await page.Locator("#signin-user").FillAsync(userName);
+        await page.Locator("#signin-password").FillAsync(password);
         await page.Locator("#signin-form button[type=submit]").ClickAsync();
     }
 
-    /// <summary>Signs in with the platform's admin key and waits until the page has loaded its data.</summary>
-    public static async Task<IPage> SignInAsync(IBrowserContext context)
+    /// <summary>A new account (made with the bootstrap key, as the first account is); returns its user name.</summary>
+    public static async Task<string> CreateAccountAsync(WebFrontEnd web, string role = "admin", object? scope = null)
     {
+        var userName = $"{role}-{Guid.NewGuid():N}"[..24];
+        var created = await web.Admin.PostAsJsonAsync("/api/admin/accounts",
+            new { userName, displayName = $"页面测试 {role}", password = Accounts.StaffClients.Password, role, scope });
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        return userName;
+    }
+
+    /// <summary>Signs in with a new admin account and waits until the page has loaded its data.</summary>
+    public static async Task<IPage> SignInAsync(IBrowserContext context, WebFrontEnd web)
+    {
+        var userName = await CreateAccountAsync(web);
         var page = await OpenSignedOutAsync(context);
-        await TypeKeyAsync(page, Platform.AdminKey);
+        await TypeCredentialsAsync(page, userName, Accounts.StaffClients.Password);
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true", new() { Timeout = PageActions.ServerTimeoutMs });
         return page;
     }

@@ -16,49 +16,74 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
 
     private static string Unique(string title) => $"{title} {Guid.NewGuid().ToString()[..8]}";
 
-    private static Task<string?> StoredKeyAsync(IPage page) => page.EvaluateAsync<string?>("() => sessionStorage.getItem('fundraising.adminKey')");
+    /// <summary>Everything this origin keeps in web storage, as one string.</summary>
+    private static Task<string> WebStorageAsync(IPage page) =>
+        page.EvaluateAsync<string>("() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } })");
 
     [Fact]
-    public async Task SignInRejectsAWrongKeyAndAcceptsTheRightOneAndSignOutForgetsIt()
+    public async Task SignInRejectsAWrongPasswordAndAcceptsTheRightOneAndSignOutEndsTheSession()
     {
         var title = Unique("登录后可见的项目");
         await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(title));
+        var userName = await CreateAccountAsync(_web);
         await using var context = await browser.NewContextAsync(_web);
         var page = await OpenSignedOutAsync(context);
 
-        await TypeKeyAsync(page, "not-the-admin-key-0123456789-abcdef");
-        await Expect(page.Locator("#signin-form .form-error")).ToContainTextAsync("管理员密钥不正确");
+        await TypeCredentialsAsync(page, userName, "not the password at all");
+        await Expect(page.Locator("#signin-form .form-error")).ToContainTextAsync("用户名或密码不正确");
         await Expect(page.Locator("#admin-app")).ToBeHiddenAsync();
-        Assert.Null(await StoredKeyAsync(page));
 
-        await TypeKeyAsync(page, Platform.AdminKey);
+        await TypeCredentialsAsync(page, userName, Accounts.StaffClients.Password);
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true", new() { Timeout = PageActions.ServerTimeoutMs });
         await Expect(page.Locator("#signin")).ToBeHiddenAsync();
         await Expect(page.Locator("#campaign-rows")).ToContainTextAsync(title);
-        Assert.Equal(Platform.AdminKey, await StoredKeyAsync(page));
-        // The key is kept in sessionStorage only: not in the address, not in the page.
-        Assert.DoesNotContain(Platform.AdminKey, page.Url);
-        Assert.DoesNotContain(Platform.AdminKey, await page.ContentAsync());
-        Assert.Equal("", await page.Locator("#admin-key").InputValueAsync());
+        await Expect(page.Locator("#whoami")).ToContainTextAsync(userName);
+        // Nothing secret in the page's reach: no web storage, the password gone from the form, the session cookie HttpOnly.
+        Assert.Equal("""{"local":{},"session":{}}""", await WebStorageAsync(page));
+        Assert.Equal("", await page.Locator("#signin-password").InputValueAsync());
+        Assert.Equal("", await page.EvaluateAsync<string>("() => document.cookie.split('; ').filter(c => c.startsWith('fundraising.session')).join()"));
+        var session = (await context.CookiesAsync()).Single(c => c.Name == "fundraising.session");
+        Assert.True(session.HttpOnly);
+        Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
 
-        // A reload in the same tab stays signed in.
+        // A reload stays signed in (the cookie), and changes made from the page carry the antiforgery token.
         await page.ReloadAsync();
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true", new() { Timeout = PageActions.ServerTimeoutMs });
 
         await page.Locator("#sign-out").ClickAsync();
         await Expect(page.Locator("#signin")).ToBeVisibleAsync();
         await Expect(page.Locator("#admin-app")).ToBeHiddenAsync();
-        Assert.Null(await StoredKeyAsync(page));
         Assert.DoesNotContain(title, await page.ContentAsync());
+        // The session is over on the server, not only in this page: the old cookie, sent again, opens nothing.
+        using var replay = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = _web.BaseAddress };
+        replay.DefaultRequestHeaders.Add("Cookie", $"fundraising.session={session.Value}");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await replay.GetAsync("/api/auth/me")).StatusCode);
         await page.ReloadAsync();
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-state", "signed-out");
         Assert.Empty(PageActions.ScriptErrors(page));
     }
 
     [Fact]
-    public async Task WithoutAKeyThePageShowsNoDataAndTheAdminApiAnswers401()
+    public async Task ACountysStaffSeeTheirCampaignsAndThePlatformWideReportIsNotShownAsAFailure()
     {
-        var title = Unique("无密钥不可见");
+        var county = $"县{Guid.NewGuid():N}"[..8];
+        var title = Unique("本县项目");
+        await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(title, county: county));
+        var userName = await CreateAccountAsync(_web, "association", new { county });
+        await using var context = await browser.NewContextAsync(_web);
+        var page = await OpenSignedOutAsync(context);
+        await TypeCredentialsAsync(page, userName, Accounts.StaffClients.Password);
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true", new() { Timeout = PageActions.ServerTimeoutMs });
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-role", "association");
+        await Expect(page.Locator("#campaign-rows")).ToContainTextAsync(title);
+        await Expect(page.Locator("#notice")).ToBeHiddenAsync();
+        Assert.Empty(PageActions.ScriptErrors(page));
+    }
+
+    [Fact]
+    public async Task SignedOutThePageShowsNoDataAndTheStaffApiAnswers401()
+    {
+        var title = Unique("未登录不可见");
         var campaign = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(title));
         await using var context = await browser.NewContextAsync(_web);
         var apiCalls = new List<string>();
@@ -66,7 +91,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         {
             if (request.Url.Contains("/api/", StringComparison.Ordinal))
             {
-                apiCalls.Add(request.Url);
+                apiCalls.Add(new Uri(request.Url).AbsolutePath);
             }
         };
         var page = await OpenSignedOutAsync(context);
@@ -74,7 +99,8 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         await Expect(page.Locator("#admin-app")).ToBeHiddenAsync();
         Assert.DoesNotContain(title, await page.ContentAsync());
         Assert.Equal(0, await page.Locator("#campaign-rows tr, #audit-rows tr, #reconciliation-rows tr").CountAsync());
-        Assert.Empty(apiCalls);
+        // The only call is the page asking whether this browser is signed in.
+        Assert.Equal(["/api/auth/me"], apiCalls);
 
         foreach (var url in new[] { "/api/admin/audit", "/api/admin/reconciliation", $"/api/admin/campaigns/{campaign}/donations", $"/api/campaigns/{campaign}/pledges" })
         {
@@ -90,7 +116,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
     {
         var title = Unique("网页创建的项目");
         await using var context = await browser.NewContextAsync(_web);
-        var page = await SignInAsync(context);
+        var page = await SignInAsync(context, _web);
         await page.Locator("#create-campaign summary").ClickAsync();
 
         // Refused in the page (a third decimal) and by the server (no title): each names its field.
@@ -131,7 +157,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         var campaign = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(Unique("款物合计")));
         await ApiCalls.DonateAsync(_web.Client, campaign, 10_000, name: "线上捐赠人");
         await using var context = await browser.NewContextAsync(_web);
-        var page = await SignInAsync(context);
+        var page = await SignInAsync(context, _web);
         await SelectCampaignAsync(page, campaign);
         await Expect(page.Locator("#total-online")).ToHaveTextAsync("¥100.00");
         await Expect(page.Locator("#total-all")).ToHaveTextAsync("¥100.00");
@@ -164,7 +190,10 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         // The reports follow: reconciliation agrees, the audit log says who recorded what.
         await Expect(page.Locator($"#reconciliation-rows tr[data-campaign-id='{campaign}']")).ToContainTextAsync("✓ 一致");
         await Expect(page.Locator($"#reconciliation-rows tr[data-campaign-id='{campaign}']")).ToContainTextAsync("¥18,600.50");
-        await Expect(page.Locator("#audit-rows tr[data-action=record_goods]").First).ToContainTextAsync("bootstrap-admin");
+        // The entry names the signed-in account (SignInAsync's "admin-…"), not the bootstrap key.
+        var userName = Regex.Match(await page.Locator("#whoami").InnerTextAsync(), "admin-[0-9a-f]+").Value;
+        Assert.NotEmpty(userName);
+        await Expect(page.Locator("#audit-rows tr[data-action=record_goods]").First).ToContainTextAsync(userName);
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "admin-totals.png"), FullPage = true });
         Assert.Empty(PageActions.ScriptErrors(page));
     }
@@ -174,7 +203,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(Unique("现场认捐")));
         await using var context = await browser.NewContextAsync(_web);
-        var page = await SignInAsync(context);
+        var page = await SignInAsync(context, _web);
         await SelectCampaignAsync(page, campaign);
 
         await SubmitAndExpectDoneAsync(page, "pledge-form", ("donorName", "某建设集团"), ("amount", "1000"), ("note", "理事会现场认捐"));
@@ -198,7 +227,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         var campaign = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(Unique("退款")));
         var gift = (await ApiCalls.DonateAsync(_web.Client, campaign, 10_000, name: "要退款的人")).GetProperty("id").GetGuid();
         await using var context = await browser.NewContextAsync(_web);
-        var page = await SignInAsync(context);
+        var page = await SignInAsync(context, _web);
         await SelectCampaignAsync(page, campaign);
         await Expect(page.Locator("#total-all")).ToHaveTextAsync("¥100.00");
 
@@ -227,7 +256,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
         const string name = "<img src=x onerror=window.__xss=1><b>粗体</b>";
         var title = Unique("<b>粗体</b>项目<img src=x onerror=window.__xss=2>");
         await using var context = await browser.NewContextAsync(_web);
-        var page = await SignInAsync(context);
+        var page = await SignInAsync(context, _web);
         await page.Locator("#create-campaign summary").ClickAsync();
         await SubmitAndExpectDoneAsync(page, "campaign-form", ("title", title), ("goalAmount", "100"), ("region.county", "商州区"));
         var row = page.Locator("#campaign-rows tr").Filter(new() { HasText = title });
@@ -261,7 +290,7 @@ public sealed class AdminPageTests(CoHostedPlatform platform, BrowserFixture bro
             await WaitForReceiptAsync((await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
         }
         await using var context = await browser.NewContextAsync(_web);
-        var page = await SignInAsync(context);
+        var page = await SignInAsync(context, _web);
 
         await SubmitAsync(page, "statement-form", ("donorName", donor));
         await Expect(page.Locator("#statement-total")).ToHaveTextAsync("¥423.45");

@@ -85,7 +85,7 @@ public sealed partial class MonthlyGivingPageTests(StripePlatform platform, Brow
 
         // The admin page lists the gift with its months; never its token.
         await using var adminContext = await browser.NewContextAsync(platform.Web);
-        var admin = await AdminPageActions.SignInAsync(adminContext);
+        var admin = await AdminPageActions.SignInAsync(adminContext, platform.Web);
         await AdminPageActions.SelectCampaignAsync(admin, campaign);
         var row = admin.Locator("#monthly-rows tr[data-monthly-gift-id]");
         await Expect(row).ToHaveCountAsync(1);

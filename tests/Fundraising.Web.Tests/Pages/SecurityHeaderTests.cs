@@ -55,7 +55,7 @@ public sealed class SecurityHeaderTests(CoHostedPlatform platform, BrowserFixtur
         await monthly.GotoAsync($"/monthly.html?id={Guid.NewGuid()}");
         await monthly.WaitForLoadStateAsync(LoadState.NetworkIdle);
 
-        await AdminPageActions.SignInAsync(context);
+        await AdminPageActions.SignInAsync(context, platform.Web);
 
         var violations = browser.CspViolations.ToList();
         Assert.True(violations.Count == 0, string.Join("\n", violations));

@@ -13,13 +13,10 @@ namespace Fundraising.Web.Tests.Payments;
 public sealed partial class StripePlatform : Fundraising.TestSupport.StripeCoHostedPlatform
 {
     /// <summary>
-    /// The monthly-giving suites start dozens of monthly gifts a minute from one address, beyond the default limit
-    /// of 10 (which a person never reaches); every other limit stays at its default.
+    /// The payment suites start more gifts a minute from one address (127.0.0.1) than the per-address limits allow;
+    /// they are about payments, so limits are off here (RateLimitTests covers the limits).
     /// </summary>
-    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
-    {
-        ["RateLimits__MonthlyGifts__PermitLimit"] = "10000",
-    };
+    protected override IReadOnlyDictionary<string, string> Settings => Fundraising.TestSupport.Platform.WithoutRateLimits;
 
     /// <summary>Every chaos switch off.</summary>
     public static readonly object Calm = new { duplicateRate = 0.0, reorderWindowMs = 0, delayMs = 0, dropRate = 0.0, apiFault = (string?)null, apiFaultCount = 0 };

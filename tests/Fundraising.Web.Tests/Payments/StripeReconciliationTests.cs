@@ -10,6 +10,30 @@ public sealed class StripeReconciliationTests(StripePlatform platform) : IClassF
 
     public Task DisposeAsync() => platform.SetChaosAsync(StripePlatform.Calm);
 
+    /// <summary>
+    /// The endpoints only a Stripe-enabled platform maps, outside the sandbox platform's access matrix
+    /// (<see cref="Accounts.AccessMatrixTests"/>): every one is checked here.
+    /// </summary>
+    [Fact]
+    public async Task OnlyAdminsMayRunTheStripeReconciliationAndTheMatrixCoversEveryOtherPrivilegedEndpoint()
+    {
+        const string reconcile = "/api/admin/payments/stripe/reconcile";
+        var stripeOnly = Accounts.AccessMatrixTests.PrivilegedEndpoints(platform.Web).Except(Accounts.AccessMatrixTests.Covered).ToList();
+        Assert.Equal(["POST " + reconcile], stripeOnly);
+
+        using var anonymous = new HttpClient { BaseAddress = platform.Web.BaseAddress };
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.PostAsync(reconcile, null)).StatusCode);
+        foreach (var (role, scope) in new (string, object?)[] { ("association", null), ("viewer", null), ("coordinator", new { campaignIds = new[] { await ApiCalls.CreateLiveCampaignAsync(platform.Web) } }) })
+        {
+            var member = await Accounts.StaffClients.CreateAsync(platform.Web, role, scope);
+            var refused = await member.Bearer.PostAsync(reconcile, null);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+            await ApiCalls.ProblemAsync(refused);
+        }
+        var admin = await Accounts.StaffClients.CreateAsync(platform.Web, "admin");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await admin.Bearer.PostAsync(reconcile, null)).StatusCode);
+    }
+
     [Fact]
     public async Task WithEveryWebhookDroppedACardGiftAndAMonthlyRenewalSucceedAfterReconcileAndASecondRunChangesNothing()
     {

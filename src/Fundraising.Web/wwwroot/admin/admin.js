@@ -1,6 +1,6 @@
-// admin/index.html: sign in with the admin key, then manage campaigns, gifts, refunds and reports.
-// Without a key nothing is fetched and nothing but the sign-in form is shown.
-import { hasKey, signIn, signOut, whenUnauthorized } from './session.js';
+// admin/index.html: sign in with a staff account, then manage campaigns, gifts, refunds and reports as the
+// account's role and scope allow. Signed out, nothing is fetched and nothing but the sign-in form is shown.
+import { currentUser, resume, signIn, signOut, whenUnauthorized } from './session.js';
 import { setupCampaigns, loadCampaigns } from './campaigns.js';
 import { setupGifts, loadCampaignPanel } from './gifts.js';
 import { setupReports, loadReconciliation, loadAudit } from './reports.js';
@@ -14,7 +14,6 @@ function showNotice(text) {
 }
 
 function showSignIn(message = '') {
-  signOut();
   $('admin-app').hidden = true;
   // Drop everything that was loaded, so nothing stays in the page after signing out.
   for (const tbody of $('admin-app').querySelectorAll('tbody')) {
@@ -23,17 +22,20 @@ function showSignIn(message = '') {
   $('campaign-panel').hidden = true;
   $('statement').hidden = true;
   $('sign-out').hidden = true;
+  $('whoami').hidden = true;
   $('signin').hidden = false;
   showNotice(message);
   document.body.dataset.state = 'signed-out';
-  $('admin-key').focus();
+  delete document.body.dataset.loaded;
+  $('signin-user').focus();
 }
 
 /** Reloads everything a change can move; a part that fails says so without hiding the rest. */
 async function refreshAll() {
   await loadCampaigns();
   const results = await Promise.allSettled([loadCampaignPanel(), loadReconciliation(), loadAudit()]);
-  const failed = results.find((r) => r.status === 'rejected' && r.reason?.status !== 401);
+  // 403: a part of the page this account's role or scope does not cover (a county's staff and the platform-wide report).
+  const failed = results.find((r) => r.status === 'rejected' && r.reason?.status !== 401 && r.reason?.status !== 403);
   if (failed) {
     showNotice(`部分数据未能刷新，请稍后点“刷新”。Some data could not be loaded: ${failed.reason?.message ?? failed.reason}`);
   }
@@ -54,8 +56,12 @@ async function showApp() {
   $('signin').hidden = true;
   $('admin-app').hidden = false;
   $('sign-out').hidden = false;
+  const user = currentUser();
+  $('whoami').textContent = `${user.displayName}（${user.userName} · ${user.role}）`;
+  $('whoami').hidden = false;
   showNotice('');
   document.body.dataset.state = 'signed-in';
+  document.body.dataset.role = user.role;
   await refreshAll();
   document.body.dataset.loaded = 'true';
 }
@@ -68,37 +74,37 @@ window.addEventListener('unhandledrejection', (event) => {
   }
 });
 
-whenUnauthorized(() => showSignIn('登录已失效，请重新输入管理员密钥。Please sign in again.'));
+whenUnauthorized(() => showSignIn('登录已失效，请重新登录。Please sign in again.'));
 
 $('signin-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = $('signin-form');
   clearMessages(form);
-  const input = $('admin-key');
+  const password = $('signin-password');
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
-  const problem = await signIn(input.value);
+  const problem = await signIn($('signin-user').value, password.value);
   button.disabled = false;
-  input.value = ''; // the key is kept in sessionStorage only, never left in the page
+  password.value = ''; // the password is never left in the page
   if (problem) {
     const box = form.querySelector('.form-error');
     box.textContent = problem;
     box.hidden = false;
-    input.setAttribute('aria-invalid', 'true');
-    input.focus();
+    password.setAttribute('aria-invalid', 'true');
+    password.focus();
     return;
   }
   await showApp();
 });
 
-$('sign-out').addEventListener('click', () => showSignIn('已退出登录。Signed out.'));
+$('sign-out').addEventListener('click', async () => {
+  await signOut();
+  showSignIn('已退出登录。Signed out.');
+});
 
 setupCampaigns({ onSelect: select, refreshAll });
 setupGifts({ refreshAll });
 setupReports();
 
-if (hasKey()) {
-  showApp();
-} else {
-  showSignIn();
-}
+resume().then((signedIn) => (signedIn ? showApp() : showSignIn()),
+  () => showSignIn('暂时无法连接服务器，请稍后再试。The server is not answering.'));

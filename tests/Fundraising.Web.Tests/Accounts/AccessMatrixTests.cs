@@ -1,0 +1,274 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Fundraising.Web.Tests.Accounts;
+
+/// <summary>
+/// One account of each kind, two live campaigns in two counties, and a snapshot of everything an endpoint could change.
+/// </summary>
+public sealed class AccessMatrixFixture : IAsyncLifetime
+{
+    public const string CountyA = "甲县";
+    public const string CountyB = "乙县";
+
+    public CoHostedPlatform Platform { get; } = new();
+
+    public WebFrontEnd Web => Platform.Web;
+
+    public Guid CampaignA { get; private set; }
+
+    public Guid CampaignB { get; private set; }
+
+    /// <summary>The principals, by the name the matrix uses: admin, association-a, association-b, city, coordinator-a, viewer.</summary>
+    public Dictionary<string, StaffMember> Staff { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        await Platform.InitializeAsync();
+        CampaignA = await ApiCalls.CreateLiveCampaignAsync(Web, ApiCalls.NewCampaign(county: CountyA));
+        CampaignB = await ApiCalls.CreateLiveCampaignAsync(Web, ApiCalls.NewCampaign(county: CountyB));
+        Staff["admin"] = await StaffClients.CreateAsync(Web, "admin");
+        Staff["association-a"] = await StaffClients.CreateAsync(Web, "association", new { county = CountyA });
+        Staff["association-b"] = await StaffClients.CreateAsync(Web, "association", new { county = CountyB });
+        Staff["city"] = await StaffClients.CreateAsync(Web, "association");
+        Staff["coordinator-a"] = await StaffClients.CreateAsync(Web, "coordinator", new { campaignIds = new[] { CampaignA } });
+        Staff["viewer"] = await StaffClients.CreateAsync(Web, "viewer");
+    }
+
+    /// <summary>Everything a privileged endpoint could change, as one string: rows of every table an action writes, and the audit trail.</summary>
+    public async Task<string> SnapshotAsync()
+    {
+        var counts = new List<string>();
+        foreach (var sql in new[]
+        {
+            "SELECT count(*) FROM admin_audit",
+            "SELECT count(*) FROM campaigns",
+            "SELECT string_agg(id::text || status, ',' ORDER BY id) FROM campaigns",
+            "SELECT count(*) FROM donations",
+            "SELECT coalesce(sum(refunded_amount), 0)::bigint FROM donations",
+            "SELECT count(*) FROM pledges",
+            "SELECT count(*) FROM accounts WHERE disabled_at IS NULL",
+            "SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL",
+        })
+        {
+            counts.Add((await Platform.Database.ScalarAsync<object>(sql))?.ToString() ?? "null");
+        }
+        return string.Join(" | ", counts);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var member in Staff.Values)
+        {
+            member.Cookie.Dispose();
+            member.Bearer.Dispose();
+        }
+        await Platform.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Every privileged endpoint against every kind of caller: anonymous → 401; a role that may not → 403; the right role
+/// outside its scope → 403; each refusal changes nothing; the right role in scope → 2xx. A second test checks that the
+/// table names every endpoint the app maps with an authorization policy, so a new endpoint cannot be left out.
+/// </summary>
+public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixture<AccessMatrixFixture>
+{
+    private enum Scope
+    {
+        /// <summary>Any signed-in caller of an allowed role: no resource to check.</summary>
+        None,
+
+        /// <summary>About campaign A: in scope for association-a, the city association and coordinator-a; out of scope for association-b.</summary>
+        CampaignA,
+
+        /// <summary>Platform-wide: only whole scopes (admin, viewer, the city's association).</summary>
+        Whole,
+    }
+
+    /// <summary>One privileged endpoint: its route as the app maps it, who may call it, and how to make a request that succeeds.</summary>
+    private sealed record Row(string Method, string Route, string[] Allowed, Scope Scope, Func<AccessMatrixFixture, StaffMember?, Task<HttpRequestMessage>> Build, string? Query = null)
+    {
+        public override string ToString() => $"{Method} {Route}{Query}";
+    }
+
+    private static readonly string[] Admins = ["admin"];
+    private static readonly string[] Managers = ["admin", "association-a", "city"];
+    private static readonly string[] GiftRecorders = ["admin", "association-a", "city", "coordinator-a"];
+    private static readonly string[] Readers = ["admin", "association-a", "city", "coordinator-a", "viewer"];
+    private static readonly string[] WholeReaders = ["admin", "city", "viewer"];
+    private static readonly string[] WholeDonorReaders = ["admin", "city"];
+    private static readonly string[] Everyone = ["admin", "association-a", "association-b", "city", "coordinator-a", "viewer"];
+
+    private static readonly Row[] Matrix =
+    [
+        new("POST", "/api/campaigns/", Managers, Scope.CampaignA, (f, _) => Post("/api/campaigns", ApiCalls.NewCampaign(county: AccessMatrixFixture.CountyA))),
+        new("POST", "/api/campaigns/{id:guid}/open", Managers, Scope.CampaignA, async (f, _) => Request($"/api/campaigns/{await DraftAsync(f)}/open", null)),
+        new("POST", "/api/campaigns/{id:guid}/close", Managers, Scope.CampaignA, async (f, _) => Request($"/api/campaigns/{await LiveAsync(f)}/close", null)),
+        new("POST", "/api/campaigns/{campaignId:guid}/offline-donations", GiftRecorders, Scope.CampaignA, (f, _) => Post($"/api/campaigns/{f.CampaignA}/offline-donations", Offline(), key: true)),
+        new("GET", "/api/admin/campaigns/{campaignId:guid}/donations", GiftRecorders, Scope.CampaignA, (f, _) => Get($"/api/admin/campaigns/{f.CampaignA}/donations")),
+        new("GET", "/api/admin/campaigns/{campaignId:guid}/monthly-gifts", GiftRecorders, Scope.CampaignA, (f, _) => Get($"/api/admin/campaigns/{f.CampaignA}/monthly-gifts")),
+        new("POST", "/api/donations/{donationId:guid}/refunds", Managers, Scope.CampaignA, async (f, _) => Request($"/api/donations/{await GiftAsync(f)}/refunds", new { reason = "录入错误" }, key: true)),
+        new("POST", "/api/campaigns/{campaignId:guid}/pledges/", GiftRecorders, Scope.CampaignA, (f, _) => Post($"/api/campaigns/{f.CampaignA}/pledges", new { donorName = "某企业", amount = 100_000, currency = "CNY" }, key: true)),
+        new("GET", "/api/campaigns/{campaignId:guid}/pledges/", GiftRecorders, Scope.CampaignA, (f, _) => Get($"/api/campaigns/{f.CampaignA}/pledges")),
+        new("GET", "/api/admin/reconciliation", WholeReaders, Scope.Whole, (f, _) => Get("/api/admin/reconciliation")),
+        new("GET", "/api/admin/audit", WholeReaders, Scope.Whole, (f, _) => Get("/api/admin/audit?limit=5")),
+        new("GET", "/api/admin/audit", Readers, Scope.CampaignA, (f, _) => Get($"/api/admin/audit?campaignId={f.CampaignA}"), Query: "?campaignId=A"),
+        new("GET", "/api/admin/statements/{year:int}", WholeDonorReaders, Scope.Whole, (f, _) => Get($"/api/admin/statements/{DateTime.UtcNow.Year}?donorName=某企业")),
+        new("POST", "/api/admin/accounts/", Admins, Scope.None, (f, _) => Post("/api/admin/accounts",
+            new { userName = $"new-{Guid.NewGuid():N}"[..20], displayName = "新账号", password = StaffClients.Password, role = "viewer" })),
+        new("GET", "/api/admin/accounts/", Admins, Scope.None, (f, _) => Get("/api/admin/accounts")),
+        new("POST", "/api/admin/accounts/{id:guid}/disable", Admins, Scope.None, async (f, _) => Request($"/api/admin/accounts/{await ThrowAwayAccountAsync(f)}/disable", null)),
+        new("GET", "/api/admin/health", Admins, Scope.None, (f, _) => Get("/api/admin/health")),
+        new("GET", "/api/auth/me", Everyone, Scope.None, (f, _) => Get("/api/auth/me")),
+        new("GET", "/api/auth/antiforgery", Everyone, Scope.None, (f, _) => Get("/api/auth/antiforgery")),
+        new("GET", "/api/auth/tokens", Everyone, Scope.None, (f, _) => Get("/api/auth/tokens")),
+        new("POST", "/api/auth/tokens", Everyone, Scope.None, (f, _) => Post("/api/auth/tokens", new { name = "matrix" })),
+        new("DELETE", "/api/auth/tokens/{tokenId:guid}", Everyone, Scope.None, async (f, member) =>
+            new HttpRequestMessage(HttpMethod.Delete, $"/api/auth/tokens/{(member is null ? Guid.NewGuid() : await TokenOfAsync(member))}")),
+        new("POST", "/api/auth/sign-out", Everyone, Scope.None, (f, _) => Post("/api/auth/sign-out", null)),
+    ];
+
+    public static TheoryData<string> Endpoints()
+    {
+        var data = new TheoryData<string>();
+        foreach (var row in Matrix)
+        {
+            data.Add(row.ToString());
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task EachPrivilegedEndpointRefusesTheWrongCallerWithNothingChangedAndServesTheRightOne(string endpoint)
+    {
+        var row = Matrix.Single(r => r.ToString() == endpoint);
+        using var anonymous = new HttpClient { BaseAddress = fixture.Web.BaseAddress };
+        await ExpectRefusedAsync(row, "anonymous", anonymous, HttpStatusCode.Unauthorized);
+
+        foreach (var (name, member) in fixture.Staff)
+        {
+            var inRole = row.Allowed.Contains(name) || (name == "association-b" && row.Allowed.Contains("association-a"));
+            var inScope = row.Scope switch
+            {
+                Scope.CampaignA => name != "association-b",
+                _ => true,
+            };
+            if (!inRole || !inScope)
+            {
+                await ExpectRefusedAsync(row, name, member.Bearer, HttpStatusCode.Forbidden);
+                continue;
+            }
+            using var request = await row.Build(fixture, member);
+            var response = await member.Bearer.SendAsync(request);
+            Assert.True(response.IsSuccessStatusCode, $"{row} as {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        // The coordinator's scope is its projects: campaign B is not one of them.
+        if (row.Scope == Scope.CampaignA && row.Allowed.Contains("coordinator-a"))
+        {
+            using var request = await row.Build(fixture, null);
+            request.RequestUri = new Uri(request.RequestUri!.OriginalString.Replace(fixture.CampaignA.ToString(), fixture.CampaignB.ToString()), UriKind.Relative);
+            var before = await fixture.SnapshotAsync();
+            var response = await fixture.Staff["coordinator-a"].Bearer.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{row} on campaign B as coordinator-a: {(int)response.StatusCode}");
+            Assert.Equal(before, await fixture.SnapshotAsync());
+        }
+    }
+
+    [Fact]
+    public void TheMatrixNamesEveryEndpointThatHasAnAuthorizationPolicy()
+    {
+        var privileged = PrivilegedEndpoints(fixture.Web);
+        Assert.Empty(privileged.Except(Covered).Order());
+        Assert.Empty(Covered.Except(privileged).Order());
+    }
+
+    /// <summary>"METHOD route" of every endpoint in the matrix.</summary>
+    public static IReadOnlySet<string> Covered => Matrix.Select(r => $"{r.Method} {r.Route}").ToHashSet();
+
+    /// <summary>"METHOD route" of every endpoint the running app maps with an authorization policy (and no AllowAnonymous).</summary>
+    public static IReadOnlySet<string> PrivilegedEndpoints(WebFrontEnd web) =>
+        web.Services!.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetOrderedMetadata<IAuthorizeData>().Any() && e.Metadata.GetMetadata<IAllowAnonymous>() is null)
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(method => $"{method} {e.RoutePattern.RawText}"))
+            .ToHashSet();
+
+    [Fact]
+    public async Task AuditEntriesNameTheAccountThatActed()
+    {
+        var member = fixture.Staff["association-a"];
+        var created = await member.Bearer.PostAsJsonAsync("/api/campaigns", ApiCalls.NewCampaign(title: "审计测试项目", county: AccessMatrixFixture.CountyA));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var entries = await fixture.Web.Admin.GetFromJsonAsync<JsonElement>($"/api/admin/audit?campaignId={id}");
+        var entry = entries.EnumerateArray().Single();
+        Assert.Equal("create_campaign", entry.GetProperty("action").GetString());
+        Assert.Equal(member.UserName, entry.GetProperty("actor").GetString());
+    }
+
+    private async Task ExpectRefusedAsync(Row row, string who, HttpClient client, HttpStatusCode expected)
+    {
+        using var request = await row.Build(fixture, null);
+        var before = await fixture.SnapshotAsync();
+        var response = await client.SendAsync(request);
+        Assert.True(response.StatusCode == expected, $"{row} as {who}: expected {(int)expected}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await fixture.SnapshotAsync());
+    }
+
+    private static Task<HttpRequestMessage> Get(string url) => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, url));
+
+    private static Task<HttpRequestMessage> Post(string url, object? body, bool key = false) => Task.FromResult(Request(url, body, key));
+
+    private static HttpRequestMessage Request(string url, object? body, bool key = false)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = body is null ? null : JsonContent.Create(body) };
+        if (key)
+        {
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        }
+        return request;
+    }
+
+    private static object Offline() => new { amount = 10_000, currency = "CNY", donorName = "村民代表", reference = $"CASH-{Guid.NewGuid():N}", method = "cash" };
+
+    /// <summary>A new draft in county A (made by the bootstrap key, so only the request under test is in question).</summary>
+    private static async Task<Guid> DraftAsync(AccessMatrixFixture f)
+    {
+        var created = await f.Web.Admin.PostAsJsonAsync("/api/campaigns", ApiCalls.NewCampaign(county: AccessMatrixFixture.CountyA));
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private static Task<Guid> LiveAsync(AccessMatrixFixture f) => ApiCalls.CreateLiveCampaignAsync(f.Web, ApiCalls.NewCampaign(county: AccessMatrixFixture.CountyA));
+
+    /// <summary>A new offline gift in campaign A, so that each refund has something to give back.</summary>
+    private static async Task<Guid> GiftAsync(AccessMatrixFixture f)
+    {
+        using var request = Request($"/api/campaigns/{f.CampaignA}/offline-donations", Offline(), key: true);
+        var created = await f.Web.Admin.SendAsync(request);
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>A new token of the member's own, made as its signed-in page would.</summary>
+    private static async Task<Guid> TokenOfAsync(StaffMember member)
+    {
+        var created = await StaffClients.PostWithAntiforgeryAsync(member.Cookie, member.AntiforgeryToken, "/api/auth/tokens", new { name = "to revoke" });
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private static async Task<Guid> ThrowAwayAccountAsync(AccessMatrixFixture f)
+    {
+        var created = await StaffClients.CreateAccountAsync(f.Web, $"gone-{Guid.NewGuid():N}"[..20], "viewer");
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+}
