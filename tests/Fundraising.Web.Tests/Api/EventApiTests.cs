@@ -81,7 +81,12 @@ public sealed class EventApiTests(CoHostedPlatform platform) : IClassFixture<CoH
         var outside = await ApiCalls.CreateLiveCampaignAsync(platform.Web, ApiCalls.NewCampaign(county: NewCounty()));
         var id = (await CreateAsync(NewEvent([listed], [county]))).GetProperty("id").GetGuid();
 
-        await ApiCalls.DonateAsync(_public, listed, 5_000);
+        // A gift counts when it succeeds, not when it is started.
+        var pending = await ApiCalls.PostDonationAsync(_public, listed, Guid.NewGuid().ToString(), new { amount = 5_000, currency = "CNY" });
+        Assert.Equal(HttpStatusCode.Created, pending.StatusCode);
+        Assert.Equal(0, (await TotalsAsync(id)).GetProperty("raisedAmount").GetInt64());
+        var confirmUrl = (await pending.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("payment").GetProperty("confirmUrl").GetString();
+        (await _public.PostAsync(confirmUrl, null)).EnsureSuccessStatusCode();
         var totals = await TotalsAsync(id);
         Assert.Equal(5_000, totals.GetProperty("raisedAmount").GetInt64());
         Assert.Equal(1, totals.GetProperty("donationCount").GetInt64());
