@@ -15,8 +15,12 @@ public sealed record EventDefinition(
 /// </summary>
 public sealed record EventTotals(long RaisedAmount, long DonationCount, long MatchedAmount);
 
-/// <summary>An event with its totals, read in one statement (so the totals are one consistent snapshot).</summary>
-public sealed record EventRow(Guid Id, EventDefinition Definition, string Currency, DateTimeOffset CreatedAt, string CreatedBy, EventTotals Totals);
+/// <summary>
+/// An event with its totals, read in one statement (so the totals are one consistent snapshot). <c>DraftCampaignIds</c>
+/// are the listed campaigns not yet opened, which only staff may be shown.
+/// </summary>
+public sealed record EventRow(
+    Guid Id, EventDefinition Definition, string Currency, DateTimeOffset CreatedAt, string CreatedBy, EventTotals Totals, IReadOnlySet<Guid> DraftCampaignIds);
 
 public enum EventCreateOutcome
 {
@@ -44,7 +48,9 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
         SELECT e.id, e.name, e.starts_at, e.ends_at, e.time_zone, e.currency, e.created_at, e.created_by,
                ARRAY(SELECT ec.campaign_id FROM event_campaigns ec WHERE ec.event_id = e.id ORDER BY ec.campaign_id),
                ARRAY(SELECT ek.county FROM event_counties ek WHERE ek.event_id = e.id ORDER BY ek.county),
-               t.raised, t.gifts, 0::bigint AS matched
+               t.raised, t.gifts, 0::bigint AS matched,
+               ARRAY(SELECT ec.campaign_id FROM event_campaigns ec JOIN campaigns c ON c.id = ec.campaign_id
+                     WHERE ec.event_id = e.id AND c.status = 'draft')
         FROM events e
         CROSS JOIN LATERAL (
             SELECT coalesce(sum(c.raised_amount), 0)::bigint AS raised, coalesce(sum(c.donation_count), 0)::bigint AS gifts
@@ -151,5 +157,6 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
         reader.GetString(5).Trim(),
         reader.GetFieldValue<DateTimeOffset>(6),
         reader.GetString(7),
-        new EventTotals(reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12)));
+        new EventTotals(reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12)),
+        reader.GetFieldValue<Guid[]>(13).ToHashSet());
 }

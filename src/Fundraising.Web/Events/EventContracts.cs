@@ -15,9 +15,11 @@ public sealed record EventResponse(
     Guid Id, string Name, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string TimeZone,
     IReadOnlyList<Guid> CampaignIds, IReadOnlyList<string> Regions, EventTotalsResponse Totals, string Currency)
 {
-    public static EventResponse From(EventRow row) => new(
+    /// <summary>The event as the caller may see it: listed drafts only for staff whose scope is the whole platform.</summary>
+    public static EventResponse From(EventRow row, bool showDrafts) => new(
         row.Id, row.Definition.Name, row.Definition.StartsAt, row.Definition.EndsAt, row.Definition.TimeZone,
-        row.Definition.CampaignIds, row.Definition.Counties,
+        showDrafts ? row.Definition.CampaignIds : [.. row.Definition.CampaignIds.Where(id => !row.DraftCampaignIds.Contains(id))],
+        row.Definition.Counties,
         new EventTotalsResponse(row.Totals.RaisedAmount, row.Totals.DonationCount, row.Totals.MatchedAmount), row.Currency);
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Persistence.Catalog;
@@ -29,13 +30,16 @@ public static partial class EventEndpoints
         return app;
     }
 
-    private static async Task<Ok<EventListResponse>> ListAsync(EventStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new EventListResponse([.. (await store.ListAsync(MaxListed, cancellationToken)).Select(EventResponse.From)]));
+    private static async Task<Ok<EventListResponse>> ListAsync(EventStore store, ClaimsPrincipal user, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new EventListResponse([.. (await store.ListAsync(MaxListed, cancellationToken)).Select(row => EventResponse.From(row, ShowsDrafts(user)))]));
 
-    private static async Task<Results<Ok<EventResponse>, ProblemHttpResult>> GetAsync(Guid id, EventStore store, CancellationToken cancellationToken) =>
+    private static async Task<Results<Ok<EventResponse>, ProblemHttpResult>> GetAsync(Guid id, EventStore store, ClaimsPrincipal user, CancellationToken cancellationToken) =>
         await store.FindAsync(id, cancellationToken) is { } row
-            ? TypedResults.Ok(EventResponse.From(row))
+            ? TypedResults.Ok(EventResponse.From(row, ShowsDrafts(user)))
             : TypedResults.Problem(Problem.NotFound("event", id));
+
+    // Drafts are not public (DraftVisibility): an event's campaign list shows them to whole-platform staff only.
+    private static bool ShowsDrafts(ClaimsPrincipal user) => StaffScope.Of(user) is { IsWhole: true };
 
     private static async Task<Results<Created<EventResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateEventRequest request, EventStore store, ICampaignCatalog catalog, LinkGenerator links, HttpContext http)
@@ -80,7 +84,7 @@ public static partial class EventEndpoints
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["campaignIds"] = [mixed], ["regions"] = [mixed] });
         }
         var created = await store.FindAsync(id, http.RequestAborted) ?? throw new InvalidOperationException($"Event {id} was created but cannot be read back.");
-        return TypedResults.Created(links.GetPathByName(http, "GetEvent", new { id }), EventResponse.From(created));
+        return TypedResults.Created(links.GetPathByName(http, "GetEvent", new { id }), EventResponse.From(created, showDrafts: true));
     }
 
     private static ValidationProblem UnknownCampaign() => TypedResults.ValidationProblem(new Dictionary<string, string[]>

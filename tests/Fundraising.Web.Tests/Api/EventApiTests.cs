@@ -130,6 +130,24 @@ public sealed class EventApiTests(CoHostedPlatform platform) : IClassFixture<CoH
     }
 
     [Fact]
+    public async Task ADraftTakingPartIsListedForAdminsButNotForThePublic()
+    {
+        var live = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var draftCreated = await _admin.PostAsJsonAsync("/api/campaigns", ApiCalls.NewCampaign(title: "尚未上线"));
+        var draft = (await draftCreated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var id = (await CreateAsync(NewEvent([live, draft]))).GetProperty("id").GetGuid();
+
+        static IEnumerable<Guid> Ids(JsonElement e) => e.GetProperty("campaignIds").EnumerateArray().Select(i => i.GetGuid()).Order();
+        Assert.Equal([live], Ids(await _public.GetFromJsonAsync<JsonElement>($"/api/events/{id}")));
+        var listed = (await _public.GetFromJsonAsync<JsonElement>("/api/events")).GetProperty("items").EnumerateArray().Single(e => e.GetProperty("id").GetGuid() == id);
+        Assert.Equal([live], Ids(listed));
+        Assert.Equal(new[] { live, draft }.Order(), Ids(await _admin.GetFromJsonAsync<JsonElement>($"/api/events/{id}")));
+
+        (await _admin.PostAsync($"/api/campaigns/{draft}/open", null)).EnsureSuccessStatusCode();
+        Assert.Equal(new[] { live, draft }.Order(), Ids(await _public.GetFromJsonAsync<JsonElement>($"/api/events/{id}")));
+    }
+
+    [Fact]
     public async Task ACampaignOutsideTheEventDoesNotCount()
     {
         var county = NewCounty();
