@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Fundraising.Persistence.Accounts;
 using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Catalog;
+using Fundraising.Persistence.Events;
 using Fundraising.Persistence.Payments;
 using Fundraising.Persistence.Pledges;
 using Fundraising.Persistence.Receipts;
@@ -57,6 +58,7 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<ILedgerQueries, PostgresLedgerQueries>();
         builder.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
         builder.Services.AddSingleton<IPledgeStore, PledgeStore>();
+        builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<SessionTicketStore>();

@@ -37,7 +37,7 @@ public static class Access
     /// <summary>Running the platform: health detail (which silo answered), operations.</summary>
     public const string Operate = "Operate";
 
-    /// <summary>Create, open and close campaigns (in scope).</summary>
+    /// <summary>Create, open and close campaigns; create giving-day events of them (in scope).</summary>
     public const string ManageCampaigns = "ManageCampaigns";
 
     /// <summary>Record offline gifts (款物) and pledges (in scope).</summary>

@@ -47,6 +47,7 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
         {
             "SELECT count(*) FROM admin_audit",
             "SELECT count(*) FROM campaigns",
+            "SELECT count(*) FROM events",
             "SELECT string_agg(id::text || status, ',' ORDER BY id) FROM campaigns",
             "SELECT count(*) FROM donations",
             "SELECT coalesce(sum(refunded_amount), 0)::bigint FROM donations",
@@ -107,6 +108,8 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
     private static readonly Row[] Matrix =
     [
         new("POST", "/api/campaigns/", Managers, Scope.CampaignA, (f, _, t) => Post("/api/campaigns", ApiCalls.NewCampaign(county: AccessMatrixFixture.CountyA))),
+        new("POST", "/api/events/", Managers, Scope.CampaignA, (f, _, t) => Post("/api/events",
+            new { name = "九九公益日", startsAt = "2026-09-07T00:00:00+08:00", endsAt = "2026-09-09T23:59:59+08:00", timeZone = "Asia/Shanghai", campaignIds = new[] { t } })),
         new("POST", "/api/campaigns/{id:guid}/open", Managers, Scope.CampaignA, async (f, _, t) => Request($"/api/campaigns/{await DraftAsync(f)}/open", null)),
         new("POST", "/api/campaigns/{id:guid}/close", Managers, Scope.CampaignA, async (f, _, t) => Request($"/api/campaigns/{await LiveAsync(f)}/close", null)),
         new("POST", "/api/campaigns/{campaignId:guid}/offline-donations", GiftRecorders, Scope.CampaignA, (f, _, t) => Post($"/api/campaigns/{t}/offline-donations", Offline(), key: true)),
