@@ -92,8 +92,14 @@ public static partial class DonorEndpoints
         return await verification.RequestAsync(address, cancellationToken) switch
         {
             VerificationRequestResult.Sent => TypedResults.Accepted((string?)null),
-            _ => TypedResults.Problem(Problem.Unprocessable(
+            VerificationRequestResult.NoSender => TypedResults.Problem(Problem.Unprocessable(
                 "No SMS sender is configured.", "no SMS sender is configured: verify an e-mail address instead.")),
+            _ => TypedResults.Problem(new ProblemDetails
+            {
+                Title = "The code could not be sent.",
+                Detail = "The mail server did not take the message; try again in a minute.",
+                Status = StatusCodes.Status503ServiceUnavailable,
+            }),
         };
     }
 

@@ -17,6 +17,7 @@ public enum VerificationRequestResult
 {
     Sent,
     NoSender,
+    SendFailed,
 }
 
 /// <summary>
@@ -68,11 +69,21 @@ public sealed partial class DonorVerification(
         var lifetime = options.Value.CodeLifetime;
         await store.ReplaceCodeAsync(new NewVerification(AddressHash(address), address.Kind, CodeHash(address, code), now, now + lifetime), cancellationToken);
         var minutes = Math.Max(1, (int)Math.Round(lifetime.TotalMinutes));
-        await sender.SendAsync(new VerificationMessage(
-            address.Value,
-            $"您的验证码 / Your verification code: {code}",
-            $"您的捐赠人验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略。\n\nYour donor verification code is {code}. It is valid for {minutes} minutes. If you did not ask for it, ignore this message.",
-            code), cancellationToken);
+        try
+        {
+            await sender.SendAsync(new VerificationMessage(
+                address.Value,
+                $"您的验证码 / Your verification code: {code}",
+                $"您的捐赠人验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略。\n\nYour donor verification code is {code}. It is valid for {minutes} minutes. If you did not ask for it, ignore this message.",
+                code), cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or MailKit.ProtocolException or MailKit.CommandException)
+        {
+            // The stored code is never delivered: the donor asks again, which replaces it. The exception's own text
+            // is not logged, since SMTP servers echo the recipient in their replies.
+            LogSendFailed(logger, address.Kind, e.GetType().Name);
+            return VerificationRequestResult.SendFailed;
+        }
         LogCodeSent(logger, address.Kind);
         return VerificationRequestResult.Sent;
     }
@@ -124,6 +135,9 @@ public sealed partial class DonorVerification(
 
     [LoggerMessage(LogLevel.Information, "Verification code sent to a {Kind} address")]
     private static partial void LogCodeSent(ILogger logger, string kind);
+
+    [LoggerMessage(LogLevel.Warning, "Verification code to a {Kind} address could not be sent ({Failure})")]
+    private static partial void LogSendFailed(ILogger logger, string kind, string failure);
 
     [LoggerMessage(LogLevel.Information, "Verification code refused for a {Kind} address")]
     private static partial void LogCodeRefused(ILogger logger, string kind);

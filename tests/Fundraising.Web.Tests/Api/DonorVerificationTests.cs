@@ -225,6 +225,33 @@ public sealed partial class DonorVerificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TooManyConfirmsFromOneAddressGet429()
+    {
+        using var client = From(12);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await ConfirmAsync(client, new { email = $"guess{i}@example.org", code = "123456" })).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await ConfirmAsync(client, new { email = "guess@example.org", code = "123456" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnSmtpServerThatDoesNotAnswerGives503AndNoAddressInTheLog()
+    {
+        await using var database = await TestDatabase.CreateAsync(migrate: false);
+        await using var web = await Platform.StartCoHostedWebAsync(database, new Dictionary<string, string>
+        {
+            ["Donors__Smtp__Host"] = "127.0.0.1",
+            ["Donors__Smtp__Port"] = TestEnvironment.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Donors__Smtp__UseTls"] = "false",
+        });
+        var response = await RequestAsync(web.Client, new { email = "unlucky@example.org" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("unlucky@example.org", web.Output, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task InProductionTheOutboxDoesNotExistAndPhoneCodesAreRefused()
     {
         await using var database = await TestDatabase.CreateAsync(migrate: false);
