@@ -61,6 +61,7 @@ CARD_DROP_RATE=0.05
 # A throw-away key for this run's servers; it never leaves this machine.
 ADMIN_KEY="bench-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 RECEIPT_TOKEN_SECRET="bench-receipts-$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+DONOR_ADDRESS_KEY="bench-donors-$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 STRIPE_KEY="sk_test_bench_$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 STRIPE_WEBHOOK_SECRET="whsec_bench_$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
 PIDS=()
@@ -109,7 +110,7 @@ start_platform() {
   local log="$RESULTS/logs/$1.log"
   ASPNETCORE_ENVIRONMENT=Benchmark RateLimits__Enabled=false \
   ConnectionStrings__Fundraising="$(db_connection "$5" 100)" \
-  Admin__ApiKey="$ADMIN_KEY" Receipts__TokenSecret="$RECEIPT_TOKEN_SECRET" \
+  Admin__ApiKey="$ADMIN_KEY" Receipts__TokenSecret="$RECEIPT_TOKEN_SECRET" Donors__AddressKey="$DONOR_ADDRESS_KEY" \
   Orleans__ClusterId="bench-$1" Orleans__SiloPort="$3" Orleans__GatewayPort="$4" \
   dotnet src/Fundraising.Web/bin/Release/net10.0/Fundraising.Web.dll --urls "$2" --contentRoot "$PWD/src/Fundraising.Web" >"$log" 2>&1 &
   STARTED_PID=$!

@@ -39,6 +39,7 @@ grep -q '^STRIPE_WEBHOOK_SECRET=' "$ENV_FILE" || echo "STRIPE_WEBHOOK_SECRET=whs
 grep -q '^ADMIN_PASSWORD=' "$ENV_FILE" || echo "ADMIN_PASSWORD=$(random_token)" >> "$ENV_FILE"
 grep -q '^MONTHLY_GIFT_TOKEN_SECRET=' "$ENV_FILE" || echo "MONTHLY_GIFT_TOKEN_SECRET=$(random_token)$(random_token)" >> "$ENV_FILE"
 grep -q '^RECEIPT_TOKEN_SECRET=' "$ENV_FILE" || echo "RECEIPT_TOKEN_SECRET=$(random_token)$(random_token)" >> "$ENV_FILE"
+grep -q '^DONOR_ADDRESS_KEY=' "$ENV_FILE" || echo "DONOR_ADDRESS_KEY=$(random_token)$(random_token)" >> "$ENV_FILE"
 source "$ENV_FILE"
 
 echo "Building..."
@@ -65,6 +66,8 @@ export ASPNETCORE_ENVIRONMENT=Development
 export ConnectionStrings__Fundraising="${PG_CONNECTION/Database=postgres/Database=fundraising}"
 export Admin__ApiKey="$ADMIN_KEY"
 export Receipts__TokenSecret="$RECEIPT_TOKEN_SECRET"
+# No SMTP host here: donors' verification codes go to the development outbox, $URL/dev/outbox.html.
+export Donors__AddressKey="$DONOR_ADDRESS_KEY"
 export Demo__Seed=true
 dotnet src/Fundraising.Web/bin/Release/net10.0/Fundraising.Web.dll --urls "$URL" --contentRoot "$PWD/src/Fundraising.Web" \
   > .data/local/web.log 2>&1 &

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Fundraising.Persistence.Accounts;
 using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Catalog;
+using Fundraising.Persistence.Donors;
 using Fundraising.Persistence.Events;
 using Fundraising.Persistence.Payments;
 using Fundraising.Persistence.Pledges;
@@ -66,6 +67,7 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<ReceiptIssuer>();
         builder.Services.AddSingleton<StripeRecords>();
         builder.Services.AddSingleton<MonthlyGiftStore>();
+        builder.Services.AddSingleton<DonorStore>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

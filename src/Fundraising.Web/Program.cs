@@ -3,6 +3,7 @@ using Fundraising.Web.Accounts;
 using Fundraising.Web.Admin;
 using Fundraising.Web.Campaigns;
 using Fundraising.Web.Donations;
+using Fundraising.Web.Donors;
 using Fundraising.Web.Events;
 using Fundraising.Web.Health;
 using Fundraising.Web.Hosting;
@@ -35,6 +36,9 @@ builder.AddStaffAuthentication();
 // events and reconciliation, monthly giving (月捐) on Stripe subscriptions, refunds through the provider.
 builder.AddPayments();
 
+// Verified donors: one-time codes by e-mail (SMTP) or, outside Production, to the development outbox; donor tokens.
+builder.AddDonors();
+
 // Which campaign ids exist, so that unknown ids are answered without activating a grain.
 builder.AddCampaignDirectory();
 
@@ -51,6 +55,7 @@ app.UseSecurityHeaders();
 app.UseApiConventions();
 app.UseStaffAuthentication();
 app.UseRateLimiter();
+app.UseDevelopmentPages();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 
@@ -64,6 +69,7 @@ app.MapPayments();
 app.MapMonthlyGiving();
 app.MapPledges();
 app.MapReceipts();
+app.MapDonors();
 app.MapAdmin();
 app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConnections);
 

@@ -80,6 +80,9 @@ public static class Platform
     /// <summary>The key of receipt tokens every test host is configured with (a test-only secret).</summary>
     public const string ReceiptTokenSecret = "test-receipt-token-secret-not-a-secret-0123456789";
 
+    /// <summary>The key of donors' address hashes every test host is configured with (a test-only secret).</summary>
+    public const string DonorAddressKey = "test-donor-address-key-not-a-secret-0123456789";
+
     /// <summary>Tight failure detection, so that tests which kill a silo get a verdict in seconds.</summary>
     private static readonly Dictionary<string, string> FastMembership = new()
     {
@@ -146,6 +149,13 @@ public static class Platform
         environment["Orleans__SiloPort"] = TestEnvironment.FreePort().ToString();
         environment["Orleans__GatewayPort"] = TestEnvironment.FreePort().ToString();
         environment["Admin__ApiKey"] = AdminKey;
+        // Production will not start without an SMTP server for donors' codes. Hosts that send none get a closed
+        // port on loopback; a test that sends codes (or wants none) names its own, settings win.
+        if (settings is not null && settings.TryGetValue("ASPNETCORE_ENVIRONMENT", out var name) && name == "Production")
+        {
+            environment["Donors__Smtp__Host"] = "127.0.0.1";
+            environment["Donors__Smtp__Port"] = "9";
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             environment[key] = value;
@@ -190,6 +200,8 @@ public static class Platform
         {
             ["ConnectionStrings__Fundraising"] = database.ConnectionString,
             ["Receipts__TokenSecret"] = ReceiptTokenSecret,
+            ["Donors__AddressKey"] = DonorAddressKey,
+            ["Donors__Smtp__From"] = "Fundraising tests <noreply@fundraising.test>",
             ["Orleans__ClusterId"] = "test-" + database.Name,
             ["Logging__LogLevel__Orleans"] = "Warning",
             ["Logging__LogLevel__Fundraising"] = "Debug",

@@ -53,6 +53,11 @@ public sealed class RateLimitOptions : IValidatableObject
 
     public RateLimit Watches { get; set; } = new() { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) };
 
+    // Each request sends a mail (or an SMS, later): few per address. Confirms allow several donors behind one router.
+    public RateLimit DonorVerifications { get; set; } = new() { PermitLimit = 5, Window = TimeSpan.FromMinutes(10) };
+
+    public RateLimit DonorConfirms { get; set; } = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(10) };
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var (name, limit) in All())
@@ -70,6 +75,7 @@ public sealed class RateLimitOptions : IValidatableObject
     [
         (RateLimits.Donations, Donations), (RateLimits.MonthlyGifts, MonthlyGifts), (RateLimits.SignIn, SignIn),
         (RateLimits.Receipts, Receipts), (RateLimits.HubConnections, HubConnections), (RateLimits.Watches, Watches),
+        (RateLimits.DonorVerifications, DonorVerifications), (RateLimits.DonorConfirms, DonorConfirms),
     ];
 }
 
@@ -86,6 +92,8 @@ public static class RateLimits
     public const string Receipts = nameof(Receipts);
     public const string HubConnections = nameof(HubConnections);
     public const string Watches = nameof(Watches);
+    public const string DonorVerifications = nameof(DonorVerifications);
+    public const string DonorConfirms = nameof(DonorConfirms);
 
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
     {
@@ -95,7 +103,7 @@ public static class RateLimits
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = RejectAsync;
-            foreach (var name in new[] { Donations, MonthlyGifts, SignIn, Receipts, HubConnections })
+            foreach (var name in new[] { Donations, MonthlyGifts, SignIn, Receipts, HubConnections, DonorVerifications, DonorConfirms })
             {
                 limiter.AddPolicy(name, http => Partition(http, name));
             }
