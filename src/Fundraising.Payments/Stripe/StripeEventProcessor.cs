@@ -107,8 +107,12 @@ public sealed partial class StripeEventProcessor(
         }
         await records.LinkAsync(ids.Donation, sessionId, intentId, cancellationToken);
         await ConfirmAsync(ids, cancellationToken);
-        // A refund event that overtook this payment's own is kept until now, when its payment intent is linked.
-        await ApplyPendingRefundsAsync(cancellationToken);
+        // A refund event that overtook this payment's own is kept until now, when its payment intent is linked. Only this
+        // payment's refunds are looked for: every paid gift passes here, and a refund is found by its payment intent.
+        if (intentId is not null)
+        {
+            await ApplyPendingRefundsAsync(cancellationToken, intentId);
+        }
         return true;
     }
 
@@ -140,10 +144,10 @@ public sealed partial class StripeEventProcessor(
     /// entry); returns how many. One that the ledger refuses stays kept and is tried again. Called when a payment is
     /// linked and by the reconciliation job.
     /// </summary>
-    public async Task<int> ApplyPendingRefundsAsync(CancellationToken cancellationToken)
+    public async Task<int> ApplyPendingRefundsAsync(CancellationToken cancellationToken, string? paymentIntentId = null)
     {
         var applied = 0;
-        foreach (var pending in await records.LinkedPendingRefundsAsync(cancellationToken))
+        foreach (var pending in await records.LinkedPendingRefundsAsync(paymentIntentId, cancellationToken))
         {
             var result = await RefundGiftAsync(pending.RefundId, pending.Amount, pending.Reason, pending.DonationId, pending.CampaignId);
             if (result.Error != RefundError.None)

@@ -1,4 +1,3 @@
-using Fundraising.Persistence;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Npgsql;

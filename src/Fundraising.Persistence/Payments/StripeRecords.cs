@@ -116,17 +116,21 @@ public sealed class StripeRecords(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Pending refunds not yet applied whose payment intent is now linked to a gift, oldest first.</summary>
-    public async Task<IReadOnlyList<LinkedStripeRefund>> LinkedPendingRefundsAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Pending refunds not yet applied whose payment intent is now linked to a gift, oldest first: all of them, or only
+    /// those of <paramref name="paymentIntentId"/> (one probe of the unapplied index, for the payment just linked).
+    /// </summary>
+    public async Task<IReadOnlyList<LinkedStripeRefund>> LinkedPendingRefundsAsync(string? paymentIntentId = null, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT r.refund_id, r.amount, r.reason, d.id, d.campaign_id
             FROM stripe_pending_refunds r
             JOIN stripe_payments p ON p.payment_intent_id = r.payment_intent_id
             JOIN donations d ON d.id = p.donation_id
-            WHERE r.applied_at IS NULL
+            WHERE r.applied_at IS NULL AND ($1::text IS NULL OR r.payment_intent_id = $1)
             ORDER BY r.received_at
             """);
+        command.Parameters.Add(new() { Value = (object?)paymentIntentId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var refunds = new List<LinkedStripeRefund>();
         while (await reader.ReadAsync(cancellationToken))

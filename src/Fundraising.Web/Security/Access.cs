@@ -98,9 +98,8 @@ public sealed record StaffScope(string Role, string? County, IReadOnlySet<Guid> 
     public bool Covers(Guid campaignId, Region region) => Role switch
     {
         Roles.Admin or Roles.Viewer => true,
-        Roles.Association => County is null || string.Equals(County, region.County.Trim(), StringComparison.OrdinalIgnoreCase),
         Roles.Coordinator => CampaignIds.Contains(campaignId),
-        _ => false,
+        _ => CoversRegion(region),
     };
 
     /// <summary>Whether the scope includes a region as a whole (where new campaigns may be created).</summary>
