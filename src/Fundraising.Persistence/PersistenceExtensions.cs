@@ -56,7 +56,7 @@ public static class PersistenceExtensions
             return dataSource.Build();
         });
         builder.Services.AddSingleton<DatabaseMigrator>();
-        builder.Services.AddSingleton<IDonationLedger, PostgresLedgerWriter>();
+        builder.Services.AddSharedLedgerWriter();
         builder.Services.AddSingleton<ILedgerQueries, PostgresLedgerQueries>();
         builder.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
         builder.Services.AddSingleton<IPledgeStore, PledgeStore>();
@@ -73,6 +73,20 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<ICampaignPools>(sp => sp.GetRequiredService<PoolStore>());
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
+    }
+
+    /// <summary>
+    /// Makes the ledger's write side one <see cref="SharedLedgerWriter"/> per host (per silo): every campaign grain's
+    /// commit queue hands it its batches, and it groups the batches of many campaigns into one transaction of
+    /// <see cref="PostgresLedgerWriter"/>. Its options are bound from the <c>Ledger</c> section and validated at start.
+    /// </summary>
+    public static IServiceCollection AddSharedLedgerWriter(this IServiceCollection services)
+    {
+        services.AddOptions<LedgerWriterOptions>().BindConfiguration("Ledger").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PostgresLedgerWriter>();
+        services.AddSingleton<SharedLedgerWriter>();
+        services.AddSingleton<IDonationLedger>(sp => sp.GetRequiredService<SharedLedgerWriter>());
+        return services;
     }
 
     /// <summary>The connection string the Orleans ADO.NET providers should use.</summary>
