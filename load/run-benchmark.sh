@@ -31,7 +31,7 @@ QUICK=false; HOT_ONLY=false; OPENING_ONLY=false; NAME=""; DURATION=60; SHORT=30;
 WATCHERS=5000; SPREAD=2000; CAPACITY=100000; SKIP_CAPACITY=false
 # The opening: campaigns in the seed's shape, verified donors (OPENING_FAST of them give every 2 to 8 s, the rest 16 to
 # 24 s apart like people), a pool opening OPENING_AFTER s into the measured window whose budget lasts OPENING_DRAIN s at
-# the hot platform row's rate. OPENING_DONORS at least 20,000; more when the hot rate needs them, so that the donors'
+# the hot platform row's rate (or the donors' pace, donors / 20 s, if that is lower). OPENING_DONORS at least 20,000; more when the hot rate needs them, so that the donors'
 # own pace (donors / 20 s) does not cap the offered load (hot rate x 25 s), but at most OPENING_MAX_DONORS: each run
 # verifies its donors through its server first (the platform verified 168 a second on a busy machine, 2026-12-02).
 OPENING_CAMPAIGNS=200; OPENING_DONORS=20000; OPENING_MAX_DONORS=60000; OPENING_FAST=50; OPENING_AFTER=20; OPENING_DRAIN=20
@@ -164,7 +164,7 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
   echo "dotnet:         $(dotnet --version)"
   echo "PostgreSQL:     $("$(pg_bin)/postgres" --version) (fsync on, synchronous_commit on, shared_buffers 256MB, max_wal_size 16GB, checkpoint_timeout 1h)"
   echo "settings:       duration ${DURATION}s (+${WARMUP}s warm-up), shorter runs ${SHORT}s, $WORKERS donors, 10% retries, $WATCHERS watchers, $SPREAD spread campaigns, $CAPACITY capacity campaigns"
-  echo "opening:        ${DURATION}s (+${WARMUP}s warm-up), $OPENING_CAMPAIGNS campaigns, $OPENING_DONORS to $OPENING_MAX_DONORS verified donors ($OPENING_FAST fast), pool opens ${OPENING_AFTER}s into the window, budget for ${OPENING_DRAIN}s at the hot platform rate, 1:1, max 5,000 fen a gift, 10,000 fen a donor a day"
+  echo "opening:        ${DURATION}s (+${WARMUP}s warm-up), $OPENING_CAMPAIGNS campaigns, $OPENING_DONORS to $OPENING_MAX_DONORS verified donors ($OPENING_FAST fast), pool opens ${OPENING_AFTER}s into the window, budget for ${OPENING_DRAIN}s at the hot platform rate (or the donors' pace if lower), 1:1, max 5,000 fen a gift, 10,000 fen a donor a day"
   echo "card:           ${SHORT}s (+${WARMUP}s warm-up), $CARD_WORKERS donors (none starts while > $CARD_BACKLOG webhook events wait), 10% declined, 10% creates retried, webhooks 20% duplicated, reordered within 200 ms and dropped at rate ${CARD_DROP_RATE} (settled by the reconcile job after the run), 64 deliveries in flight"
   echo "load average:   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
   echo "busiest other processes before the run (ps, %CPU since each started):"
@@ -204,10 +204,12 @@ fi
 if [ "$HOT_ONLY" = false ] && [ -f "$RESULTS/platform.json" ]; then
   HOT_RATE=$(grep -m1 -o '"donationsPerSecond": *[0-9.]*' "$RESULTS/platform.json" | grep -o '[0-9.]*$')
   DONORS=$(awk -v r="$HOT_RATE" -v d="$OPENING_DONORS" -v m="$OPENING_MAX_DONORS" 'BEGIN { n = int(r * 25); n = (n > m ? m : n); print (n > d ? n : d) }')
+  # The budget lasts OPENING_DRAIN s at the rate the platform can be offered: its hot rate, or the donors' pace if lower.
+  POOL_RATE=$(awk -v r="$HOT_RATE" -v n="$DONORS" 'BEGIN { p = n / 20; print int(r < p ? r : p) }')
   opening() { # NAME URL PID extra args...
     local name="$1" url="$2" pid="$3"; shift 3
     run "$name" "$url" "$pid" --scenario opening --duration "$DURATION" --campaigns "$OPENING_CAMPAIGNS" --donors "$DONORS" \
-      --fast-donors "$OPENING_FAST" --opens-after "$OPENING_AFTER" --pool-rate-from "$RESULTS/platform.json" --pool-drain "$OPENING_DRAIN" "$@"
+      --fast-donors "$OPENING_FAST" --opens-after "$OPENING_AFTER" --pool-rate "$POOL_RATE" --pool-drain "$OPENING_DRAIN" "$@"
   }
   opening opening-baseline "$NAIVE" "$NAIVE_PID"
   opening opening "$PLATFORM" "$PLATFORM_PID"

@@ -30,7 +30,10 @@ public sealed record DonorPace(
 /// </summary>
 public sealed class DonorRoster
 {
-    private readonly PriorityQueue<int, long> _ready = new();
+    // People and the fast ones wait apart: when the server is slower than the people's pace, ready people queue up, and a
+    // fast donor in the same queue would wait behind all of them and never give fast. A ready fast donor goes first.
+    private readonly PriorityQueue<int, long> _people = new();
+    private readonly PriorityQueue<int, long> _fast = new();
     private readonly Lock _lock = new();
     private FastRandom _random = new(0x5DEECE66DUL);
 
@@ -119,17 +122,18 @@ public sealed class DonorRoster
     {
         lock (_lock)
         {
-            _ready.Clear();
+            _people.Clear();
+            _fast.Clear();
             for (var i = 0; i < Tokens.Length; i++)
             {
                 var spread = IsFast(i) ? Pace.FastGapMaxSeconds : Pace.HumanGapMinSeconds;
-                _ready.Enqueue(i, startTimestamp + (long)(spread * _random.NextDouble() * Stopwatch.Frequency));
+                QueueOf(i).Enqueue(i, startTimestamp + (long)(spread * _random.NextDouble() * Stopwatch.Frequency));
             }
         }
     }
 
     /// <summary>
-    /// The donor who has been ready longest (waiting until they are, but never past <paramref name="deadline"/>):
+    /// A fast donor who is ready, else the person who has been ready longest (waiting until they are, but never past <paramref name="deadline"/>):
     /// the loop that takes them has them alone until <see cref="Return"/>. -1 when none came back by the deadline.
     /// </summary>
     public async Task<int> TakeAsync(long deadline)
@@ -140,7 +144,8 @@ public sealed class DonorRoster
         {
             lock (_lock)
             {
-                if (_ready.TryDequeue(out donor, out readyAt))
+                if ((_fast.TryPeek(out _, out var fastAt) && fastAt <= Stopwatch.GetTimestamp() && _fast.TryDequeue(out donor, out readyAt))
+                    || _people.TryDequeue(out donor, out readyAt) || _fast.TryDequeue(out donor, out readyAt))
                 {
                     break;
                 }
@@ -176,7 +181,9 @@ public sealed class DonorRoster
                     : (Pace.HumanGapMinSeconds, Pace.HumanGapMaxSeconds);
                 readyAt = at + (long)((min + (max - min) * _random.NextDouble()) * Stopwatch.Frequency);
             }
-            _ready.Enqueue(donor, readyAt);
+            QueueOf(donor).Enqueue(donor, readyAt);
         }
     }
+
+    private PriorityQueue<int, long> QueueOf(int donor) => IsFast(donor) ? _fast : _people;
 }
