@@ -6,6 +6,10 @@
 #   platform-half                 the platform paced at half its measured peak (latency)
 #   watchers                      the burst with thousands of SignalR clients watching the hot campaign
 #   spread                        thousands of campaigns and village projects, Zipf popularity
+#   opening-baseline, opening     the 10:00 opening: 200 campaigns, one event, one matching pool that opens 20 s into the
+#                                 measured window and drains, verified donors (a few too fast: flagged); the naive baseline
+#                                 and the platform with the same generator settings (the pool sized from the hot platform row)
+#   opening-half                  the opening on the platform paced at half its opening rate (ack latency)
 #   card                          the platform with Stripe through our fake Stripe: Checkout, declines, webhooks
 #                                 duplicated, reordered and dropped; the dropped ones settled after the run by the
 #                                 platform's Stripe reconcile job (a second platform process on its own database)
@@ -13,25 +17,33 @@
 # then prints the table with ratios and writes load/results/<UTC date>-<name>/ (raw JSON, summary.md, chart.svg).
 # Every run must reconcile exactly; the script exits non-zero if one does not.
 #
-# Usage: load/run-benchmark.sh [--quick] [--hot-only] [--name NAME] [--duration SECONDS] [--workers N] [--skip-capacity]
-#   --quick     short runs (10 s after 10 s warm-up), 1,000 watchers, 10,000 campaigns; results in load/results/tmp/ (not committed)
-#   --hot-only  only the one-hot-campaign rows (ceiling, naive baseline, platform): about 6 minutes, for comparing two builds
+# Usage: load/run-benchmark.sh [--quick] [--hot-only] [--opening-only] [--name NAME] [--duration SECONDS] [--workers N] [--skip-capacity]
+#   --quick         short runs (10 s after 10 s warm-up), 1,000 watchers, 10,000 campaigns; results in load/results/tmp/ (not committed)
+#   --hot-only      only the one-hot-campaign rows (ceiling, naive baseline, platform): about 6 minutes, for comparing two builds
+#   --opening-only  only the platform's hot row (the opening's yardstick) and the opening rows (naive, platform, half rate)
 # Each run starts with a 30 s warm-up that is not measured (but is reconciled): a fresh .NET server spends its
 # first 20 s or so compiling hot code again with tiered PGO, and the measured window should show it warm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/local/postgres.sh
 
-QUICK=false; HOT_ONLY=false; NAME=""; DURATION=60; SHORT=30; WARMUP=30; WORKERS=256
+QUICK=false; HOT_ONLY=false; OPENING_ONLY=false; NAME=""; DURATION=60; SHORT=30; WARMUP=30; WORKERS=256
 WATCHERS=5000; SPREAD=2000; CAPACITY=100000; SKIP_CAPACITY=false
+# The opening: campaigns in the seed's shape, verified donors (OPENING_FAST of them give every 2 to 8 s, the rest 16 to
+# 24 s apart like people), a pool opening OPENING_AFTER s into the measured window whose budget lasts OPENING_DRAIN s at
+# the hot platform row's rate (or the donors' pace, donors / 20 s, if that is lower). OPENING_DONORS at least 20,000; more when the hot rate needs them, so that the donors'
+# own pace (donors / 20 s) does not cap the offered load (hot rate x 25 s), but at most OPENING_MAX_DONORS: each run
+# verifies its donors through its server first (the platform verified 168 a second on a busy machine, 2026-12-02).
+OPENING_CAMPAIGNS=200; OPENING_DONORS=20000; OPENING_MAX_DONORS=60000; OPENING_FAST=50; OPENING_AFTER=20; OPENING_DRAIN=20
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) QUICK=true; DURATION=10; SHORT=10; WARMUP=10; WATCHERS=1000; CAPACITY=10000 ;;
+    --quick) QUICK=true; DURATION=10; SHORT=10; WARMUP=10; WATCHERS=1000; CAPACITY=10000; OPENING_AFTER=4; OPENING_DRAIN=4 ;;
     --name) NAME="$2"; shift ;;
     --duration) DURATION="$2"; shift ;;
     --workers) WORKERS="$2"; shift ;;
     --skip-capacity) SKIP_CAPACITY=true ;;
     --hot-only) HOT_ONLY=true; SKIP_CAPACITY=true ;;
+    --opening-only) OPENING_ONLY=true; SKIP_CAPACITY=true ;;
     *) echo "Unknown option $1 (see the header of $0)"; exit 2 ;;
   esac
   shift
@@ -152,6 +164,7 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
   echo "dotnet:         $(dotnet --version)"
   echo "PostgreSQL:     $("$(pg_bin)/postgres" --version) (fsync on, synchronous_commit on, shared_buffers 256MB, max_wal_size 16GB, checkpoint_timeout 1h)"
   echo "settings:       duration ${DURATION}s (+${WARMUP}s warm-up), shorter runs ${SHORT}s, $WORKERS donors, 10% retries, $WATCHERS watchers, $SPREAD spread campaigns, $CAPACITY capacity campaigns"
+  echo "opening:        ${DURATION}s (+${WARMUP}s warm-up), $OPENING_CAMPAIGNS campaigns, $OPENING_DONORS to $OPENING_MAX_DONORS verified donors ($OPENING_FAST fast), pool opens ${OPENING_AFTER}s into the window, budget for ${OPENING_DRAIN}s at the hot platform rate (or the donors' pace if lower), 1:1, max 5,000 fen a gift, 10,000 fen a donor a day"
   echo "card:           ${SHORT}s (+${WARMUP}s warm-up), $CARD_WORKERS donors (none starts while > $CARD_BACKLOG webhook events wait), 10% declined, 10% creates retried, webhooks 20% duplicated, reordered within 200 ms and dropped at rate ${CARD_DROP_RATE} (settled by the reconcile job after the run), 64 deliveries in flight"
   echo "load average:   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
   echo "busiest other processes before the run (ps, %CPU since each started):"
@@ -173,15 +186,36 @@ run() { # NAME URL SERVER_PID extra args...
   fi
 }
 
-run ceiling "$CEILING" "$CEILING_PID" --scenario burst --duration "$DURATION"
-run baseline "$NAIVE" "$NAIVE_PID" --scenario burst --duration "$DURATION"
+if [ "$OPENING_ONLY" = false ]; then
+  run ceiling "$CEILING" "$CEILING_PID" --scenario burst --duration "$DURATION"
+  run baseline "$NAIVE" "$NAIVE_PID" --scenario burst --duration "$DURATION"
+fi
 run platform "$PLATFORM" "$PLATFORM_PID" --scenario burst --duration "$DURATION"
-if [ "$HOT_ONLY" = false ] && [ -f "$RESULTS/platform.json" ]; then
+if [ "$HOT_ONLY" = false ] && [ "$OPENING_ONLY" = false ] && [ -f "$RESULTS/platform.json" ]; then
   run platform-half "$PLATFORM" "$PLATFORM_PID" --scenario burst --duration "$SHORT" --rate-from "$RESULTS/platform.json" --rate-factor 0.5
 fi
-if [ "$HOT_ONLY" = false ]; then
+if [ "$HOT_ONLY" = false ] && [ "$OPENING_ONLY" = false ]; then
   run watchers "$PLATFORM" "$PLATFORM_PID" --scenario burst --duration "$SHORT" --watchers "$WATCHERS"
   run spread "$PLATFORM" "$PLATFORM_PID" --scenario spread --duration "$SHORT" --campaigns "$SPREAD" --zipf 1.0
+fi
+# The opening: the naive baseline and the platform with the same generator settings (donors, pool budget sized from the
+# hot platform row), then the platform paced at half its own opening rate. Each run verifies its donors through the
+# server's routes before its window and waits (under a minute, idle) for the whole minute its pool opens on.
+if [ "$HOT_ONLY" = false ] && [ -f "$RESULTS/platform.json" ]; then
+  HOT_RATE=$(grep -m1 -o '"donationsPerSecond": *[0-9.]*' "$RESULTS/platform.json" | grep -o '[0-9.]*$')
+  DONORS=$(awk -v r="$HOT_RATE" -v d="$OPENING_DONORS" -v m="$OPENING_MAX_DONORS" 'BEGIN { n = int(r * 25); n = (n > m ? m : n); print (n > d ? n : d) }')
+  # The budget lasts OPENING_DRAIN s at the rate the platform can be offered: its hot rate, or the donors' pace if lower.
+  POOL_RATE=$(awk -v r="$HOT_RATE" -v n="$DONORS" 'BEGIN { p = n / 20; print int(r < p ? r : p) }')
+  opening() { # NAME URL PID extra args...
+    local name="$1" url="$2" pid="$3"; shift 3
+    run "$name" "$url" "$pid" --scenario opening --duration "$DURATION" --campaigns "$OPENING_CAMPAIGNS" --donors "$DONORS" \
+      --fast-donors "$OPENING_FAST" --opens-after "$OPENING_AFTER" --pool-rate "$POOL_RATE" --pool-drain "$OPENING_DRAIN" "$@"
+  }
+  opening opening-baseline "$NAIVE" "$NAIVE_PID"
+  opening opening "$PLATFORM" "$PLATFORM_PID"
+  if [ -f "$RESULTS/opening.json" ]; then
+    opening opening-half "$PLATFORM" "$PLATFORM_PID" --rate-from "$RESULTS/opening.json" --rate-factor 0.5
+  fi
 fi
 stop_pid "$PLATFORM_PID"; stop_pid "$NAIVE_PID"; stop_pid "$CEILING_PID"
 
@@ -189,7 +223,7 @@ stop_pid "$PLATFORM_PID"; stop_pid "$NAIVE_PID"; stop_pid "$CEILING_PID"
 # to the fake Stripe through Stripe.net; the fake's webhooks come back duplicated, reordered and some dropped (set by the
 # generator). The reconciliation job runs only when the generator asks (no timer), and looks at every pending gift at once
 # (PendingAfter 0: the donors have stopped by then, so no one is still on a checkout page).
-if [ "$HOT_ONLY" = false ]; then
+if [ "$HOT_ONLY" = false ] && [ "$OPENING_ONLY" = false ]; then
 echo; echo "=== card: the platform with Stripe through the fake Stripe"
 start_fake_stripe "$STRIPE" "$CARD/api/payments/stripe/webhook"; STRIPE_PID=$STARTED_PID
 Payments__Stripe__Enabled=true Payments__Stripe__SecretKey="$STRIPE_KEY" Payments__Stripe__WebhookSecrets="$STRIPE_WEBHOOK_SECRET" \

@@ -5,9 +5,12 @@ namespace Fundraising.Load.Baseline;
 /// <summary>
 /// The naive design: every request is its own PostgreSQL work, and a confirmation is one transaction
 /// that marks the gift succeeded and adds it to the campaign's row. Correct and durable, but every
-/// confirmation of a hot campaign queues on that one row's lock for a commit (fsync) each.
+/// confirmation of a hot campaign queues on that one row's lock for a commit (fsync) each. A verified
+/// donor's gift is matched in that same transaction: the pool is one row locked with <c>SELECT … FOR UPDATE</c>
+/// (so every matched gift of the opening waits for it), plus the donor's row (velocity) and a row per donor per
+/// pool per local day (the cap); a check constraint makes overdrawing the pool impossible.
 /// </summary>
-public sealed class NaiveStore(NpgsqlDataSource db) : IDonationStore
+public sealed partial class NaiveStore(NpgsqlDataSource db) : IDonationStore
 {
     public async Task InitializeAsync()
     {
@@ -21,6 +24,26 @@ public sealed class NaiveStore(NpgsqlDataSource db) : IDonationStore
                 display_name text, anonymous boolean NOT NULL, message text, status text NOT NULL,
                 created_at timestamptz NOT NULL, succeeded_at timestamptz,
                 UNIQUE (campaign_id, idempotency_key));
+            ALTER TABLE naive_donations ADD COLUMN IF NOT EXISTS donor_id uuid, ADD COLUMN IF NOT EXISTS match_pool_id uuid,
+                ADD COLUMN IF NOT EXISTS match_amount bigint, ADD COLUMN IF NOT EXISTS match_status text, ADD COLUMN IF NOT EXISTS flagged_at timestamptz;
+            CREATE TABLE IF NOT EXISTS naive_donors (
+                id uuid PRIMARY KEY, email text NOT NULL UNIQUE, token text NOT NULL, last_gift_at timestamptz,
+                recent_gifts timestamptz[] NOT NULL DEFAULT '{}');
+            CREATE INDEX IF NOT EXISTS naive_donors_token ON naive_donors (token);
+            CREATE TABLE IF NOT EXISTS naive_events (
+                id uuid PRIMARY KEY, name text NOT NULL, starts_at timestamptz NOT NULL, ends_at timestamptz NOT NULL, time_zone text NOT NULL);
+            CREATE TABLE IF NOT EXISTS naive_event_campaigns (
+                event_id uuid NOT NULL REFERENCES naive_events (id), campaign_id uuid NOT NULL REFERENCES naive_campaigns (id),
+                PRIMARY KEY (campaign_id, event_id));
+            CREATE TABLE IF NOT EXISTS naive_pools (
+                id uuid PRIMARY KEY, event_id uuid NOT NULL REFERENCES naive_events (id), sponsor_name text NOT NULL, currency char(3) NOT NULL,
+                budget bigint NOT NULL, opens_at text NOT NULL, ratio_match int NOT NULL, ratio_per int NOT NULL,
+                max_per_gift bigint NOT NULL, max_per_donor_per_day bigint NOT NULL,
+                matched_amount bigint NOT NULL DEFAULT 0, held_amount bigint NOT NULL DEFAULT 0, match_count bigint NOT NULL DEFAULT 0,
+                CONSTRAINT naive_pools_never_overdrawn CHECK (matched_amount >= 0 AND held_amount >= 0 AND matched_amount + held_amount <= budget));
+            CREATE TABLE IF NOT EXISTS naive_pool_donor_days (
+                pool_id uuid NOT NULL REFERENCES naive_pools (id), donor_id uuid NOT NULL REFERENCES naive_donors (id), day date NOT NULL,
+                matched_amount bigint NOT NULL, PRIMARY KEY (pool_id, donor_id, day));
             """);
         await command.ExecuteNonQueryAsync();
     }
@@ -48,8 +71,8 @@ public sealed class NaiveStore(NpgsqlDataSource db) : IDonationStore
     {
         // Insert if the campaign is live and the key is new; otherwise find out which.
         await using (var insert = db.CreateCommand("""
-            INSERT INTO naive_donations (id, campaign_id, idempotency_key, request_hash, amount, currency, display_name, anonymous, message, status, created_at)
-            SELECT $1, c.id, $3, $4, $5, $6, $7, $8, $9, 'pending', $10 FROM naive_campaigns c WHERE c.id = $2 AND c.status = 'live'
+            INSERT INTO naive_donations (id, campaign_id, idempotency_key, request_hash, amount, currency, display_name, anonymous, message, status, created_at, donor_id)
+            SELECT $1, c.id, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11 FROM naive_campaigns c WHERE c.id = $2 AND c.status = 'live'
             ON CONFLICT (campaign_id, idempotency_key) DO NOTHING
             """))
         {
@@ -63,13 +86,15 @@ public sealed class NaiveStore(NpgsqlDataSource db) : IDonationStore
             insert.Parameters.Add(new() { Value = d.Anonymous });
             insert.Parameters.Add(new() { Value = (object?)d.Message ?? DBNull.Value });
             insert.Parameters.Add(new() { Value = d.CreatedAt.UtcDateTime });
+            insert.Parameters.Add(new() { Value = (object?)d.DonorId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
             if (await insert.ExecuteNonQueryAsync() == 1)
             {
                 return (CreateOutcome.Created, d);
             }
         }
         await using var select = db.CreateCommand("""
-            SELECT id, amount, currency, display_name, anonymous, message, status, created_at, succeeded_at, request_hash
+            SELECT id, amount, currency, display_name, anonymous, message, status, created_at, succeeded_at, request_hash, donor_id,
+                   match_pool_id, match_amount, match_status
             FROM naive_donations WHERE campaign_id = $1 AND idempotency_key = $2
             """);
         select.Parameters.Add(new() { Value = campaignId });
@@ -90,7 +115,8 @@ public sealed class NaiveStore(NpgsqlDataSource db) : IDonationStore
         Donation? confirmed = null;
         await using (var update = new NpgsqlCommand("""
             UPDATE naive_donations SET status = 'succeeded', succeeded_at = now() WHERE id = $1 AND status = 'pending'
-            RETURNING id, amount, currency, display_name, anonymous, message, status, created_at, succeeded_at, campaign_id
+            RETURNING id, amount, currency, display_name, anonymous, message, status, created_at, succeeded_at, campaign_id, donor_id,
+                      match_pool_id, match_amount, match_status
             """, connection, transaction))
         {
             update.Parameters.Add(new() { Value = donationId });
@@ -104,7 +130,8 @@ public sealed class NaiveStore(NpgsqlDataSource db) : IDonationStore
         {
             // Already confirmed (a retry) or unknown.
             await using var select = new NpgsqlCommand("""
-                SELECT id, amount, currency, display_name, anonymous, message, status, created_at, succeeded_at, campaign_id
+                SELECT id, amount, currency, display_name, anonymous, message, status, created_at, succeeded_at, campaign_id, donor_id,
+                       match_pool_id, match_amount, match_status
                 FROM naive_donations WHERE id = $1
                 """, connection, transaction);
             select.Parameters.Add(new() { Value = donationId });
@@ -117,6 +144,10 @@ public sealed class NaiveStore(NpgsqlDataSource db) : IDonationStore
             totals.Parameters.Add(new() { Value = confirmed.CampaignId });
             totals.Parameters.Add(new() { Value = confirmed.Amount });
             await totals.ExecuteNonQueryAsync();
+        }
+        if (confirmed.DonorId is { } donorId)
+        {
+            confirmed = confirmed with { Match = await MatchAsync(connection, transaction, confirmed, donorId) };
         }
         await transaction.CommitAsync();
         return confirmed;
@@ -152,8 +183,10 @@ public sealed class NaiveStore(NpgsqlDataSource db) : IDonationStore
         return new ReconciliationResponse(rows.TrueForAll(r => r.Agrees), rows.Count, rows);
     }
 
+    // Columns 0-8 as selected everywhere, then 10-13: donor_id, match_pool_id, match_amount, match_status.
     private static Donation Read(NpgsqlDataReader r, Guid campaignId) => new(
         r.GetGuid(0), campaignId, r.GetInt64(1), r.GetString(2).Trim(), r.IsDBNull(3) ? null : r.GetString(3), r.GetBoolean(4),
         r.IsDBNull(5) ? null : r.GetString(5), r.GetString(6) == "succeeded", r.GetFieldValue<DateTimeOffset>(7),
-        r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8));
+        r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(10) ? null : r.GetGuid(10),
+        r.IsDBNull(13) ? null : new MatchResponse(r.IsDBNull(11) ? null : r.GetGuid(11), r.IsDBNull(12) ? 0 : r.GetInt64(12), r.GetString(13)));
 }

@@ -31,6 +31,7 @@ else
     builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
     builder.Services.AddSingleton<NaiveStore>();
     builder.Services.AddSingleton<IDonationStore>(sp => sp.GetRequiredService<NaiveStore>());
+    builder.Services.AddSingleton<IMatchingStore>(sp => sp.GetRequiredService<NaiveStore>());
 }
 
 var app = builder.Build();

@@ -43,14 +43,14 @@ public sealed class AppProcess : IAsyncDisposable
         var assembly = TestEnvironment.ProgramAssembly(project);
         if (!File.Exists(assembly))
         {
-            throw new FileNotFoundException($"{assembly} is not built: the test project should reference src/{project} (ReferenceOutputAssembly=\"false\").", assembly);
+            throw new FileNotFoundException($"{assembly} is not built: the test project should reference {project} (ReferenceOutputAssembly=\"false\").", assembly);
         }
         var start = new ProcessStartInfo("dotnet", $"\"{assembly}\" {arguments}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.Combine(TestEnvironment.RepositoryRoot, "src", project),
+            WorkingDirectory = TestEnvironment.ProgramFolder(project),
         };
         // One environment name for both hosting prefixes (DOTNET_ would otherwise win over ASPNETCORE_).
         var hostingEnvironment = environment.GetValueOrDefault("ASPNETCORE_ENVIRONMENT", "Development");

@@ -19,9 +19,16 @@ public static class TestEnvironment
     public static string Configuration { get; } =
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
+    /// <summary>The folder of one of the repository's programs: under <c>src/</c>, or under <c>load/</c> for the benchmark's comparison servers.</summary>
+    public static string ProgramFolder(string project)
+    {
+        var source = Path.Combine(RepositoryRoot, "src", project);
+        return Directory.Exists(source) ? source : Path.Combine(RepositoryRoot, "load", project);
+    }
+
     /// <summary>The built assembly of one of the repository's programs, e.g. <c>Fundraising.Web</c>.</summary>
     public static string ProgramAssembly(string project) =>
-        Path.Combine(RepositoryRoot, "src", project, "bin", Configuration, "net10.0", project + ".dll");
+        Path.Combine(ProgramFolder(project), "bin", Configuration, "net10.0", project + ".dll");
 
     // Ports come from 20000-32767, below Linux's ephemeral range (32768-60999). A port the kernel hands
     // out for "port 0" can be taken a moment later by any outgoing connection (to PostgreSQL, between

@@ -32,6 +32,21 @@ public sealed record StripeReconcileRunDto(
     public bool NothingLeft => PendingConfirmed == 0 && PendingFailed == 0 && EventsApplied == 0 && EventsFailed == 0;
 }
 
+/// <summary>A matching pool as <c>GET /api/pools/{id}</c> answers it (the fields the generator reads).</summary>
+public sealed record PoolDto(
+    Guid Id, string Status, string Currency, long Budget, long MatchedAmount, long RemainingAmount, long MatchCount, long HeldAmount,
+    string OpensAt, DateTimeOffset? NextOpensAt, long MaxPerGift, long MaxPerDonorPerDay);
+
+/// <summary><c>GET /api/admin/pools/{id}/reconciliation</c>: the server's own account of a pool.</summary>
+public sealed record PoolReconciliationDto(
+    Guid PoolId, long Budget, long MatchedAmount, long HeldAmount, long MatchCount, long RowsMatchedAmount, long SlicesUsedAmount,
+    long Overdraw, long DonorCapViolations, bool Exact);
+
+/// <summary>One row of <c>GET /api/admin/flagged-gifts</c>.</summary>
+public sealed record FlaggedGiftDto(Guid DonationId, Guid CampaignId, Guid? PoolId, long MatchAmount, long GiftAmount, string Reason, string Status);
+
+public sealed record FlaggedGiftListDto(List<FlaggedGiftDto> Items);
+
 /// <summary>
 /// The admin and read calls the generator makes outside its hot path: creating and opening
 /// campaigns, reading a campaign's totals, and the reconciliation report. Works against the
@@ -129,6 +144,40 @@ public sealed class PlatformApi : IDisposable
     {
         using var response = await SendWithRetryAsync(() => _http.GetAsync("/api/admin/reconciliation", cancellationToken), cancellationToken);
         return (await response.Content.ReadFromJsonAsync<ReconciliationDto>(Json, cancellationToken))!;
+    }
+
+    /// <summary><c>POST /api/events</c>: a giving day over <paramref name="campaigns"/>, in <paramref name="timeZone"/>; its id.</summary>
+    public async Task<Guid> CreateEventAsync(string name, DateTimeOffset startsAt, DateTimeOffset endsAt, string timeZone, IReadOnlyList<Guid> campaigns,
+        CancellationToken cancellationToken = default)
+    {
+        var body = new { name, startsAt = startsAt.ToString("yyyy-MM-ddTHH:mm:sszzz"), endsAt = endsAt.ToString("yyyy-MM-ddTHH:mm:sszzz"), timeZone, campaignIds = campaigns };
+        using var response = await SendWithRetryAsync(() => _http.PostAsJsonAsync("/api/events", body, Json, cancellationToken), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetGuid();
+    }
+
+    /// <summary><c>POST /api/events/{id}/pools</c> with the contract's body (<paramref name="pool"/> is serialized as it is).</summary>
+    public async Task<PoolDto> CreatePoolAsync(Guid eventId, object pool, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendWithRetryAsync(() => _http.PostAsJsonAsync($"/api/events/{eventId}/pools", pool, Json, cancellationToken), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<PoolDto>(Json, cancellationToken))!;
+    }
+
+    public async Task<PoolDto> GetPoolAsync(Guid poolId, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendWithRetryAsync(() => _http.GetAsync($"/api/pools/{poolId}", cancellationToken), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<PoolDto>(Json, cancellationToken))!;
+    }
+
+    public async Task<PoolReconciliationDto> GetPoolReconciliationAsync(Guid poolId, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendWithRetryAsync(() => _http.GetAsync($"/api/admin/pools/{poolId}/reconciliation", cancellationToken), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<PoolReconciliationDto>(Json, cancellationToken))!;
+    }
+
+    public async Task<List<FlaggedGiftDto>> GetFlaggedGiftsAsync(string status, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendWithRetryAsync(() => _http.GetAsync($"/api/admin/flagged-gifts?status={status}", cancellationToken), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<FlaggedGiftListDto>(Json, cancellationToken))!.Items;
     }
 
     /// <summary>Runs the platform's Stripe reconciliation job now (<c>POST /api/admin/payments/stripe/reconcile</c>).</summary>

@@ -23,10 +23,21 @@ public sealed record DonorLoadResult(
     LatencySummary Donation,
     IReadOnlyDictionary<string, long> Errors,
     CpuShares Cpu,
-    IReadOnlyList<Totals> Acknowledged)
+    IReadOnlyList<Totals> Acknowledged,
+    OpeningSplit? Opening = null)
 {
     public long ErrorCount => Errors.Values.Sum();
 }
+
+/// <summary>The measured window split at the pool's opening: donations acknowledged and request latency before and after.</summary>
+public sealed record OpeningSplit(
+    double OpensAfterSeconds,
+    long SucceededBefore,
+    double BeforePerSecond,
+    long SucceededAfter,
+    double AfterPerSecond,
+    LatencySummary RequestBefore,
+    LatencySummary RequestAfter);
 
 /// <summary>
 /// Runs a fixed number of donor loops (<see cref="DonorWorker"/>) against one server for a fixed
@@ -95,6 +106,9 @@ public sealed class DonorLoad : IDisposable
 
     internal long Deadline { get; private set; } = long.MaxValue;
 
+    /// <summary>When the pool opens (Stopwatch timestamp), with <see cref="DonorLoadOptions.OpensAfter"/>; otherwise never.</summary>
+    internal long OpensAt { get; private set; } = long.MaxValue;
+
     internal volatile bool Stopping;
 
     /// <summary>Donations acknowledged so far, across workers (for progress and watchers).</summary>
@@ -117,6 +131,11 @@ public sealed class DonorLoad : IDisposable
         var start = Stopwatch.GetTimestamp();
         MeasureFrom = start + (long)(Options.Warmup.TotalSeconds * Stopwatch.Frequency);
         Deadline = start + (long)((Options.Warmup + Options.Duration).TotalSeconds * Stopwatch.Frequency);
+        Options.Roster?.Start(start);
+        if (Options.OpensAfter is { } opensAfter)
+        {
+            OpensAt = MeasureFrom + (long)(opensAfter.TotalSeconds * Stopwatch.Frequency);
+        }
         using var stop = cancellationToken.Register(() => Stopping = true);
 
         CpuSampler.Snapshot? cpuStart = null;
@@ -224,7 +243,7 @@ public sealed class DonorLoad : IDisposable
                 var confirmUri = doubt.ConfirmUri;
                 if (confirmUri is null)
                 {
-                    var created = await worker.CreateAsync(doubt.Campaign, doubt.Key, doubt.Gift, Stopwatch.GetTimestamp(), scratch, maxAttempts: 20);
+                    var created = await worker.CreateAsync(doubt.Campaign, doubt.Key, doubt.Gift, doubt.Donor, Stopwatch.GetTimestamp(), scratch, maxAttempts: 20);
                     if (created.Outcome == DonorWorker.Outcome.Refused)
                     {
                         continue;
@@ -239,7 +258,7 @@ public sealed class DonorLoad : IDisposable
                 var confirmed = await worker.ConfirmAsync(confirmUri, scratch, maxAttempts: 20);
                 if (confirmed == DonorWorker.Outcome.Ok)
                 {
-                    worker.Acknowledge(doubt.Campaign, doubt.Gift, Stopwatch.GetTimestamp());
+                    worker.Acknowledge(doubt.Campaign, doubt.Gift, doubt.Donor, Stopwatch.GetTimestamp());
                 }
                 else if (confirmed == DonorWorker.Outcome.InDoubt)
                 {
@@ -298,7 +317,31 @@ public sealed class DonorLoad : IDisposable
             Math.Round(seconds, 3), succeededMeasured, Math.Round(succeededMeasured / seconds, 1), requestsMeasured, Math.Round(requestsMeasured / seconds, 1),
             succeeded, requests, replays, unresolved,
             Latency.Summarize(request), Latency.Summarize(create), Latency.Summarize(confirm), Latency.Summarize(replay), Latency.Summarize(donation),
-            errorCounts, cpu, acknowledged);
+            errorCounts, cpu, acknowledged, Split(end));
+    }
+
+    private OpeningSplit? Split(long end)
+    {
+        if (OpensAt == long.MaxValue)
+        {
+            return null;
+        }
+        var before = Latency.NewHistogram();
+        var after = Latency.NewHistogram();
+        long succeededBefore = 0, succeededAfter = 0;
+        foreach (var worker in _workers)
+        {
+            before.Add(worker.RequestBefore!);
+            after.Add(worker.RequestAfter!);
+            succeededBefore += worker.SucceededBefore;
+            succeededAfter += worker.SucceededMeasured - worker.SucceededBefore;
+        }
+        var opensAt = Math.Min(OpensAt, end);
+        var beforeSeconds = Math.Max(0.001, (opensAt - MeasureFrom) / (double)Stopwatch.Frequency);
+        var afterSeconds = Math.Max(0.001, (end - opensAt) / (double)Stopwatch.Frequency);
+        return new OpeningSplit(Math.Round((OpensAt - MeasureFrom) / (double)Stopwatch.Frequency, 3),
+            succeededBefore, Math.Round(succeededBefore / beforeSeconds, 1), succeededAfter, Math.Round(succeededAfter / afterSeconds, 1),
+            Latency.Summarize(before), Latency.Summarize(after));
     }
 
     public void Dispose() => _http.Dispose();

@@ -38,4 +38,13 @@ public sealed class DonorLoadOptions
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     public Action<string>? Log { get; init; }
+
+    /// <summary>Verified donors (the <c>opening</c> scenario): each gift carries one's <c>Donor-Token</c>, at that donor's pace.</summary>
+    public Opening.DonorRoster? Roster { get; init; }
+
+    /// <summary>Where each acknowledged gift's <c>match</c> is counted (with <see cref="Roster"/>).</summary>
+    public Opening.MatchTally? Matches { get; init; }
+
+    /// <summary>When the matching pool opens, from the start of the measured window: throughput and latency are also split there.</summary>
+    public TimeSpan? OpensAfter { get; init; }
 }

@@ -19,6 +19,9 @@ internal sealed class DonorWorker
 {
     private static readonly byte[] IdProperty = "\"id\":\""u8.ToArray();
     private static readonly byte[] ConfirmUrlProperty = "\"confirmUrl\":\""u8.ToArray();
+    private static readonly byte[] MatchProperty = "\"match\":"u8.ToArray();
+    private static readonly byte[] AmountProperty = "\"amount\":"u8.ToArray();
+    private static readonly byte[] StatusProperty = "\"status\":\""u8.ToArray();
     private static readonly MediaTypeHeaderValue JsonType = new("application/json") { CharSet = "utf-8" };
 
     private readonly DonorLoad _load;
@@ -44,6 +47,11 @@ internal sealed class DonorWorker
         }
         AckCount = new long[load.Campaigns.Count];
         AckAmount = new long[load.Campaigns.Count];
+        if (load.Options.OpensAfter is not null)
+        {
+            RequestBefore = Latency.NewHistogram();
+            RequestAfter = Latency.NewHistogram();
+        }
     }
 
     // Written only by this worker; read by the progress display (a torn read is impossible for aligned longs on 64-bit).
@@ -61,11 +69,27 @@ internal sealed class DonorWorker
     public readonly LongHistogram Donation = Latency.NewHistogram();
     public readonly List<InDoubtDonation> InDoubt = [];
 
+    // The opening: measured acknowledgements before the pool opened, request latency on each side of it.
+    public long SucceededBefore;
+    public readonly LongHistogram? RequestBefore;
+    public readonly LongHistogram? RequestAfter;
+
+    // The match of the last confirmation answered OK (one request in flight per loop: no race).
+    private Opening.MatchStatus _lastMatch;
+    private long _lastMatchAmount;
+
     public async Task RunAsync(long firstSlot, long slotTicks)
     {
         var slot = firstSlot;
+        var roster = _load.Options.Roster;
         while (true)
         {
+            // With verified donors, the next gift is the next ready donor's (the loop waits for one if none is).
+            var donor = roster is null ? -1 : await roster.TakeAsync(_load.Deadline);
+            if (roster is not null && donor < 0)
+            {
+                return;
+            }
             long start;
             if (slotTicks > 0)
             {
@@ -85,33 +109,36 @@ internal sealed class DonorWorker
             }
             if (start >= _load.Deadline || _load.Stopping)
             {
+                roster?.Return(donor, null);
                 return;
             }
-            await DonateAsync(start);
+            var gave = await DonateAsync(start, donor);
+            roster?.Return(donor, gave ? Stopwatch.GetTimestamp() : null);
         }
     }
 
-    private async Task DonateAsync(long start)
+    /// <summary>One gift; true when the server took it (acknowledged, or in doubt: it may have).</summary>
+    private async Task<bool> DonateAsync(long start, int donor)
     {
         var campaign = _load.Picker.Pick(_random.NextDouble());
         var gift = _random.Next(_bodies.Length);
         var key = NextKey();
         var retry = _random.NextDouble() < _load.Options.RetryShare;
 
-        var created = await CreateAsync(campaign, key, gift, start, Create);
+        var created = await CreateAsync(campaign, key, gift, donor, start, Create);
         if (created.Outcome == Outcome.Refused)
         {
-            return;
+            return false;
         }
         if (created.Outcome != Outcome.Ok)
         {
-            InDoubt.Add(new InDoubtDonation(campaign, key, gift, null));
-            return;
+            InDoubt.Add(new InDoubtDonation(campaign, key, gift, donor, null));
+            return true;
         }
         if (retry)
         {
             // The same request again, as after a lost response: it must be answered with the same donation.
-            var again = await CreateAsync(campaign, key, gift, Stopwatch.GetTimestamp(), Replay);
+            var again = await CreateAsync(campaign, key, gift, donor, Stopwatch.GetTimestamp(), Replay);
             if (again.Outcome == Outcome.Ok)
             {
                 ReplaysChecked++;
@@ -127,25 +154,32 @@ internal sealed class DonorWorker
         {
             if (confirmed == Outcome.InDoubt)
             {
-                InDoubt.Add(new InDoubtDonation(campaign, key, gift, created.ConfirmUri));
+                InDoubt.Add(new InDoubtDonation(campaign, key, gift, donor, created.ConfirmUri));
             }
-            return;
+            return true;
         }
         var acknowledged = Stopwatch.GetTimestamp();
-        Acknowledge(campaign, gift, acknowledged);
+        Acknowledge(campaign, gift, donor, acknowledged);
         if (acknowledged >= _load.MeasureFrom && acknowledged <= _load.Deadline)
         {
             SucceededMeasured++;
+            if (acknowledged < _load.OpensAt)
+            {
+                SucceededBefore++;
+            }
             Latency.Record(Donation, start, acknowledged);
         }
         if (retry && await ConfirmAsync(created.ConfirmUri!, Replay) == Outcome.Ok)
         {
             ReplaysChecked++;
         }
+        return true;
     }
 
-    internal void Acknowledge(int campaign, int gift, long timestamp)
+    /// <summary>Counts a gift the server confirmed; its match is the last confirmation's answer.</summary>
+    internal void Acknowledge(int campaign, int gift, int donor, long timestamp)
     {
+        _load.Options.Matches?.Add(donor, DonationBodies.Gifts[gift].Amount, _lastMatch, _lastMatchAmount);
         Succeeded++;
         AckCount[campaign]++;
         AckAmount[campaign] += DonationBodies.Gifts[gift].Amount;
@@ -164,13 +198,17 @@ internal sealed class DonorWorker
 
     internal readonly record struct Created(Outcome Outcome, Guid Id, Uri? ConfirmUri, bool Replayed);
 
-    internal async Task<Created> CreateAsync(int campaign, string key, int gift, long start, LongHistogram histogram, int? maxAttempts = null)
+    internal async Task<Created> CreateAsync(int campaign, string key, int gift, int donor, long start, LongHistogram histogram, int? maxAttempts = null)
     {
         var attempts = maxAttempts ?? _load.Options.MaxAttempts;
         for (var attempt = 1; ; attempt++)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, _load.DonationUris[campaign]) { Content = _bodies[gift] };
             request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+            if (donor >= 0)
+            {
+                request.Headers.TryAddWithoutValidation("Donor-Token", _load.Options.Roster!.Tokens[donor]);
+            }
             var (status, length, replayed) = await SendAsync(request, start, histogram);
             if (status == HttpStatusCode.Created)
             {
@@ -200,9 +238,13 @@ internal sealed class DonorWorker
         for (var attempt = 1; ; attempt++)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, confirmUri);
-            var (status, _, _) = await SendAsync(request, Stopwatch.GetTimestamp(), histogram);
+            var (status, length, _) = await SendAsync(request, Stopwatch.GetTimestamp(), histogram);
             if (status == HttpStatusCode.OK)
             {
+                if (_load.Options.Matches is not null)
+                {
+                    (_lastMatch, _lastMatchAmount) = ParseMatch(length);
+                }
                 return Outcome.Ok;
             }
             if (!IsTransient(status))
@@ -259,6 +301,10 @@ internal sealed class DonorWorker
             {
                 RequestsMeasured++;
                 Latency.Record(histogram, start, end);
+                if (RequestBefore is not null)
+                {
+                    Latency.Record(end < _load.OpensAt ? RequestBefore : RequestAfter!, start, end);
+                }
             }
             if ((int)status >= 400)
             {
@@ -317,6 +363,39 @@ internal sealed class DonorWorker
         return true;
     }
 
+    /// <summary>
+    /// The confirmation's <c>match</c> (<c>{"poolId":…,"amount":N,"status":"matched|held|none"}</c>, or null), cut out of
+    /// the bytes like the id: the object has no nested object, so it ends at the first closing brace.
+    /// </summary>
+    private (Opening.MatchStatus, long) ParseMatch(int length)
+    {
+        var body = _buffer.AsSpan(0, length);
+        var at = body.IndexOf(MatchProperty);
+        if (at < 0)
+        {
+            return (Opening.MatchStatus.Missing, 0);
+        }
+        var match = body[(at + MatchProperty.Length)..].TrimStart(" "u8);
+        var end = match.IndexOf((byte)'}');
+        if (match.StartsWith("null"u8) || end < 0)
+        {
+            return (Opening.MatchStatus.Missing, 0);
+        }
+        match = match[..end];
+        long amount = 0;
+        at = match.IndexOf(AmountProperty);
+        if (at >= 0)
+        {
+            Utf8Parser.TryParse(match[(at + AmountProperty.Length)..].TrimStart(" "u8), out amount, out _);
+        }
+        at = match.IndexOf(StatusProperty);
+        var status = at < 0 ? default : match[(at + StatusProperty.Length)..];
+        return (status.StartsWith("matched\""u8) ? Opening.MatchStatus.Matched
+            : status.StartsWith("held\""u8) ? Opening.MatchStatus.Held
+            : status.StartsWith("none\""u8) ? Opening.MatchStatus.None
+            : Opening.MatchStatus.Missing, amount);
+    }
+
     private string NextKey()
     {
         var n = ++_sequence;
@@ -329,4 +408,4 @@ internal sealed class DonorWorker
 }
 
 /// <summary>A donation whose create or confirm got no definite answer within its attempts: resolved after the run.</summary>
-internal sealed record InDoubtDonation(int Campaign, string Key, int Gift, Uri? ConfirmUri);
+internal sealed record InDoubtDonation(int Campaign, string Key, int Gift, int Donor, Uri? ConfirmUri);

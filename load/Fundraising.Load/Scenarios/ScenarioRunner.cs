@@ -1,6 +1,7 @@
 using Fundraising.Load.Donors;
 using Fundraising.Load.Measurement;
 using Fundraising.Load.Api;
+using Fundraising.Load.Opening;
 using Fundraising.Load.Watchers;
 
 namespace Fundraising.Load.Scenarios;
@@ -11,7 +12,7 @@ public sealed record ScenarioSettings
     /// <summary>Label in reports: ceiling, baseline, platform, platform-half, watchers, spread.</summary>
     public required string Name { get; init; }
 
-    /// <summary><c>burst</c> (one hot campaign) or <c>spread</c> (many campaigns, Zipf popularity).</summary>
+    /// <summary><c>burst</c> (one hot campaign), <c>spread</c> (many campaigns, Zipf popularity) or <c>opening</c> (spread with verified donors and a matching pool that opens during the run).</summary>
     public required string Scenario { get; init; }
 
     public required Uri Target { get; init; }
@@ -41,6 +42,9 @@ public sealed record ScenarioSettings
     public int? PostgresPid { get; init; }
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The pool and donors of <c>opening</c>.</summary>
+    public OpeningSettings Opening { get; init; } = new();
 }
 
 /// <summary>Everything one run measured and whether it passed (reconciled exactly; every watcher saw the final total).</summary>
@@ -61,7 +65,8 @@ public sealed record ScenarioResult(
     WatcherResult? Watchers,
     ReconciliationReport Reconciliation,
     bool Passed,
-    IReadOnlyList<string> Failures);
+    IReadOnlyList<string> Failures,
+    OpeningReport? Opening = null);
 
 public static class ScenarioRunner
 {
@@ -71,11 +76,17 @@ public static class ScenarioRunner
         using var api = new PlatformApi(settings.Target, settings.AdminKey);
 
         var setup = System.Diagnostics.Stopwatch.StartNew();
-        var specs = settings.Scenario == "spread"
+        var opening = settings.Scenario == "opening";
+        var specs = settings.Scenario is "spread" or "opening"
             ? PlatformApi.SpreadCampaigns(settings.Campaigns)
             : [PlatformApi.HotCampaign(settings.Name)];
         log($"{settings.Name}: creating and opening {specs.Count:N0} campaign(s) on {settings.Target}...");
         var campaigns = await api.CreateCampaignsAsync(specs, open: true, progress: n => log($"  {n:N0} campaigns ready"), cancellationToken: cancellationToken);
+        OpeningPlan? plan = null;
+        if (opening)
+        {
+            plan = await OpeningScenario.PlanAsync(api, settings.Target, campaigns, settings.Opening, settings.Warmup, settings.Name, log, cancellationToken);
+        }
         setup.Stop();
 
         using var load = new DonorLoad(new DonorLoadOptions
@@ -91,6 +102,9 @@ public static class ScenarioRunner
             TrackHotCampaign = settings.Watchers > 0,
             ProgressInterval = settings.ProgressInterval,
             Log = log,
+            Roster = plan?.Roster,
+            Matches = plan?.Matches,
+            OpensAfter = plan is null ? null : settings.Opening.OpensAfter,
         }, new CpuSampler(settings.ServerPid, settings.PostgresPid));
 
         WatcherPool? watchers = null;
@@ -102,7 +116,15 @@ public static class ScenarioRunner
 
         var rate = settings.Rate is { } r ? $" at {r:N0} donations/s" : " flat out";
         log($"{settings.Name}: {settings.Scenario} with {settings.Workers} donors{rate}, {settings.Warmup.TotalSeconds:N0} s warm-up + {settings.Duration.TotalSeconds:N0} s, {settings.RetryShare:P0} retries reusing keys");
+        Task<PoolTimeline>? timeline = null;
+        using var stopWatching = new CancellationTokenSource();
+        if (plan is not null)
+        {
+            await OpeningScenario.WaitForStartAsync(plan, cancellationToken);
+            timeline = OpeningScenario.WatchPoolAsync(api, plan, stopWatching.Token);
+        }
         var result = await load.RunAsync(cancellationToken);
+        await stopWatching.CancelAsync();
 
         WatcherResult? watcherResult = null;
         if (watchers is not null)
@@ -129,8 +151,15 @@ public static class ScenarioRunner
         {
             failures.Add($"{w.SawFinalTotal:N0} of {w.Requested:N0} watchers saw the final total ({w.Connected:N0} connected).");
         }
+        OpeningReport? openingReport = null;
+        if (plan is not null)
+        {
+            openingReport = await OpeningScenario.CheckAsync(api, plan, settings.Opening, result, await timeline!, cancellationToken);
+            log($"{settings.Name}: {openingReport.Describe()}");
+            failures.AddRange(openingReport.Failures);
+        }
         return new ScenarioResult(settings.Name, settings.Scenario, settings.Target.ToString(), startedAt, settings.Workers,
             settings.Duration.TotalSeconds, settings.Warmup.TotalSeconds, settings.RetryShare, settings.Rate, campaigns.Length, settings.ZipfExponent,
-            Math.Round(setup.Elapsed.TotalSeconds, 1), result, watcherResult, reconciliation, failures.Count == 0, failures);
+            Math.Round(setup.Elapsed.TotalSeconds, 1), result, watcherResult, reconciliation, failures.Count == 0, failures, openingReport);
     }
 }
