@@ -11,6 +11,7 @@ using Fundraising.Persistence.Payments;
 using Fundraising.Persistence.Pledges;
 using Fundraising.Persistence.Receipts;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Persistence.Matching;
 using Fundraising.Persistence.MonthlyGiving;
 using Npgsql;
 
@@ -68,6 +69,7 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<StripeRecords>();
         builder.Services.AddSingleton<MonthlyGiftStore>();
         builder.Services.AddSingleton<DonorStore>();
+        builder.Services.AddSingleton<PoolStore>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

@@ -48,7 +48,8 @@ public sealed record CampaignSummary(
 /// <summary>
 /// Running totals of succeeded gifts, net of refunds, as the grain holds them in memory.
 /// <see cref="RaisedAmount"/> (款物合计) is online money + offline money + goods at valuation;
-/// <see cref="DonationCount"/> counts gifts (人次), not people.
+/// <see cref="DonationCount"/> counts gifts (人次), not people. <see cref="MatchedAmount"/> is the matching pools' money
+/// (配捐) on these gifts: reported beside <see cref="RaisedAmount"/>, never inside it.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CampaignTotals(
@@ -56,7 +57,8 @@ public sealed record CampaignTotals(
     [property: Id(1)] long DonationCount,
     [property: Id(2)] long OnlineAmount = 0,
     [property: Id(3)] long OfflineAmount = 0,
-    [property: Id(4)] long GoodsAmount = 0)
+    [property: Id(4)] long GoodsAmount = 0,
+    [property: Id(5)] long MatchedAmount = 0)
 {
     public static readonly CampaignTotals Zero = new(0, 0);
 
@@ -65,7 +67,7 @@ public sealed record CampaignTotals(
 
     public CampaignTotals Add(CampaignTotals delta) => new(
         checked(RaisedAmount + delta.RaisedAmount), DonationCount + delta.DonationCount,
-        checked(OnlineAmount + delta.OnlineAmount), checked(OfflineAmount + delta.OfflineAmount), checked(GoodsAmount + delta.GoodsAmount));
+        checked(OnlineAmount + delta.OnlineAmount), checked(OfflineAmount + delta.OfflineAmount), checked(GoodsAmount + delta.GoodsAmount), checked(MatchedAmount + delta.MatchedAmount));
 }
 
 /// <summary>Why a campaign command was refused.</summary>

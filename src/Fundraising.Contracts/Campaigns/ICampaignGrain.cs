@@ -80,4 +80,13 @@ public interface ICampaignGrain : IGrainWithGuidKey
 
     /// <summary>Stops pushes to a front end.</summary>
     Task UnsubscribeAsync(IProgressObserver observer);
+
+    /// <summary>Re-reads which matching pools may match this campaign's gifts (one was created or resumed).</summary>
+    Task PoolsChangedAsync();
+
+    /// <summary>
+    /// An admin's decision on a held match of one of this campaign's gifts: released, it counts in the campaign's matched
+    /// total; rejected, its money returns to the pool. Once only.
+    /// </summary>
+    Task<Matching.FlagDecisionError> DecideFlaggedAsync(Guid donationId, Matching.FlagDecision decision, string actor);
 }

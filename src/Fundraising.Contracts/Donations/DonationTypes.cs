@@ -33,7 +33,8 @@ public sealed record NewDonation(
     [property: Id(3)] string? DisplayName,
     [property: Id(4)] bool Anonymous,
     [property: Id(5)] string? Message,
-    [property: Id(6)] string Provider);
+    [property: Id(6)] string Provider,
+    [property: Id(7)] Guid? DonorId = null);
 
 /// <summary>
 /// An admin's record of an offline gift: money (<see cref="Method"/> cash, bank transfer, or a payment
@@ -74,7 +75,8 @@ public sealed record DonationRecord(
     [property: Id(14)] string? Item = null,
     [property: Id(15)] long? Quantity = null,
     [property: Id(16)] string? ReceiptNumber = null,
-    [property: Id(17)] Guid? PledgeId = null)
+    [property: Id(17)] Guid? PledgeId = null,
+    [property: Id(18)] Guid? DonorId = null)
 {
     /// <summary>What this gift adds to its campaign's total now: nothing until it succeeds, less any refunds.</summary>
     public long NetAmount => Net(Status, Amount, RefundedAmount);
@@ -121,7 +123,8 @@ public sealed record DonationResult(
     [property: Id(0)] DonationError Error,
     [property: Id(1)] DonationRecord? Donation,
     [property: Id(2)] bool Replayed = false,
-    [property: Id(3)] string? Detail = null)
+    [property: Id(3)] string? Detail = null,
+    [property: Id(4)] Matching.MatchOutcome? Match = null)
 {
     public static DonationResult Failed(DonationError error, string? detail = null) => new(error, null, Detail: detail);
 

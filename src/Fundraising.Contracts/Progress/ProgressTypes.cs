@@ -23,6 +23,10 @@ public interface IProgressObserver : IGrainObserver
     /// <summary>One-way: the grain does not wait for a front end to relay its push.</summary>
     [Orleans.Concurrency.OneWay]
     Task OnProgressAsync(ProgressSnapshot snapshot);
+
+    /// <summary>One-way: a matching pool's latest state (its budget left, matched, status).</summary>
+    [Orleans.Concurrency.OneWay]
+    Task OnPoolAsync(Matching.PoolSnapshot snapshot);
 }
 
 /// <summary>Timing of the observer protocol between campaign grains and front ends.</summary>

@@ -5,6 +5,9 @@ using Fundraising.Contracts.Progress;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Persistence.Pledges;
+using Fundraising.Persistence.Matching;
+using Fundraising.Contracts.Matching;
+using Fundraising.Grains.Matching;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -29,7 +32,9 @@ public sealed partial class CampaignGrain(
     ILedgerQueries queries,
     ICampaignCatalog catalog,
     IPledgeStore pledges,
+    PoolStore pools,
     IOptions<DonationLimits> limits,
+    IOptions<MatchingOptions> matching,
     TimeProvider time,
     ILogger<CampaignGrain> logger) : Grain, ICampaignGrain
 {
@@ -50,12 +55,15 @@ public sealed partial class CampaignGrain(
     private long _version;
     private long _pushedVersion;
     private IGrainTimer? _pushTimer;
+    private readonly CampaignSlices _slices = new();
+    private DateTimeOffset _poolsReadAt = DateTimeOffset.MinValue;
+    private Task? _granting;
 
     private Guid Id => this.GetPrimaryKey();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _commits = new DonationCommitQueue(Id, ledger, ApplyCommittedAsync, () => { _totalsSuspect = true; return Task.CompletedTask; }, logger);
+        _commits = new DonationCommitQueue(Id, ledger, Plan, ApplyCommittedAsync, () => { _totalsSuspect = true; return Task.CompletedTask; }, logger);
         // Versions must keep growing when the grain is reactivated elsewhere (a silo died), or watchers
         // would drop the new activation's pushes as stale: start from the clock (in microseconds, which
         // stays below 2^53 so browsers read it exactly), then count changes.
@@ -173,7 +181,12 @@ public sealed partial class CampaignGrain(
         var now = time.GetUtcNow();
         var record = new DonationRecord(
             Guid.CreateVersion7(), Id, donation.Amount, donation.Currency, donation.DisplayName, donation.Anonymous,
-            donation.Message, status, DonationChannel.Online, donation.Provider, now, status == DonationStatus.Pending ? null : now);
+            donation.Message, status, DonationChannel.Online, donation.Provider, now, status == DonationStatus.Pending ? null : now,
+            DonorId: donation.DonorId);
+        if (status == DonationStatus.Succeeded && donation.DonorId is not null)
+        {
+            await PrepareMatchingAsync();
+        }
         return Remember(donation.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(new LedgerInsert(record, donation.IdempotencyKey, hash))));
     }
 
@@ -218,6 +231,7 @@ public sealed partial class CampaignGrain(
         // A payment taken while the campaign was live counts even if it closed since: no status check here.
         // Only the gift's own provider confirms it (DonationRecord.IsPaidThrough), decided on the row in the batch:
         // no read of the gift before the hot path's one write.
+        await PrepareMatchingAsync();
         return await CommitAsync(() => _commits.ConfirmAsync(new LedgerConfirm(donationId, provider)));
     }
 
@@ -285,6 +299,11 @@ public sealed partial class CampaignGrain(
 
     private Task ApplyCommittedAsync(LedgerBatchOutcome outcome)
     {
+        if (outcome.Matching is { } matched)
+        {
+            _slices.Committed(matched, time.GetUtcNow());
+            StartGrantsIfLow();
+        }
         var delta = outcome.TotalsDelta();
         if (delta == CampaignTotals.Zero)
         {
@@ -346,6 +365,100 @@ public sealed partial class CampaignGrain(
         await Task.WhenAll(_observers.Keys.Select(o => o.OnProgressAsync(snapshot)));
     }
 
+    public async Task PoolsChangedAsync()
+    {
+        await ReadPoolsAsync();
+        StartGrantsIfLow();
+    }
+
+    public async Task<FlagDecisionError> DecideFlaggedAsync(Guid donationId, FlagDecision decision, string actor)
+    {
+        var (outcome, _, delta) = await pools.DecideFlaggedAsync(donationId, Id, decision, actor);
+        if (outcome == FlagDecisionOutcome.NotFound)
+        {
+            return FlagDecisionError.NotFound;
+        }
+        if (outcome == FlagDecisionOutcome.AlreadyDecided)
+        {
+            return FlagDecisionError.AlreadyDecided;
+        }
+        if (delta != 0)
+        {
+            // The row changed in the same transaction; memory follows it (deltas add up whatever order batches land in).
+            _totals = _totals.Add(new CampaignTotals(0, 0, MatchedAmount: delta));
+            _version++;
+        }
+        return FlagDecisionError.None;
+    }
+
+    // The plan of the batch being formed: the pools open to this campaign, each with the day it matches for.
+    private IMatchPlan? Plan()
+    {
+        var open = _slices.PlanPools(time.GetUtcNow());
+        return open.Count == 0 ? null : new MatchPlan(Id, open, matching.Value.Velocity);
+    }
+
+    // Before a gift that may be matched is committed: know the pools, and have a slice of each open one. A gift waits for a
+    // grant only when its campaign has nothing left of a pool; otherwise the next slice is asked for in the background.
+    private async Task PrepareMatchingAsync()
+    {
+        var now = time.GetUtcNow();
+        if (now - _poolsReadAt > matching.Value.PoolsRefreshEvery)
+        {
+            await ReadPoolsAsync();
+        }
+        if (_slices.NeedsGrant(now, matching.Value.RefillBelow) is not { Count: > 0 } needed)
+        {
+            return;
+        }
+        var grants = _granting ??= GrantAsync(needed);
+        if (needed.Any(p => _slices.IsEmpty(p, now)))
+        {
+            await grants;
+        }
+    }
+
+    private void StartGrantsIfLow()
+    {
+        if (_granting is null && _slices.NeedsGrant(time.GetUtcNow(), matching.Value.RefillBelow) is { Count: > 0 } needed)
+        {
+            // Awaited by the next gift that needs it; its failures are logged there and here, never lost silently.
+            _granting = GrantAsync(needed);
+        }
+    }
+
+    private async Task GrantAsync(IReadOnlyList<PoolTerms> needed)
+    {
+        try
+        {
+            foreach (var terms in needed)
+            {
+                var wanted = _slices.Wanted(terms, matching.Value);
+                var grant = await GrainFactory.GetGrain<IMatchingPoolGrain>(terms.PoolId).GrantAsync(Id, wanted);
+                _slices.Granted(terms.PoolId, grant, time.GetUtcNow() + matching.Value.EmptyRetryAfter);
+            }
+        }
+        catch (Exception exception)
+        {
+            // Gifts go on without a match from this pool until the next try; matching is never worth refusing a gift.
+            LogGrantFailed(exception, Id);
+            foreach (var terms in needed)
+            {
+                _slices.Granted(terms.PoolId, new SliceGrant(null, default, 0, 0, time.GetUtcNow() + matching.Value.EmptyRetryAfter), default);
+            }
+        }
+        finally
+        {
+            _granting = null;
+        }
+    }
+
+    private async Task ReadPoolsAsync()
+    {
+        _slices.SetTerms(await pools.PoolsForCampaignAsync(Id, time.GetUtcNow()));
+        _poolsReadAt = time.GetUtcNow();
+    }
+
     private CampaignSummary? Summary() => _definition is { } definition
         ? new CampaignSummary(Id, definition, _status, _totals.RaisedAmount, _totals.DonationCount, _totals)
         : null;
@@ -361,6 +474,9 @@ public sealed partial class CampaignGrain(
 
     private static RecentDonor ToRecentDonor(DonationRecord donation) =>
         new(donation.PublicName, donation.Amount, donation.Message, donation.SucceededAt ?? donation.CreatedAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} could not get a matching slice; its gifts go unmatched until the next try")]
+    private partial void LogGrantFailed(Exception exception, Guid campaignId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} is now {Status}")]
     private partial void LogStatus(Guid campaignId, CampaignStatus status);

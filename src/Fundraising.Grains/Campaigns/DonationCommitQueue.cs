@@ -1,4 +1,6 @@
 using Fundraising.Contracts.Donations;
+using Fundraising.Contracts.Matching;
+using Fundraising.Persistence.Matching;
 using Fundraising.Persistence.Ledger;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +15,11 @@ namespace Fundraising.Grains.Campaigns;
 /// <remarks>
 /// Not thread-safe by design: it lives inside a (reentrant) grain, whose turns never run in parallel.
 /// </remarks>
-internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedger ledger, Func<LedgerBatchOutcome, Task> onCommitted, Func<Task> onFailed, ILogger logger)
+/// <remarks>
+/// <paramref name="matching"/> gives the campaign's matching plan as it stands when a batch is formed (null without pools).
+/// </remarks>
+internal sealed partial class DonationCommitQueue(
+    Guid campaignId, IDonationLedger ledger, Func<IMatchPlan?> matching, Func<LedgerBatchOutcome, Task> onCommitted, Func<Task> onFailed, ILogger logger)
 {
     private const int MaxBatchSize = 2_000;
 
@@ -81,7 +87,7 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
             var inserts = batch.Where(c => c.Insert is not null).Select(c => c.Insert!).ToList();
             var confirms = batch.Where(c => c.Confirm is not null).Select(c => c.Confirm!).ToList();
             var refunds = batch.Where(c => c.Refund is not null).Select(c => c.Refund!).ToList();
-            outcome = await ledger.CommitAsync(new LedgerBatch(campaignId, inserts, confirms, refunds));
+            outcome = await ledger.CommitAsync(new LedgerBatch(campaignId, inserts, confirms, refunds, matching()));
             await onCommitted(outcome);
         }
         catch (Exception exception)
@@ -124,6 +130,7 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
         private readonly Dictionary<Guid, RefundResult> _refunds;
         private readonly IReadOnlyDictionary<Guid, DonationError> _refused;
         private readonly HashSet<Guid> _answered = [];
+        private readonly IReadOnlyDictionary<Guid, MatchOutcome> _matches;
 
         public BatchResults(LedgerBatchOutcome outcome)
         {
@@ -136,13 +143,18 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
             _unchanged = outcome.Unchanged.ToDictionary(r => r.Id);
             _refunds = outcome.RefundList.ToDictionary(r => r.RefundId, r => r.Result);
             _refused = outcome.RefusedInserts ?? new Dictionary<Guid, DonationError>();
+            _matches = outcome.Matching?.Matches ?? new Dictionary<Guid, MatchOutcome>();
         }
+
+        // A succeeded gift always says what it was matched (perhaps nothing); a pending one has no match yet.
+        private MatchOutcome? MatchOf(DonationRecord record) =>
+            record.Status == DonationStatus.Pending ? null : _matches.GetValueOrDefault(record.Id, MatchOutcome.NotMatched);
 
         public DonationResult Insert(LedgerInsert insert)
         {
             if (_inserted.TryGetValue(insert.Record.Id, out var record))
             {
-                return new DonationResult(DonationError.None, record);
+                return new DonationResult(DonationError.None, record, Match: MatchOf(record));
             }
             if (_refused.TryGetValue(insert.Record.Id, out var error))
             {
@@ -151,7 +163,7 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
             if (_existing.TryGetValue(insert.IdempotencyKey, out var earlier))
             {
                 return earlier.RequestHash.AsSpan().SequenceEqual(insert.RequestHash)
-                    ? new DonationResult(DonationError.None, earlier.Record, Replayed: true)
+                    ? new DonationResult(DonationError.None, earlier.Record, Replayed: true, Match: MatchOf(earlier.Record))
                     : DonationResult.Failed(DonationError.IdempotencyKeyReused);
             }
             throw new InvalidOperationException($"The ledger neither inserted nor found donation {insert.Record.Id}.");
@@ -171,8 +183,8 @@ internal sealed partial class DonationCommitQueue(Guid campaignId, IDonationLedg
             }
             // A donation confirmed twice in one batch changed once; the second caller is a replay.
             return _confirmed.ContainsKey(id)
-                ? new DonationResult(DonationError.None, record, Replayed: !_answered.Add(id))
-                : new DonationResult(DonationError.None, record, Replayed: true);
+                ? new DonationResult(DonationError.None, record, Replayed: !_answered.Add(id), Match: MatchOf(record))
+                : new DonationResult(DonationError.None, record, Replayed: true, Match: MatchOf(record));
         }
 
         public RefundResult Refund(LedgerRefund refund) =>

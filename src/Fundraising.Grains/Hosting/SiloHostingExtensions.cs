@@ -1,5 +1,6 @@
 using System.Net;
 using Fundraising.Grains.Campaigns;
+using Fundraising.Grains.Matching;
 using Fundraising.Persistence;
 using Fundraising.Persistence.Receipts;
 using Microsoft.Extensions.Configuration;
@@ -36,6 +37,11 @@ public static class SiloHostingExtensions
         // Limits on single gifts: part of every campaign's admission rule, so every silo binds them.
         builder.Services.AddOptions<DonationLimits>().BindConfiguration("Donations")
             .Validate(o => o.MaxOnlineAmount > 0 && o.MaxOfflineAmount > 0, "Donations:MaxOnlineAmount and Donations:MaxOfflineAmount must be positive.")
+            .ValidateOnStart();
+        // Matching pools: the velocity rule and how campaigns take slices of a pool; part of every campaign's matching.
+        builder.Services.AddOptions<MatchingOptions>().BindConfiguration("Matching")
+            .Validate(o => o.MinSecondsApart >= 0 && o.MaxGiftsPerMinute > 0 && o.SliceSeconds > 0 && o.MinSliceGifts > 0
+                           && o.RefillBelow is > 0 and < 1, "Matching settings are out of range (see MatchingOptions).")
             .ValidateOnStart();
         // Every silo runs an issuer; an advisory lock lets one of them number receipts at a time.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiptIssuer>());

@@ -50,7 +50,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
     public async Task<CampaignRow?> LoadAsync(Guid id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
-            SELECT id, {DefinitionColumns}, status, raised_amount, donation_count, online_amount, offline_amount, goods_amount
+            SELECT id, {DefinitionColumns}, status, raised_amount, donation_count, online_amount, offline_amount, goods_amount, matched_amount
             FROM campaigns WHERE id = $1
             """);
         command.Parameters.Add(new() { Value = id });
@@ -124,7 +124,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
     public async Task<CampaignTotals?> LoadTotalsAsync(Guid id, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT raised_amount, donation_count, online_amount, offline_amount, goods_amount FROM campaigns WHERE id = $1");
+            "SELECT raised_amount, donation_count, online_amount, offline_amount, goods_amount, matched_amount FROM campaigns WHERE id = $1");
         command.Parameters.Add(new() { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadTotals(reader, 0) : null;
@@ -141,7 +141,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
             // Read by campaigns_listing or campaigns_by_county, both (…, created_at DESC, id DESC) since 0010.
             command.CommandText = $"""
                 SELECT id, title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at,
-                       status, raised_amount, donation_count, online_amount, offline_amount, goods_amount, created_at
+                       status, raised_amount, donation_count, online_amount, offline_amount, goods_amount, matched_amount, created_at
                 FROM campaigns
                 WHERE {filter} {after}
                 {KeysetSql.Order}
@@ -154,7 +154,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
                 var totals = ReadTotals(reader, 13);
                 var id = reader.GetGuid(0);
                 items.Add((new CampaignSummary(id, definition, ParseStatus(reader.GetString(12)), totals.RaisedAmount, totals.DonationCount, totals),
-                    new Keyset(reader.GetFieldValue<DateTimeOffset>(18), id)));
+                    new Keyset(reader.GetFieldValue<DateTimeOffset>(19), id)));
             }
         }
         var page = KeysetSql.Page(items, query.Page.Size, item => item.Position);
@@ -190,7 +190,8 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         EndsAt: reader.GetFieldValue<DateTimeOffset>(11));
 
     private static CampaignTotals ReadTotals(NpgsqlDataReader reader, int first) => new(
-        reader.GetInt64(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2), reader.GetInt64(first + 3), reader.GetInt64(first + 4));
+        reader.GetInt64(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2), reader.GetInt64(first + 3), reader.GetInt64(first + 4),
+        reader.GetInt64(first + 5));
 
     private static string KindText(CampaignKind kind) => kind == CampaignKind.Village ? "village" : "appeal";
 

@@ -9,10 +9,7 @@ namespace Fundraising.Persistence.Events;
 public sealed record EventDefinition(
     string Name, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string TimeZone, IReadOnlyList<Guid> CampaignIds, IReadOnlyList<string> Counties);
 
-/// <summary>
-/// The sums over the campaigns taking part, each counted once. <c>MatchedAmount</c> is a placeholder, always 0,
-/// until matching pools exist.
-/// </summary>
+/// <summary>The sums over the campaigns taking part, each counted once; matched money beside the gifts, never in them.</summary>
 public sealed record EventTotals(long RaisedAmount, long DonationCount, long MatchedAmount);
 
 /// <summary>
@@ -43,17 +40,18 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
     public const string DefaultCurrency = "CNY";
 
     // A campaign takes part when listed by id or when its county is one of the event's; EXISTS counts it once either way.
-    // matched: 0 until matching pools exist (a placeholder, kept bigint like every amount).
+    // matched: the matching pools' money on those campaigns, kept beside raised on each campaign's row.
     private const string Select = """
         SELECT e.id, e.name, e.starts_at, e.ends_at, e.time_zone, e.currency, e.created_at, e.created_by,
                ARRAY(SELECT ec.campaign_id FROM event_campaigns ec WHERE ec.event_id = e.id ORDER BY ec.campaign_id),
                ARRAY(SELECT ek.county FROM event_counties ek WHERE ek.event_id = e.id ORDER BY ek.county),
-               t.raised, t.gifts, 0::bigint AS matched,
+               t.raised, t.gifts, t.matched,
                ARRAY(SELECT ec.campaign_id FROM event_campaigns ec JOIN campaigns c ON c.id = ec.campaign_id
                      WHERE ec.event_id = e.id AND c.status = 'draft')
         FROM events e
         CROSS JOIN LATERAL (
-            SELECT coalesce(sum(c.raised_amount), 0)::bigint AS raised, coalesce(sum(c.donation_count), 0)::bigint AS gifts
+            SELECT coalesce(sum(c.raised_amount), 0)::bigint AS raised, coalesce(sum(c.donation_count), 0)::bigint AS gifts,
+                   coalesce(sum(c.matched_amount), 0)::bigint AS matched
             FROM campaigns c
             WHERE c.currency = e.currency
               AND (EXISTS (SELECT 1 FROM event_campaigns ec WHERE ec.event_id = e.id AND ec.campaign_id = c.id)

@@ -44,7 +44,8 @@ public sealed class PostgresLedgerQueries(NpgsqlDataSource dataSource) : ILedger
         await using var command = dataSource.CreateCommand("""
             SELECT c.id, c.title, c.currency,
                    c.raised_amount, c.donation_count, c.online_amount, c.offline_amount, c.goods_amount,
-                   coalesce(l.raised, 0), coalesce(l.count, 0), coalesce(l.online, 0), coalesce(l.offline, 0), coalesce(l.goods, 0)
+                   coalesce(l.raised, 0), coalesce(l.count, 0), coalesce(l.online, 0), coalesce(l.offline, 0), coalesce(l.goods, 0),
+                   c.matched_amount, coalesce(m.matched, 0)
             FROM campaigns c
             LEFT JOIN (SELECT campaign_id,
                               sum(amount - refunded_amount)::bigint AS raised,
@@ -53,6 +54,8 @@ public sealed class PostgresLedgerQueries(NpgsqlDataSource dataSource) : ILedger
                               coalesce(sum(amount - refunded_amount) FILTER (WHERE kind = 'money' AND channel = 'offline'), 0)::bigint AS offline,
                               coalesce(sum(amount - refunded_amount) FILTER (WHERE kind = 'goods'), 0)::bigint AS goods
                        FROM donations WHERE status <> 'pending' GROUP BY campaign_id) l ON l.campaign_id = c.id
+            LEFT JOIN (SELECT campaign_id, sum(amount - reversed_amount)::bigint AS matched
+                       FROM donation_matches WHERE status = 'matched' GROUP BY campaign_id) m ON m.campaign_id = c.id
             ORDER BY c.created_at, c.id
             """);
         var rows = new List<LedgerReconciliationRow>();
@@ -60,8 +63,8 @@ public sealed class PostgresLedgerQueries(NpgsqlDataSource dataSource) : ILedger
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(new LedgerReconciliationRow(reader.GetGuid(0), reader.GetString(1), reader.GetString(2).Trim(),
-                new CampaignTotals(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)),
-                new CampaignTotals(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12))));
+                new CampaignTotals(reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(13)),
+                new CampaignTotals(reader.GetInt64(8), reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11), reader.GetInt64(12), reader.GetInt64(14))));
         }
         return rows;
     }

@@ -12,7 +12,7 @@ internal static class LedgerRows
         id, campaign_id, amount, currency, display_name, anonymous, message, status, channel, provider,
         created_at, succeeded_at, kind, refunded_amount, item, quantity,
         (SELECT r.number FROM receipts r WHERE r.donation_id = donations.id) AS receipt_number,
-        pledge_id, idempotency_key, request_hash
+        pledge_id, idempotency_key, request_hash, donor_id
         """;
 
     public static NpgsqlParameter Texts(IEnumerable<string?> values) =>
@@ -62,5 +62,7 @@ internal static class LedgerRows
         Item: reader.IsDBNull(14) ? null : reader.GetString(14),
         Quantity: reader.IsDBNull(15) ? null : reader.GetInt64(15),
         ReceiptNumber: reader.IsDBNull(16) ? null : reader.GetString(16),
-        PledgeId: reader.IsDBNull(17) ? null : reader.GetGuid(17));
+        PledgeId: reader.IsDBNull(17) ? null : reader.GetGuid(17),
+        // Queries that select their own columns (receipts) stop before the donor, which they do not need.
+        DonorId: reader.FieldCount > 20 && !reader.IsDBNull(20) ? reader.GetGuid(20) : null);
 }

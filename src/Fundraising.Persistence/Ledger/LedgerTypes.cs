@@ -1,5 +1,6 @@
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
+using Fundraising.Persistence.Matching;
 
 namespace Fundraising.Persistence.Ledger;
 
@@ -22,7 +23,10 @@ public sealed record LedgerRefund(RefundRecord Record, string IdempotencyKey);
 public sealed record LedgerConfirm(Guid DonationId, string Provider);
 
 /// <summary>One group commit for one campaign: new rows, confirmations and refunds, in one transaction.</summary>
-public sealed record LedgerBatch(Guid CampaignId, IReadOnlyList<LedgerInsert> Inserts, IReadOnlyList<LedgerConfirm> Confirms, IReadOnlyList<LedgerRefund>? Refunds = null)
+/// <remarks><see cref="Matching"/>, when the campaign has pools, decides the matches of the gifts that succeed in this commit.</remarks>
+public sealed record LedgerBatch(
+    Guid CampaignId, IReadOnlyList<LedgerInsert> Inserts, IReadOnlyList<LedgerConfirm> Confirms, IReadOnlyList<LedgerRefund>? Refunds = null,
+    IMatchPlan? Matching = null)
 {
     public IReadOnlyList<LedgerRefund> RefundList => Refunds ?? [];
 }
@@ -42,14 +46,15 @@ public sealed record LedgerBatchOutcome(
     IReadOnlyList<DonationRecord> Unchanged,
     IReadOnlyList<Guid> Missing,
     IReadOnlyList<LedgerRefundOutcome>? Refunds = null,
-    IReadOnlyDictionary<Guid, DonationError>? RefusedInserts = null)
+    IReadOnlyDictionary<Guid, DonationError>? RefusedInserts = null,
+    MatchBatchOutcome? Matching = null)
 {
     public IReadOnlyList<LedgerRefundOutcome> RefundList => Refunds ?? [];
 
     /// <summary>The change to the campaign's totals that this batch made: new successes in, new refunds out.</summary>
     public CampaignTotals TotalsDelta()
     {
-        var delta = CampaignTotals.Zero;
+        var delta = new CampaignTotals(0, 0, MatchedAmount: Matching?.MatchedDelta ?? 0);
         foreach (var donation in Inserted.Where(d => d.Status == DonationStatus.Succeeded).Concat(Confirmed))
         {
             delta = delta.Add(Bucket(donation, donation.Amount, 1));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
+using Fundraising.Persistence.Matching;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -101,14 +102,15 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
             refunds.Add(new LedgerRefundOutcome(refund.Record.Id, await RefundAsync(connection, transaction, batch.CampaignId, refund, cancellationToken)));
         }
 
-        var outcome = new LedgerBatchOutcome(inserted, existing, confirmed, unchanged, missing, refunds, refused);
+        var matching = await MatchAsync(connection, transaction, batch, inserted, existing, confirmed, unchanged, refunds, cancellationToken);
+        var outcome = new LedgerBatchOutcome(inserted, existing, confirmed, unchanged, missing, refunds, refused, matching);
         var delta = outcome.TotalsDelta();
         if (delta != CampaignTotals.Zero)
         {
             await using var totals = new NpgsqlCommand("""
                 UPDATE campaigns SET raised_amount = raised_amount + $2, donation_count = donation_count + $3,
                        online_amount = online_amount + $4, offline_amount = offline_amount + $5, goods_amount = goods_amount + $6,
-                       updated_at = now()
+                       matched_amount = matched_amount + $7, updated_at = now()
                 WHERE id = $1
                 """, connection, transaction);
             totals.Parameters.Add(new() { Value = batch.CampaignId });
@@ -117,6 +119,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
             totals.Parameters.Add(new() { Value = delta.OnlineAmount });
             totals.Parameters.Add(new() { Value = delta.OfflineAmount });
             totals.Parameters.Add(new() { Value = delta.GoodsAmount });
+            totals.Parameters.Add(new() { Value = delta.MatchedAmount });
             if (await totals.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 throw new InvalidOperationException($"Campaign {batch.CampaignId} has no catalogue row; refusing to record donations.");
@@ -127,16 +130,34 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         return outcome;
     }
 
+    // Matching, in the same transaction: refunds take back their gifts' matches, retries find theirs, and the gifts that
+    // succeeded now are matched by the campaign's plan (MatchStep). A campaign without pools and without refunds skips it.
+    private static async Task<MatchBatchOutcome?> MatchAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LedgerBatch batch,
+        List<DonationRecord> inserted, List<ExistingDonation> existing, List<DonationRecord> confirmed, List<DonationRecord> unchanged,
+        List<LedgerRefundOutcome> refunds, CancellationToken cancellationToken)
+    {
+        var refunded = refunds.Where(r => r.Result is { Error: RefundError.None, Replayed: false }).Select(r => r.Result.Donation!).ToList();
+        if (batch.Matching is null && refunded.Count == 0)
+        {
+            return null;
+        }
+        var succeeded = inserted.Where(d => d.Status == DonationStatus.Succeeded).Concat(confirmed).ToList();
+        var replayed = batch.Matching is null ? [] : existing.Select(e => e.Record).Concat(unchanged)
+            .Where(d => d.Status != DonationStatus.Pending).Select(d => d.Id).Distinct().ToList();
+        var input = new MatchStepInput(batch.CampaignId, batch.Matching, succeeded, replayed, refunded);
+        return (await MatchStep.ApplyAsync(connection, transaction, [input], DateTimeOffset.UtcNow, cancellationToken))[0];
+    }
+
     private static async Task<HashSet<Guid>> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LedgerBatch batch, CancellationToken cancellationToken)
     {
         var rows = batch.Inserts;
         await using var command = new NpgsqlCommand("""
             INSERT INTO donations (id, campaign_id, amount, currency, display_name, anonymous, message, status, channel,
                                    provider, created_at, succeeded_at, idempotency_key, request_hash, reference, method, recorded_by,
-                                   kind, item, quantity, pledge_id)
+                                   kind, item, quantity, pledge_id, donor_id)
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[],
                                  $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::bytea[],
-                                 $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::bigint[], $21::uuid[])
+                                 $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::bigint[], $21::uuid[], $22::uuid[])
             ON CONFLICT (campaign_id, idempotency_key) DO NOTHING
             RETURNING id
             """, connection, transaction);
@@ -161,6 +182,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         command.Parameters.Add(LedgerRows.Texts(rows.Select(r => r.Record.Item)));
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Quantity).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.PledgeId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Record.DonorId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
 
         var ids = new HashSet<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -33,7 +33,9 @@ public sealed record CampaignResponse(
     long MoneyAmount,
     long OnlineAmount,
     long OfflineAmount,
-    long GoodsAmount)
+    long GoodsAmount,
+    long MatchedAmount,
+    long RaisedAndMatchedAmount)
 {
     public static CampaignResponse From(CampaignSummary summary)
     {
@@ -42,7 +44,7 @@ public sealed record CampaignResponse(
         return new CampaignResponse(summary.Id, d.Title, d.Description, d.Kind,
             new RegionResponse(d.Region.Province, d.Region.City, d.Region.County, d.Region.Village),
             d.Currency, d.GoalAmount, summary.RaisedAmount, summary.DonationCount, summary.Status, d.StartsAt, d.EndsAt,
-            t.MoneyAmount, t.OnlineAmount, t.OfflineAmount, t.GoodsAmount);
+            t.MoneyAmount, t.OnlineAmount, t.OfflineAmount, t.GoodsAmount, t.MatchedAmount, summary.RaisedAmount + t.MatchedAmount);
     }
 }
 

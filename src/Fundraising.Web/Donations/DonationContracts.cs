@@ -1,5 +1,7 @@
 using Fundraising.Contracts.Donations;
+using Fundraising.Contracts.Matching;
 using Fundraising.Payments.Providers;
+using Fundraising.Web.Matching;
 
 namespace Fundraising.Web.Donations;
 
@@ -37,6 +39,7 @@ public sealed record PaymentResponse(string Provider, string? ConfirmUrl, string
 /// <summary>
 /// A donation as its donor or an admin sees it. The public list uses <see cref="PublicDonationResponse"/>.
 /// <c>ReceiptToken</c> opens the gift's receipt (header <c>Receipt-Token</c>); only the donor's own create answer carries it.
+/// <c>Match</c> is null while the gift is pending, then what a matching pool gave it (perhaps nothing).
 /// </summary>
 public sealed record DonationResponse(
     Guid Id,
@@ -56,12 +59,13 @@ public sealed record DonationResponse(
     long? Quantity,
     long RefundedAmount,
     Guid? PledgeId,
-    string? ReceiptToken)
+    string? ReceiptToken,
+    MatchResponse? Match)
 {
-    public static DonationResponse From(DonationRecord d, PaymentInstruction? payment, string? receiptToken = null) => new(
+    public static DonationResponse From(DonationRecord d, PaymentInstruction? payment, string? receiptToken = null, MatchOutcome? match = null) => new(
         d.Id, d.CampaignId, d.Amount, d.Currency, d.Status, d.Channel, d.DisplayName, d.Anonymous, d.Message, d.CreatedAt, d.SucceededAt,
         payment is null ? null : new PaymentResponse(payment.Provider, payment.ConfirmUrl, payment.RedirectUrl), d.Kind, d.Item, d.Quantity, d.RefundedAmount, d.PledgeId,
-        receiptToken);
+        receiptToken, MatchResponse.From(match));
 }
 
 /// <summary>A succeeded gift as anyone may see it: no name when the donor chose anonymity.</summary>

@@ -6,6 +6,7 @@ using Fundraising.Payments.Providers;
 using Fundraising.Payments.Receipts;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Web.Campaigns;
+using Fundraising.Web.Donors;
 using Fundraising.Web.Http;
 using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,6 +15,9 @@ namespace Fundraising.Web.Donations;
 
 public static class DonationEndpoints
 {
+    /// <summary>The header a verified donor's gift carries its donor token in (from POST /api/donors/verifications/confirm).</summary>
+    public const string DonorTokenHeader = "Donor-Token";
+
     /// <summary>
     /// Donations: a donor's online gift (pending until its provider confirms it), the public list, an admin's
     /// offline gift (money or goods, 款物), the admin list, refunds, and the sandbox's confirm address.
@@ -46,7 +50,7 @@ public static class DonationEndpoints
 
     private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, PaymentProviders providers, ReceiptTokens receipts,
-        CancellationToken cancellationToken)
+        DonorVerification donors, CancellationToken cancellationToken)
     {
         var v = new Validation();
         var key = Idempotency.Key(http, v, required: true);
@@ -64,9 +68,25 @@ public static class DonationEndpoints
         {
             return TypedResults.Problem(Problem.Unprocessable("No payment provider is configured.", "Online donations cannot be taken right now."));
         }
+        // A verified donor's gift may be matched (配捐); a gift without a token is welcome and never matched. A token that
+        // is not (or no longer) valid is refused rather than silently ignored, so the donor knows to verify again.
+        Guid? donorId = null;
+        if (http.Request.Headers[DonorTokenHeader].ToString() is { Length: > 0 } token)
+        {
+            if (await donors.FindAsync(token, cancellationToken) is not { } donor)
+            {
+                return TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Title = "The donor token is not valid.",
+                    Detail = $"The {DonorTokenHeader} header names no verified donor (or the token expired): verify again, or give without it.",
+                    Status = StatusCodes.Status401Unauthorized,
+                });
+            }
+            donorId = donor.DonorId;
+        }
 
         var result = await grains.GetGrain<ICampaignGrain>(campaignId)
-            .CreateDonationAsync(new NewDonation(key!, amount, currency!, name, anonymous, message, provider.Name));
+            .CreateDonationAsync(new NewDonation(key!, amount, currency!, name, anonymous, message, provider.Name, donorId));
         if (Refusal.Of(result.Error, result.Detail, campaignId) is { } refusal)
         {
             return refusal.Errors is { } errors ? TypedResults.ValidationProblem(errors) : TypedResults.Problem(refusal.Problem!);
@@ -133,7 +153,7 @@ public static class DonationEndpoints
         var result = await grains.GetGrain<ICampaignGrain>(campaignId).ConfirmDonationAsync(donationId, SandboxPaymentProvider.ProviderName);
         return result.Error switch
         {
-            DonationError.None => TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null)),
+            DonationError.None => TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null, match: result.Match)),
             DonationError.ProviderMismatch => TypedResults.Problem(Problem.Conflict("This gift is not a sandbox gift: only its own payment provider can confirm it.")),
             _ => TypedResults.Problem(Problem.NotFound("donation", donationId)),
         };
@@ -158,7 +178,8 @@ public static class DonationEndpoints
     }
 
     private static async Task<Results<Ok<AdminDonationListResponse>, ValidationProblem, ProblemHttpResult>> ListForAdminAsync(
-        Guid campaignId, string? cursor, int? page, int? pageSize, IGrainFactory grains, ILedgerQueries ledger, CancellationToken cancellationToken)
+        Guid campaignId, string? cursor, int? page, int? pageSize, IGrainFactory grains, ILedgerQueries ledger, Persistence.Matching.PoolStore pools,
+        CancellationToken cancellationToken)
     {
         var v = new Validation();
         var window = Paging.Parse(v, cursor, page, pageSize);
@@ -171,8 +192,10 @@ public static class DonationEndpoints
             return TypedResults.Problem(Problem.NotFound("campaign", campaignId));
         }
         var records = await ledger.ListRecordedAsync(campaignId, window, cancellationToken);
+        var matches = await pools.MatchesAsync([.. records.Items.Select(d => d.Id)], cancellationToken);
         return TypedResults.Ok(new AdminDonationListResponse(
-            [.. records.Items.Select(d => DonationResponse.From(d, null))], cursor is null ? page ?? 1 : null, window.Size, Paging.Next(records.Next)));
+            [.. records.Items.Select(d => DonationResponse.From(d, null, match: d.Status == DonationStatus.Pending ? null
+                : matches.GetValueOrDefault(d.Id, Contracts.Matching.MatchOutcome.NotMatched)))], cursor is null ? page ?? 1 : null, window.Size, Paging.Next(records.Next)));
     }
 
     private static string MethodText(OfflineMethod method) => method switch

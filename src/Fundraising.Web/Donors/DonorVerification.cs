@@ -105,11 +105,36 @@ public sealed partial class DonorVerification(
         return new DonorTokenIssued(donorId.Value, token, expiresAt);
     }
 
-    /// <summary>The donor a token belongs to while it is unexpired; null for anything else.</summary>
-    public async Task<VerifiedDonor?> FindAsync(string? token, CancellationToken cancellationToken) =>
-        token is { Length: > 4 and < 100 } && token.StartsWith(TokenPrefix, StringComparison.Ordinal)
-            ? await store.FindByTokenAsync(TokenHash(token), time.GetUtcNow(), cancellationToken)
-            : null;
+    /// <summary>
+    /// The donor a token belongs to while it is unexpired; null for anything else. Every gift of a verified donor asks, so
+    /// found tokens are remembered (by digest) until they expire: tokens cannot be revoked early, so memory cannot be stale.
+    /// </summary>
+    public async Task<VerifiedDonor?> FindAsync(string? token, CancellationToken cancellationToken)
+    {
+        if (token is not { Length: > 4 and < 100 } || !token.StartsWith(TokenPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        var digest = Convert.ToHexString(TokenHash(token));
+        if (_known.TryGetValue(digest, out var known) && known.TokenExpiresAt > now)
+        {
+            return known;
+        }
+        var donor = await store.FindByTokenAsync(TokenHash(token), now, cancellationToken);
+        if (donor is not null)
+        {
+            if (_known.Count >= KnownTokensLimit)
+            {
+                _known.Clear();
+            }
+            _known[digest] = donor;
+        }
+        return donor;
+    }
+
+    private const int KnownTokensLimit = 200_000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, VerifiedDonor> _known = new(StringComparer.Ordinal);
 
     public static byte[] TokenHash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 

@@ -1,4 +1,6 @@
 using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Matching;
+using Fundraising.Web.Matching;
 using Fundraising.Web.Campaigns;
 using Fundraising.Web.Http;
 using Microsoft.AspNetCore.SignalR;
@@ -15,7 +17,11 @@ public sealed class ProgressHub(
 {
     public const string ProgressMethod = "progress";
 
+    public const string PoolMethod = "pool";
+
     public static string GroupName(Guid campaignId) => $"campaign:{campaignId:N}";
+
+    public static string PoolGroupName(Guid poolId) => $"pool:{poolId:N}";
 
     public async Task Watch(string campaignId)
     {
@@ -41,6 +47,37 @@ public sealed class ProgressHub(
         {
             await Clients.Caller.SendAsync(ProgressMethod, ProgressMessage.From(snapshot));
         }
+    }
+
+    /// <summary>Sends the pool at once, then <c>pool</c> messages as its money moves (a few a second at most).</summary>
+    public async Task WatchPool(string poolId)
+    {
+        if (!limiter.TryWatch(Context.GetHttpContext() is { } http ? ClientAddress.Of(http) : Context.ConnectionId, out var retryAfter))
+        {
+            throw new HubException($"Too many Watch calls from your address; retry after {Math.Ceiling(retryAfter.TotalSeconds)} seconds.");
+        }
+        var id = Guid.TryParse(poolId, out var parsed) ? parsed : throw new HubException("poolId must be a pool's id (a GUID).");
+        var grain = grains.GetGrain<IMatchingPoolGrain>(id);
+        if (await grain.GetAsync() is null)
+        {
+            throw new HubException($"There is no pool with id {id}.");
+        }
+        if (!await relay.WatchPoolAsync(Context.ConnectionId, id))
+        {
+            throw new HubException($"A connection may watch at most {options.Value.MaxWatchesPerConnection} campaigns and pools at once; unwatch one first.");
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, PoolGroupName(id));
+        if (await grain.GetAsync() is { } snapshot)
+        {
+            await Clients.Caller.SendAsync(PoolMethod, PoolResponse.From(snapshot));
+        }
+    }
+
+    public async Task UnwatchPool(string poolId)
+    {
+        var id = Guid.TryParse(poolId, out var parsed) ? parsed : throw new HubException("poolId must be a pool's id (a GUID).");
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, PoolGroupName(id));
+        relay.Unwatch(Context.ConnectionId, id);
     }
 
     public async Task Unwatch(string campaignId)

@@ -20,13 +20,15 @@ public sealed record ProgressMessage(
     DateTimeOffset StartsAt,
     DateTimeOffset EndsAt,
     IReadOnlyList<RecentDonorMessage> RecentDonors,
-    long Version)
+    long Version,
+    long MatchedAmount,
+    long RaisedAndMatchedAmount)
 {
     public static ProgressMessage From(ProgressSnapshot snapshot)
     {
         var c = CampaignResponse.From(snapshot.Campaign);
         return new ProgressMessage(c.Id, c.Title, c.Kind, c.Region, c.Currency, c.GoalAmount, c.RaisedAmount, c.DonationCount, c.Status,
             c.StartsAt, c.EndsAt, [.. snapshot.RecentDonors.Select(d => new RecentDonorMessage(d.DisplayName, d.Amount, d.Message, d.At))],
-            snapshot.Version);
+            snapshot.Version, c.MatchedAmount, c.RaisedAndMatchedAmount);
     }
 }

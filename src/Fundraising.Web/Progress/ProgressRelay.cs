@@ -1,5 +1,7 @@
 using Fundraising.Contracts.Campaigns;
+using Fundraising.Contracts.Matching;
 using Fundraising.Contracts.Progress;
+using Fundraising.Web.Matching;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -20,6 +22,8 @@ public sealed partial class ProgressRelay(
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, HashSet<string>> _watchers = [];
     private readonly Dictionary<string, HashSet<Guid>> _byConnection = [];
+    // Watched ids that are matching pools rather than campaigns (ids are GUIDs: the two never collide).
+    private readonly HashSet<Guid> _pools = [];
     private IProgressObserver? _reference;
     private PeriodicTimer? _renewTimer;
     private Task? _renewLoop;
@@ -45,7 +49,12 @@ public sealed partial class ProgressRelay(
     /// Adds the watch and subscribes to the campaign if nobody here watched it yet; false, and nothing changed, when
     /// the connection already watches <see cref="ProgressOptions.MaxWatchesPerConnection"/> other campaigns.
     /// </summary>
-    public async Task<bool> WatchAsync(string connectionId, Guid campaignId)
+    public Task<bool> WatchAsync(string connectionId, Guid campaignId) => WatchAsync(connectionId, campaignId, pool: false);
+
+    /// <summary>As <see cref="WatchAsync(string, Guid)"/> for a matching pool; a pool counts toward the same per-connection limit.</summary>
+    public Task<bool> WatchPoolAsync(string connectionId, Guid poolId) => WatchAsync(connectionId, poolId, pool: true);
+
+    private async Task<bool> WatchAsync(string connectionId, Guid campaignId, bool pool)
     {
         bool first;
         lock (_gate)
@@ -65,13 +74,21 @@ public sealed partial class ProgressRelay(
             }
             first = connections.Count == 0;
             connections.Add(connectionId);
+            if (pool)
+            {
+                _pools.Add(campaignId);
+            }
         }
         if (first)
         {
-            await grains.GetGrain<ICampaignGrain>(campaignId).SubscribeAsync(Reference);
+            await SubscribeAsync(campaignId, pool);
         }
         return true;
     }
+
+    private Task SubscribeAsync(Guid id, bool pool) => pool
+        ? grains.GetGrain<IMatchingPoolGrain>(id).SubscribeAsync(Reference)
+        : grains.GetGrain<ICampaignGrain>(id).SubscribeAsync(Reference);
 
     public void Unwatch(string connectionId, Guid campaignId)
     {
@@ -105,11 +122,15 @@ public sealed partial class ProgressRelay(
         if (_watchers.TryGetValue(campaignId, out var connections) && connections.Remove(connectionId) && connections.Count == 0)
         {
             _watchers.Remove(campaignId);
+            _pools.Remove(campaignId);
         }
     }
 
     public Task OnProgressAsync(ProgressSnapshot snapshot) =>
         hub.Clients.Group(ProgressHub.GroupName(snapshot.Campaign.Id)).SendAsync(ProgressHub.ProgressMethod, ProgressMessage.From(snapshot));
+
+    public Task OnPoolAsync(PoolSnapshot snapshot) =>
+        hub.Clients.Group(ProgressHub.PoolGroupName(snapshot.Id)).SendAsync(ProgressHub.PoolMethod, PoolResponse.From(snapshot));
 
     private IProgressObserver Reference => _reference ?? throw new InvalidOperationException("The progress relay has not started.");
 
@@ -117,16 +138,16 @@ public sealed partial class ProgressRelay(
     {
         while (await timer.WaitForNextTickAsync())
         {
-            Guid[] watched;
+            (Guid Id, bool Pool)[] watched;
             lock (_gate)
             {
-                watched = [.. _watchers.Keys];
+                watched = [.. _watchers.Keys.Select(id => (id, _pools.Contains(id)))];
             }
-            foreach (var campaignId in watched)
+            foreach (var (campaignId, pool) in watched)
             {
                 try
                 {
-                    await grains.GetGrain<ICampaignGrain>(campaignId).SubscribeAsync(Reference);
+                    await SubscribeAsync(campaignId, pool);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException)
                 {
