@@ -130,7 +130,7 @@ public sealed class DonorMatchingPageTests(CoHostedPlatform platform, BrowserFix
         await Expect(page.Locator("#raised-and-matched")).ToHaveTextAsync("¥123.00");
     }
 
-    [Fact(Skip = PoolsApiPending)]
+    [Fact]
     public async Task AVerifiedDonorsGiftShowsItsMatchAndEveryWatcherSeesMatchedBesideRaisedLive()
     {
         var id = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(Unique("配捐到账的项目")));
@@ -164,7 +164,7 @@ public sealed class DonorMatchingPageTests(CoHostedPlatform platform, BrowserFix
         Assert.Empty(PageActions.ScriptErrors(donor));
     }
 
-    [Fact(Skip = PoolsApiPending)]
+    [Fact]
     public async Task ADonorTokenTheServerNoLongerKnowsIsDroppedAndTheDonorStillGives()
     {
         var id = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(Unique("失效的验证")));

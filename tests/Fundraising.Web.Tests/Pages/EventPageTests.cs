@@ -112,7 +112,7 @@ public sealed class EventPageTests(CoHostedPlatform platform, BrowserFixture bro
         await Expect(page.Locator("#event")).ToBeHiddenAsync();
     }
 
-    [Fact(Skip = PoolsApiPending)]
+    [Fact]
     public async Task TheMatchMeterCountsDownToThePoolsOpeningThenFallsLiveAsVerifiedDonorsGiftsAreMatched()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(_web, ApiCalls.NewCampaign(Unique("配捐倒计时项目")));

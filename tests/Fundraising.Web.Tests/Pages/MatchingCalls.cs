@@ -7,12 +7,6 @@ namespace Fundraising.Web.Tests.Pages;
 /// <summary>Events, verified donors and matching pools (配捐) through the API, for the page tests that watch them.</summary>
 public static class MatchingCalls
 {
-    /// <summary>
-    /// Until the pools branch is merged the pools API does not exist: the tests that need it are skipped with this
-    /// reason, and the merge removes it.
-    /// </summary>
-    public const string PoolsApiPending = "needs the matching pools API (branch pools), not merged yet";
-
     public static string Unique(string text) => $"{text} {Guid.NewGuid().ToString()[..8]}";
 
     /// <summary>Creates an event (admin key) and returns it.</summary>
@@ -94,6 +88,22 @@ public static class MatchingCalls
 
     public static async Task<JsonElement> PoolAsync(WebFrontEnd web, Guid poolId) =>
         await web.Client.GetFromJsonAsync<JsonElement>($"/api/pools/{poolId}");
+
+    /// <summary>The pool once it satisfies <paramref name="done"/> (its sums may be read a moment old); fails after 10 s.</summary>
+    public static async Task<JsonElement> PoolOnceAsync(WebFrontEnd web, Guid poolId, Func<JsonElement, bool> done)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var pool = await PoolAsync(web, poolId);
+            if (done(pool))
+            {
+                return pool;
+            }
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"the pool never got there: {pool}");
+            await Task.Delay(200);
+        }
+    }
 
     /// <summary>
     /// An opening time (HH:mm in the zone) that comes between 8 and 15 seconds from the moment this returns: waits, if

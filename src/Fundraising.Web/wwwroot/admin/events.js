@@ -200,10 +200,13 @@ async function poolAction(id, action) {
 // ---------- flagged gifts ----------
 
 const FLAG_STATUS_TEXT = { held: '待审核', released: '已放行', rejected: '已拒绝' };
-const REASON_TEXT = {
-  too_soon: '距上一笔不足 15 秒',
-  too_many: '60 秒内第 6 笔及以上',
-};
+/** The velocity rule's reason in Chinese first, then the server's words. */
+function reasonText(reason) {
+  const soon = /^under (\d+) s/.exec(reason ?? '');
+  const many = /^more than (\d+) gifts in a minute/.exec(reason ?? '');
+  const chinese = soon ? `距同一捐赠人上一笔不足 ${soon[1]} 秒` : many ? `同一捐赠人 1 分钟内超过 ${many[1]} 笔` : null;
+  return chinese ? `${chinese}（${reason}）` : reason ?? '';
+}
 
 export async function loadFlagged() {
   const status = $('flagged-status').value;
@@ -216,7 +219,7 @@ export async function loadFlagged() {
       const actions = f.status === 'held'
         ? el('span', { class: 'row-actions' }, actionButton('放行 Release', 'release', f.donationId), actionButton('拒绝 Reject', 'reject', f.donationId))
         : null;
-      return row([formatDateTime(f.flaggedAt), campaignTitle(f.campaignId), m(f.giftAmount), m(f.matchAmount), REASON_TEXT[f.reason] ?? f.reason,
+      return row([formatDateTime(f.flaggedAt), campaignTitle(f.campaignId), m(f.giftAmount), m(f.matchAmount), reasonText(f.reason),
         FLAG_STATUS_TEXT[f.status] ?? f.status, actions ?? ''], { 'data-donation-id': f.donationId, 'data-status': f.status });
     }), status === 'held' ? '没有待审核的配捐。' : '没有记录。', 7);
     $('flagged-rows').dataset.loaded = status;

@@ -133,6 +133,9 @@ export function setupVerification() {
   render();
 }
 
+/** The server's own words on a match, when it gave any: " (its reason)". */
+const reason = (match) => (match.reason ? `（${match.reason}）` : '');
+
 /**
  * What became of a paid gift's match: `{status, text}`. `matched` with its amount, `held` for review, or `none` and
  * why, as far as the page can tell.
@@ -150,13 +153,12 @@ export function matchOutcome(donation, verified) {
     case 'matched':
       return { status: 'matched', text: `已获配捐 ${amount}！爱心企业为您的善款加配。Matched: ${amount} added to your gift.` };
     case 'held':
-      return { status: 'held', text: `配捐 ${amount} 审核中：短时间内多次捐赠的配捐需人工确认。Held for review: ${amount}.` };
+      return { status: 'held', text: `配捐 ${amount} 审核中：短时间内多次捐赠的配捐需人工确认。Held for review${reason(match)}.` };
     default: {
-      const why = match.reason
-        ?? (match.poolId
-          ? '配捐已用完，或已达到每人每日配捐上限。The pool has run out, or you reached the daily cap.'
-          : '当前没有进行中的配捐（未开始、已暂停或已结束），或本项目不在配捐范围内。No pool is open for this project now.');
-      return { status: 'none', text: `本笔未获配捐：${why}` };
+      const why = match.poolId
+        ? '配捐已用完，或已达到每人每日配捐上限。The pool has run out, or you reached the daily cap'
+        : '当前没有进行中的配捐（未开始、已暂停或已结束），或本项目不在配捐范围内。No pool is open for this project now';
+      return { status: 'none', text: `本笔未获配捐：${why}${reason(match)}。` };
     }
   }
 }

@@ -165,8 +165,8 @@ async function readUntilOpen(poolId) {
 
 function applyPool(pool) {
   const shown = view.pools.get(pool.id);
-  if (shown && Date.parse(pool.asOf) < Date.parse(shown.asOf)) {
-    return; // older than what is on screen
+  if (shown && pool.version < shown.version) {
+    return; // older than what is on screen (a read and a push may cross)
   }
   const changed = !shown || shown.matchedAmount !== pool.matchedAmount;
   view.pools.set(pool.id, pool);

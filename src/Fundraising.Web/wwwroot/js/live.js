@@ -13,7 +13,8 @@ const KINDS = {
 let warnedUnsafe = false;
 
 /**
- * Campaign progress: the version only grows, and pushes may overtake each other, so anything not newer is stale.
+ * Campaign progress and pool states: the version only grows, and pushes may overtake each other, so anything not newer
+ * is stale.
  * A new subscription starts the comparison afresh (it also recovers if the campaign's counter restarted).
  */
 function newerVersion() {
@@ -31,25 +32,6 @@ function newerVersion() {
         return false;
       }
       last = version;
-      return true;
-    },
-  };
-}
-
-/** A pool's state carries `asOf`, the instant it describes: an older one than already shown is stale. */
-function notOlder() {
-  let last = -Infinity;
-  return {
-    reset() { last = -Infinity; },
-    accept(message) {
-      const asOf = Date.parse(message?.asOf ?? '');
-      if (Number.isNaN(asOf)) {
-        return true;
-      }
-      if (asOf < last) {
-        return false;
-      }
-      last = asOf;
       return true;
     },
   };
@@ -176,7 +158,7 @@ export function openHub({ onState = () => {} } = {}) {
     if (watches.has(key) || !KINDS[kind]) {
       return;
     }
-    const watch = { kind, id, onMessage, order: kind === 'pool' ? notOlder() : newerVersion(), refused: false };
+    const watch = { kind, id, onMessage, order: newerVersion(), refused: false };
     watches.set(key, watch);
     if (subscribed) {
       subscribe(watch).catch(() => {}); // a lost connection resubscribes every watch when it comes back
