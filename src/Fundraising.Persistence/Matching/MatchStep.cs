@@ -209,7 +209,9 @@ internal static class MatchStep
 
     private static async Task ReverseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<MatchStepInput> items, long[] deltas, CancellationToken cancellationToken)
     {
-        var refunded = items.SelectMany((item, index) => item.Refunded.Select(d => (Index: index, Gift: d))).ToDictionary(r => r.Gift.Id);
+        // A gift refunded several times in one commit: its last state (the least left) is what its match follows.
+        var refunded = items.SelectMany((item, index) => item.Refunded.Select(d => (Index: index, Gift: d)))
+            .GroupBy(r => r.Gift.Id).ToDictionary(g => g.Key, g => g.MinBy(r => r.Gift.NetAmount));
         var rows = new List<(Guid DonationId, Guid SliceId, Guid PoolId, Guid DonorId, DateOnly Day, long Amount, long Reversed, string Status, bool SliceClosed)>();
         await using (var select = new NpgsqlCommand("""
             SELECT m.donation_id, m.slice_id, m.pool_id, m.donor_id, m.day, m.amount, m.reversed_amount, m.status, s.closed_at IS NOT NULL

@@ -54,11 +54,53 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
             "SELECT count(*) FROM pledges",
             "SELECT count(*) FROM accounts WHERE disabled_at IS NULL",
             "SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL",
+            "SELECT string_agg(id::text || paused::text, ',' ORDER BY id) FROM matching_pools",
+            "SELECT string_agg(donation_id::text || status, ',' ORDER BY donation_id) FROM donation_matches",
         })
         {
             counts.Add((await Platform.Database.ScalarAsync<object>(sql))?.ToString() ?? "null");
         }
         return string.Join(" | ", counts);
+    }
+
+    private (Guid Event, Guid Pool, string DonorToken)? _matching;
+
+    /// <summary>An event of campaign A with an open pool and a verified donor, made once (by the bootstrap key) when a row needs it.</summary>
+    public async Task<(Guid Event, Guid Pool, string DonorToken)> MatchingAsync()
+    {
+        if (_matching is null)
+        {
+            var eventId = await Matching.MatchingCalls.CreateEventAsync(Web.Admin, CampaignA);
+            var pool = await Matching.MatchingCalls.CreatePoolAsync(Web.Admin, eventId, budget: 1_000_000, maxPerGift: 1_000, maxPerDonorPerDay: 100_000);
+            _matching = (eventId, pool.GetProperty("id").GetGuid(), await Matching.MatchingCalls.VerifyAsync(Web.Client));
+        }
+        return _matching.Value;
+    }
+
+    /// <summary>A gift of campaign A held back from matching (its donor gives again at once).</summary>
+    public async Task<Guid> HeldGiftAsync()
+    {
+        var (_, _, donor) = await MatchingAsync();
+        while (true)
+        {
+            var gift = await Matching.MatchingCalls.GiveAsync(Web.Client, CampaignA, 1_000, donor);
+            if (Matching.MatchingCalls.MatchStatus(gift) == "held")
+            {
+                return gift.GetProperty("id").GetGuid();
+            }
+        }
+    }
+
+    /// <summary>A new pool of the matching event, paused or not, made by the bootstrap key.</summary>
+    public async Task<Guid> NewPoolAsync(bool paused)
+    {
+        var (eventId, _, _) = await MatchingAsync();
+        var id = (await Matching.MatchingCalls.CreatePoolAsync(Web.Admin, eventId, budget: 10_000, maxPerGift: 100, maxPerDonorPerDay: 100)).GetProperty("id").GetGuid();
+        if (paused)
+        {
+            (await Web.Admin.PostAsync($"/api/pools/{id}/pause", null)).EnsureSuccessStatusCode();
+        }
+        return id;
     }
 
     public async Task DisposeAsync()
@@ -103,6 +145,7 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
     private static readonly string[] Readers = ["admin", "association-a", "city", "coordinator-a", "viewer"];
     private static readonly string[] WholeReaders = ["admin", "city", "viewer"];
     private static readonly string[] WholeDonorReaders = ["admin", "city"];
+    private static readonly string[] WholeManagers = ["admin", "city"];
     private static readonly string[] Everyone = ["admin", "association-a", "association-b", "city", "coordinator-a", "viewer"];
 
     private static readonly Row[] Matrix =
@@ -128,6 +171,20 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         new("GET", "/api/admin/accounts/", Admins, Scope.None, (f, _, t) => Get("/api/admin/accounts")),
         new("POST", "/api/admin/accounts/{id:guid}/disable", Admins, Scope.None, async (f, _, t) => Request($"/api/admin/accounts/{await ThrowAwayAccountAsync(f)}/disable", null)),
         new("GET", "/api/admin/health", Admins, Scope.None, (f, _, t) => Get("/api/admin/health")),
+        new("POST", "/api/events/{eventId:guid}/pools", WholeManagers, Scope.Whole, async (f, _, t) => Request($"/api/events/{(await f.MatchingAsync()).Event}/pools",
+            new { sponsorName = "某企业", budget = 10_000, currency = "CNY", maxPerGift = 100, maxPerDonorPerDay = 100 })),
+        new("POST", "/api/pools/{id:guid}/pause", WholeManagers, Scope.Whole, async (f, member, t) =>
+            Request($"/api/pools/{(member is null ? Guid.NewGuid() : await f.NewPoolAsync(paused: false))}/pause", null)),
+        new("POST", "/api/pools/{id:guid}/resume", WholeManagers, Scope.Whole, async (f, member, t) =>
+            Request($"/api/pools/{(member is null ? Guid.NewGuid() : await f.NewPoolAsync(paused: true))}/resume", null)),
+        new("GET", "/api/admin/flagged-gifts/", WholeManagers, Scope.Whole, (f, _, t) => Get("/api/admin/flagged-gifts?status=held")),
+        // Refusals are decided before the gift is looked at: they name any id; the allowed callers each decide a held gift of their own.
+        new("POST", "/api/admin/flagged-gifts/{donationId:guid}/release", WholeManagers, Scope.Whole, async (f, member, t) =>
+            Request($"/api/admin/flagged-gifts/{(member is null ? Guid.NewGuid() : await f.HeldGiftAsync())}/release", null)),
+        new("POST", "/api/admin/flagged-gifts/{donationId:guid}/reject", WholeManagers, Scope.Whole, async (f, member, t) =>
+            Request($"/api/admin/flagged-gifts/{(member is null ? Guid.NewGuid() : await f.HeldGiftAsync())}/reject", null)),
+        new("GET", "/api/admin/pools/{id:guid}/reconciliation", WholeReaders, Scope.Whole, async (f, _, t) =>
+            new HttpRequestMessage(HttpMethod.Get, $"/api/admin/pools/{(await f.MatchingAsync()).Pool}/reconciliation")),
         new("GET", "/api/auth/me", Everyone, Scope.None, (f, _, t) => Get("/api/auth/me")),
         new("GET", "/api/auth/antiforgery", Everyone, Scope.None, (f, _, t) => Get("/api/auth/antiforgery")),
         new("GET", "/api/auth/tokens", Everyone, Scope.None, (f, _, t) => Get("/api/auth/tokens")),
