@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Playwright;
 using static Fundraising.Web.Tests.Pages.AdminPageActions;
 using static Fundraising.Web.Tests.Pages.MatchingCalls;
+using PoolCalls = Fundraising.Web.Tests.Matching.MatchingCalls;
 using static Microsoft.Playwright.Assertions;
 
 namespace Fundraising.Web.Tests.Pages;
@@ -142,10 +143,10 @@ public sealed class AdminEventPageTests(CoHostedPlatform platform, BrowserFixtur
 
         await row.Locator("button[data-action=pause]").ClickAsync();
         await Expect(row).ToHaveAttributeAsync("data-status", "paused", new() { Timeout = PageActions.ServerTimeoutMs });
-        Assert.Equal("paused", (await PoolAsync(_web, poolId)).GetProperty("status").GetString());
+        Assert.Equal("paused", (await PoolCalls.GetPoolAsync(_web.Client, poolId)).GetProperty("status").GetString());
         await row.Locator("button[data-action=resume]").ClickAsync();
         await Expect(row).ToHaveAttributeAsync("data-status", "open", new() { Timeout = PageActions.ServerTimeoutMs });
-        Assert.Equal("open", (await PoolAsync(_web, poolId)).GetProperty("status").GetString());
+        Assert.Equal("open", (await PoolCalls.GetPoolAsync(_web.Client, poolId)).GetProperty("status").GetString());
         await page.Locator("#event-panel").ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "admin-pools.png") });
 
         Assert.Contains(changes, c => c.Url == $"/api/events/{eventId}/pools");
@@ -164,9 +165,9 @@ public sealed class AdminEventPageTests(CoHostedPlatform platform, BrowserFixtur
         var poolId = pool.GetProperty("id").GetGuid();
         // One verified donor gives three times within 15 seconds: the first is matched, the other two are held.
         var token = await VerifiedDonorAsync(_web, $"fast.{Guid.NewGuid():N}@example.org", "127.0.6.1");
-        var first = await DonateAsVerifiedAsync(_web.Client, campaign, 1_000, token);
-        var second = await DonateAsVerifiedAsync(_web.Client, campaign, 2_000, token);
-        var third = await DonateAsVerifiedAsync(_web.Client, campaign, 3_000, token);
+        var first = await PoolCalls.GiveAsync(_web.Client, campaign, 1_000, token);
+        var second = await PoolCalls.GiveAsync(_web.Client, campaign, 2_000, token);
+        var third = await PoolCalls.GiveAsync(_web.Client, campaign, 3_000, token);
         Assert.Equal("matched", first.GetProperty("match").GetProperty("status").GetString());
         Assert.Equal("held", second.GetProperty("match").GetProperty("status").GetString());
         Assert.Equal("held", third.GetProperty("match").GetProperty("status").GetString());

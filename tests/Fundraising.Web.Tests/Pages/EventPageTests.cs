@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Fundraising.Web.Tests.Pages.MatchingCalls;
+using PoolCalls = Fundraising.Web.Tests.Matching.MatchingCalls;
 using static Microsoft.Playwright.Assertions;
 
 namespace Fundraising.Web.Tests.Pages;
@@ -155,13 +156,13 @@ public sealed class EventPageTests(CoHostedPlatform platform, BrowserFixture bro
         await Expect(item.Locator(".pool-bar")).ToHaveAttributeAsync("aria-valuenow", "100");
 
         // Verified donors' gifts are matched, and the meter falls live, no reload.
-        var matched = await DonateAsVerifiedAsync(_web.Client, campaign, 20_000, donors[0]);
+        var matched = await PoolCalls.GiveAsync(_web.Client, campaign, 20_000, donors[0]);
         Assert.Equal("matched", matched.GetProperty("match").GetProperty("status").GetString());
         await Expect(item.Locator(".pool-remaining")).ToHaveTextAsync("¥800.00");
         await Expect(item.Locator(".pool-bar")).ToHaveAttributeAsync("aria-valuenow", "80");
         await Expect(page.Locator("#event-matched")).ToHaveTextAsync("¥200.00");
         await Expect(page.Locator("#event-raised")).ToHaveTextAsync("¥200.00"); // matched money is never added to raised
-        await DonateAsVerifiedAsync(_web.Client, campaign, 50_000, donors[1]); // capped at ¥300 per gift
+        await PoolCalls.GiveAsync(_web.Client, campaign, 50_000, donors[1]); // capped at ¥300 per gift
         await Expect(item.Locator(".pool-remaining")).ToHaveTextAsync("¥500.00");
         await Expect(page.Locator("#event-matched")).ToHaveTextAsync("¥500.00");
         await Expect(page.Locator("#event-raised")).ToHaveTextAsync("¥700.00");

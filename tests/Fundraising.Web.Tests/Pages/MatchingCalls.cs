@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using PoolCalls = Fundraising.Web.Tests.Matching.MatchingCalls;
 
 namespace Fundraising.Web.Tests.Pages;
 
@@ -27,18 +28,13 @@ public static class MatchingCalls
     }
 
     /// <summary>
-    /// A donor token for an e-mail address, as a donor gets one: a code to the development outbox, then confirmed.
-    /// Each call comes from its own loopback address (<paramref name="source"/>), so the per-address limits stay at
-    /// their defaults.
+    /// A donor token for an e-mail address, as a donor gets one (a code to the development outbox, then confirmed), asked
+    /// from its own loopback address (<paramref name="source"/>) so that the per-address limits stay at their defaults.
     /// </summary>
     public static async Task<string> VerifiedDonorAsync(WebFrontEnd web, string email, string source)
     {
         using var client = Api.RateLimitTests.ClientFrom(web.BaseAddress, source);
-        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/donors/verifications", new { email })).StatusCode);
-        var code = await OutboxCodeAsync(client, email);
-        var confirmed = await client.PostAsJsonAsync("/api/donors/verifications/confirm", new { email, code });
-        Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
-        return (await confirmed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("donorToken").GetString()!;
+        return await PoolCalls.VerifyAsync(client, email);
     }
 
     /// <summary>The newest code the development outbox holds for an address.</summary>
@@ -47,23 +43,6 @@ public static class MatchingCalls
         var items = (await client.GetFromJsonAsync<JsonElement>($"/_dev/outbox?to={Uri.EscapeDataString(address)}")).GetProperty("items");
         Assert.True(items.GetArrayLength() > 0, $"no code in the outbox for {address}");
         return items[0].GetProperty("code").GetString()!;
-    }
-
-    /// <summary>A sandbox gift with the donor's token (Donor-Token), paid; returns the paid donation (with its match).</summary>
-    public static async Task<JsonElement> DonateAsVerifiedAsync(HttpClient client, Guid campaignId, long amount, string donorToken, string name = "验证捐赠人")
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/campaigns/{campaignId}/donations")
-        {
-            Content = JsonContent.Create(new { amount, currency = "CNY", displayName = name }),
-        };
-        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        request.Headers.Add("Donor-Token", donorToken);
-        var created = await client.SendAsync(request);
-        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
-        var donation = await created.Content.ReadFromJsonAsync<JsonElement>();
-        var confirmed = await client.PostAsync(donation.GetProperty("payment").GetProperty("confirmUrl").GetString(), null);
-        Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
-        return await confirmed.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     /// <summary>A pool's body as the contract has it; <paramref name="opensAt"/> is the event zone's HH:mm.</summary>
@@ -86,16 +65,13 @@ public static class MatchingCalls
         return await created.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    public static async Task<JsonElement> PoolAsync(WebFrontEnd web, Guid poolId) =>
-        await web.Client.GetFromJsonAsync<JsonElement>($"/api/pools/{poolId}");
-
     /// <summary>The pool once it satisfies <paramref name="done"/> (its sums may be read a moment old); fails after 10 s.</summary>
     public static async Task<JsonElement> PoolOnceAsync(WebFrontEnd web, Guid poolId, Func<JsonElement, bool> done)
     {
         var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
         while (true)
         {
-            var pool = await PoolAsync(web, poolId);
+            var pool = await PoolCalls.GetPoolAsync(web.Client, poolId);
             if (done(pool))
             {
                 return pool;
