@@ -70,6 +70,7 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<MonthlyGiftStore>();
         builder.Services.AddSingleton<DonorStore>();
         builder.Services.AddSingleton<PoolStore>();
+        builder.Services.AddSingleton<ICampaignPools>(sp => sp.GetRequiredService<PoolStore>());
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

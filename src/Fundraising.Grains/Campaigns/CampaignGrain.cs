@@ -32,7 +32,7 @@ public sealed partial class CampaignGrain(
     ILedgerQueries queries,
     ICampaignCatalog catalog,
     IPledgeStore pledges,
-    PoolStore pools,
+    ICampaignPools pools,
     IOptions<DonationLimits> limits,
     IOptions<MatchingOptions> matching,
     TimeProvider time,

@@ -137,13 +137,14 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         List<LedgerRefundOutcome> refunds, CancellationToken cancellationToken)
     {
         var refunded = refunds.Where(r => r.Result is { Error: RefundError.None, Replayed: false }).Select(r => r.Result.Donation!).ToList();
-        if (batch.Matching is null && refunded.Count == 0)
+        // Retries of paid gifts say what the gift was matched, pools or not now (a retry after a failover may find none).
+        var replayed = existing.Select(e => e.Record).Concat(unchanged)
+            .Where(d => d.Status != DonationStatus.Pending && d.Channel == DonationChannel.Online).Select(d => d.Id).Distinct().ToList();
+        if (batch.Matching is null && refunded.Count == 0 && replayed.Count == 0)
         {
             return null;
         }
         var succeeded = inserted.Where(d => d.Status == DonationStatus.Succeeded).Concat(confirmed).ToList();
-        var replayed = batch.Matching is null ? [] : existing.Select(e => e.Record).Concat(unchanged)
-            .Where(d => d.Status != DonationStatus.Pending).Select(d => d.Id).Distinct().ToList();
         var input = new MatchStepInput(batch.CampaignId, batch.Matching, succeeded, replayed, refunded);
         return (await MatchStep.ApplyAsync(connection, transaction, [input], DateTimeOffset.UtcNow, cancellationToken))[0];
     }

@@ -38,12 +38,21 @@ public sealed record PoolReconciliation(
     Guid PoolId, long Budget, long Committed, long RowsMatched, long RowsHeld, long RowsMatchCount, long SlicesUsed, long SlicesHeld,
     long OpenSlicesUnused, long ClosedSlicesUsed, long DonorCapViolations, long CampaignsMatched);
 
+/// <summary>What a campaign grain asks of the pools: which may match its gifts, and an admin's decision on a held match.</summary>
+public interface ICampaignPools
+{
+    Task<IReadOnlyList<PoolTerms>> PoolsForCampaignAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    Task<(FlagDecisionOutcome Outcome, FlaggedGift? Gift, long MatchedDelta)> DecideFlaggedAsync(
+        Guid donationId, Guid campaignId, FlagDecision decision, string actor, CancellationToken cancellationToken = default);
+}
+
 /// <summary>
 /// Matching pools, their slices and their flagged gifts. SQL and mapping only: how much to grant, when a pool is open,
 /// which slices to close are the pool grain's decisions, passed in as values; the constraints of migration 0013 make an
 /// overdraw impossible whatever the callers do.
 /// </summary>
-public sealed class PoolStore(NpgsqlDataSource dataSource)
+public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
 {
     private const string Columns = """
         p.id, p.event_id, p.sponsor_name, p.currency, p.budget, p.daily_budget, p.opens_at, p.ratio_match, p.ratio_per,

@@ -2,15 +2,19 @@ using Fundraising.Persistence;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Catalog;
+using Fundraising.Persistence.Events;
+using Fundraising.Contracts.Matching;
 
 namespace Fundraising.Web.Seeding;
 
 /// <summary>
 /// Seeds a demo giving day for a local run (<c>Demo:Seed=true</c>), once, into an empty database:
 /// Shangluo's appeals and a village project in each of its seven counties, with a few offline
-/// gifts so the pages show movement. Figures follow the city's 2021 report (see shared/DOMAIN.md).
+/// gifts so the pages show movement, and a giving-day event over them whose matching pool opens shortly after the seed.
+/// Figures follow the city's 2021 report (see shared/DOMAIN.md).
 /// </summary>
-public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog catalog, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger)
+public sealed partial class DemoSeeder(
+    IGrainFactory grains, ICampaignCatalog catalog, EventStore events, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger)
     : BackgroundService
 {
     private const string Province = "陕西省";
@@ -51,23 +55,43 @@ public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog ca
         var now = time.GetUtcNow();
         var starts = now.AddDays(-1);
         var ends = now.AddDays(30);
-        var seeded = 0;
+        var seeded = new List<Guid>();
         foreach (var (title, description, county, goal) in Appeals)
         {
-            await SeedAsync(new CampaignDefinition(title, description, CampaignKind.Appeal, new Region(Province, City, county, null), "CNY", goal * 100, starts, ends), seeded++);
+            seeded.Add(await SeedAsync(new CampaignDefinition(title, description, CampaignKind.Appeal, new Region(Province, City, county, null), "CNY", goal * 100, starts, ends), seeded.Count));
         }
         foreach (var (county, village, purpose, goal) in Villages)
         {
             var definition = new CampaignDefinition($"慈善幸福家园 · {village}", $"{county}{village}：{purpose}。村民和在外乡贤共同参与，善款用于本村。",
                 CampaignKind.Village, new Region(Province, City, county, village), "CNY", goal * 100, starts, ends);
-            await SeedAsync(definition, seeded++);
+            seeded.Add(await SeedAsync(definition, seeded.Count));
         }
-        LogSeeded(seeded);
+        LogSeeded(seeded.Count);
+        await SeedGivingDayAsync(seeded, now, stoppingToken);
     }
 
-    private async Task SeedAsync(CampaignDefinition definition, int index)
+    // The demo's giving day: every seeded campaign takes part, and a sponsor's 1:1 pool opens at Demo:PoolOpensAt (local
+    // HH:mm in Asia/Shanghai; by default two minutes after the seed), so a local run sees the match meter count down and open.
+    private async Task SeedGivingDayAsync(IReadOnlyList<Guid> campaigns, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var grain = grains.GetGrain<ICampaignGrain>(Guid.CreateVersion7());
+        const string zone = "Asia/Shanghai";
+        var eventId = Guid.CreateVersion7();
+        var window = new EventDefinition("99公益日（演示）", now.AddHours(-1), now.AddDays(3), zone, campaigns, []);
+        await events.CreateAsync(eventId, window, "demo-seed", cancellationToken);
+        var local = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById(zone)).AddMinutes(2);
+        var opensAt = TimeOnly.TryParse(configuration["Demo:PoolOpensAt"], System.Globalization.CultureInfo.InvariantCulture, out var configured)
+            ? configured
+            : new TimeOnly(local.Hour, local.Minute);
+        var pool = new PoolDefinition(eventId, "爱心企业配捐（演示）", "CNY", Budget: 5_000_000, DailyBudget: null, opensAt,
+            new MatchRule(new MatchRatio(1, 1), MaxPerGift: 10_000, MaxPerDonorPerDay: 99_900), PoolEligibility.Everyone, zone, window.StartsAt, window.EndsAt);
+        await grains.GetGrain<IMatchingPoolGrain>(Guid.CreateVersion7()).CreateAsync(pool, "demo-seed");
+        LogPool(eventId, opensAt.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private async Task<Guid> SeedAsync(CampaignDefinition definition, int index)
+    {
+        var id = Guid.CreateVersion7();
+        var grain = grains.GetGrain<ICampaignGrain>(id);
         await grain.CreateAsync(definition, "demo-seed");
         await grain.OpenAsync("demo-seed");
         // A stage pledge paid in cash and a bank transfer, so the demo starts with some progress.
@@ -78,10 +102,14 @@ public sealed partial class DemoSeeder(IGrainFactory grains, ICampaignCatalog ca
             await grain.RecordOfflineDonationAsync(new NewOfflineDonation(
                 $"demo-seed-{index}-{i}", amount, "CNY", donors[i], false, $"DEMO-{index:D2}-{i}", i == 0 ? "cash" : "bank_transfer", "demo-seed"));
         }
+        return id;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo data not seeded: the database already has {Count} campaigns")]
     private partial void LogSkipped(long count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seeded the demo giving day {EventId}; its pool opens at {OpensAt} (Asia/Shanghai)")]
+    private partial void LogPool(Guid eventId, string opensAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded {Count} demo campaigns")]
     private partial void LogSeeded(int count);

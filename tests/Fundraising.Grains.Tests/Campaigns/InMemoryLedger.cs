@@ -5,6 +5,8 @@ using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Persistence.Pledges;
+using Fundraising.Persistence.Matching;
+using Fundraising.Contracts.Matching;
 
 namespace Fundraising.Grains.Tests.Campaigns;
 
@@ -13,8 +15,16 @@ namespace Fundraising.Grains.Tests.Campaigns;
 /// idempotency, acknowledgement after commit, admission). It counts commits and can be told to fail or stall.
 /// The real ones are tested against PostgreSQL in Persistence/.
 /// </summary>
-public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignCatalog, IPledgeStore
+public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignCatalog, IPledgeStore, ICampaignPools
 {
+    // No matching pools in memory: pools are PostgreSQL's (their tests run against it).
+    public Task<IReadOnlyList<PoolTerms>> PoolsForCampaignAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<PoolTerms>>([]);
+
+    public Task<(FlagDecisionOutcome Outcome, FlaggedGift? Gift, long MatchedDelta)> DecideFlaggedAsync(
+        Guid donationId, Guid campaignId, FlagDecision decision, string actor, CancellationToken cancellationToken = default) =>
+        Task.FromResult<(FlagDecisionOutcome, FlaggedGift?, long)>((FlagDecisionOutcome.NotFound, null, 0));
+
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, (DonationRecord Record, string Key, byte[] Hash)> _rows = [];
     private readonly Dictionary<Guid, CampaignTotals> _totals = [];

@@ -145,6 +145,8 @@ public sealed class PostgresGrainStorageTests : IAsyncLifetime
             silo.Services.AddSingleton<ILedgerQueries, PostgresLedgerQueries>();
             silo.Services.AddSingleton<IPledgeStore, PledgeStore>();
             silo.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
+            silo.Services.AddSingleton<Fundraising.Persistence.Matching.ICampaignPools, Fundraising.Persistence.Matching.PoolStore>();
+            silo.Services.AddOptions<Fundraising.Grains.Matching.MatchingOptions>();
         }
     }
 }
