@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Fundraising.Web.Tests;
 
-/// <summary>A real SignalR client of <c>/hubs/progress</c> that records every progress message.</summary>
+/// <summary>A real SignalR client of <c>/hubs/progress</c> that records every progress (and pool) message.</summary>
 public sealed class ProgressWatcher : IAsyncDisposable
 {
     private readonly HubConnection _connection;
@@ -14,11 +14,15 @@ public sealed class ProgressWatcher : IAsyncDisposable
     private ProgressWatcher(HubConnection connection)
     {
         _connection = connection;
-        _connection.On<JsonElement>("progress", message =>
+        // Campaigns' "progress" and pools' "pool" messages, in the order they came (a pool's has a sponsorName).
+        foreach (var method in new[] { "progress", "pool" })
         {
-            _messages.Enqueue(message.Clone());
-            _arrived.Release();
-        });
+            _connection.On<JsonElement>(method, message =>
+            {
+                _messages.Enqueue(message.Clone());
+                _arrived.Release();
+            });
+        }
     }
 
     public IReadOnlyCollection<JsonElement> Messages => _messages;
@@ -37,6 +41,8 @@ public sealed class ProgressWatcher : IAsyncDisposable
     public Task WatchAsync(Guid campaignId) => _connection.InvokeAsync("Watch", campaignId.ToString());
 
     public Task UnwatchAsync(Guid campaignId) => _connection.InvokeAsync("Unwatch", campaignId.ToString());
+
+    public Task WatchPoolAsync(Guid poolId) => _connection.InvokeAsync("WatchPool", poolId.ToString());
 
     /// <summary>Waits for a message that satisfies <paramref name="predicate"/> (already received or arriving later).</summary>
     public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> predicate, TimeSpan timeout)

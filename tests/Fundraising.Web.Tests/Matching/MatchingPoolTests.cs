@@ -257,4 +257,27 @@ public sealed class MatchingPoolTests(MatchingPlatform platform) : IClassFixture
         Assert.Equal(before, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM matching_pools"));
         Assert.Equal(HttpStatusCode.NotFound, (await _public.GetAsync($"/api/pools/{Guid.NewGuid()}")).StatusCode);
     }
+
+    [Fact]
+    public async Task APoolWatcherSeesThePoolAtOnceAndItsMoneyFallLiveAndCampaignWatchersSeeMatchedMoney()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var eventId = await CreateEventAsync(_admin, campaign);
+        var poolId = (await CreatePoolAsync(_admin, eventId, budget: 20_000, maxPerGift: 3_000, maxPerDonorPerDay: 20_000)).GetProperty("id").GetGuid();
+        await using var watcher = await ProgressWatcher.ConnectAsync(platform.Web.BaseAddress);
+        await watcher.WatchPoolAsync(poolId);
+        await watcher.WatchAsync(campaign);
+        var first = await watcher.WaitForAsync(m => m.TryGetProperty("sponsorName", out _), TimeSpan.FromSeconds(10));
+        Assert.Equal((20_000L, "open"), (first.GetProperty("remainingAmount").GetInt64(), first.GetProperty("status").GetString()));
+
+        await GiveAsync(_public, campaign, 3_000, await VerifyAsync(_public));
+        var fallen = await watcher.WaitForAsync(m => m.TryGetProperty("sponsorName", out _) && m.GetProperty("remainingAmount").GetInt64() == 17_000, TimeSpan.FromSeconds(10));
+        Assert.Equal((3_000L, 1L), (fallen.GetProperty("matchedAmount").GetInt64(), fallen.GetProperty("matchCount").GetInt64()));
+        var progress = await watcher.WaitForAsync(m => !m.TryGetProperty("sponsorName", out _) && m.GetProperty("matchedAmount").GetInt64() == 3_000, TimeSpan.FromSeconds(10));
+        Assert.Equal((3_000L, 6_000L), (progress.GetProperty("raisedAmount").GetInt64(), progress.GetProperty("raisedAndMatchedAmount").GetInt64()));
+
+        (await _admin.PostAsync($"/api/pools/{poolId}/pause", null)).EnsureSuccessStatusCode();
+        await watcher.WaitForAsync(m => m.TryGetProperty("sponsorName", out _) && m.GetProperty("status").GetString() == "paused", TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => watcher.WatchPoolAsync(Guid.NewGuid()));
+    }
 }
