@@ -4,6 +4,7 @@ import { currentUser, resume, signIn, signOut, whenUnauthorized } from './sessio
 import { setupCampaigns, loadCampaigns } from './campaigns.js';
 import { setupGifts, loadCampaignPanel } from './gifts.js';
 import { setupReports, loadReconciliation, loadAudit } from './reports.js';
+import { setupEvents, loadEvents, loadPools, loadFlagged, forgetEvents } from './events.js';
 import { clearMessages } from './view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +21,7 @@ function showSignIn(message = '') {
     tbody.replaceChildren();
   }
   $('campaign-panel').hidden = true;
+  forgetEvents();
   $('statement').hidden = true;
   $('sign-out').hidden = true;
   $('whoami').hidden = true;
@@ -33,7 +35,7 @@ function showSignIn(message = '') {
 /** Reloads everything a change can move; a part that fails says so without hiding the rest. */
 async function refreshAll() {
   await loadCampaigns();
-  const results = await Promise.allSettled([loadCampaignPanel(), loadReconciliation(), loadAudit()]);
+  const results = await Promise.allSettled([loadCampaignPanel(), loadEvents(), loadPools(), loadFlagged(), loadReconciliation(), loadAudit()]);
   // 403: a part of the page this account's role or scope does not cover (a county's staff and the platform-wide report).
   const failed = results.find((r) => r.status === 'rejected' && r.reason?.status !== 401 && r.reason?.status !== 403);
   if (failed) {
@@ -104,6 +106,7 @@ $('sign-out').addEventListener('click', async () => {
 
 setupCampaigns({ onSelect: select, refreshAll });
 setupGifts({ refreshAll });
+setupEvents({ refreshAll });
 setupReports();
 
 resume().then((signedIn) => (signedIn ? showApp() : showSignIn()),

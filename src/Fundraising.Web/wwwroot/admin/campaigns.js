@@ -12,6 +12,11 @@ export function campaignTitle(id) {
   return titles.get(id) ?? id ?? '';
 }
 
+/** Every campaign the list has seen, `{id, title}`, as it was listed (for choosing an event's campaigns). */
+export function knownCampaigns() {
+  return Array.from(titles, ([id, title]) => ({ id, title }));
+}
+
 function localInputValue(date) {
   const pad = (n) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;

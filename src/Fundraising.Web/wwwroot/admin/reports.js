@@ -20,6 +20,7 @@ const ACTIONS = {
   disable_account: '停用账号',
   create_token: '新建 API 令牌',
   revoke_token: '吊销 API 令牌',
+  create_event: '新建活动',
 };
 
 export async function loadReconciliation() {

@@ -96,7 +96,10 @@ export function showDone(form, text) {
   box.hidden = false;
 }
 
-/** Reads a form: values by name, yuan fields converted to fen exactly; problems are collected per field. */
+/**
+ * Reads a form: values by name (a multiple select gives the list of its chosen values), yuan fields converted to fen
+ * exactly; problems are collected per field.
+ */
 export function readForm(form, { yuan = {}, integers = [], optionalYuan = [] } = {}) {
   const values = {};
   const errors = {};
@@ -104,7 +107,13 @@ export function readForm(form, { yuan = {}, integers = [], optionalYuan = [] } =
     if (!element.name) {
       continue;
     }
-    values[element.name] = element.type === 'checkbox' ? element.checked : element.value.trim();
+    if (element.type === 'checkbox') {
+      values[element.name] = element.checked;
+    } else if (element.multiple) {
+      values[element.name] = Array.from(element.selectedOptions, (option) => option.value);
+    } else {
+      values[element.name] = element.value.trim();
+    }
   }
   for (const [name, label] of Object.entries(yuan)) {
     if (optionalYuan.includes(name) && values[name] === '') {

@@ -80,10 +80,11 @@ export function listDonations(id, cursor = null, pageSize = 10) {
   return request('GET', `/api/campaigns/${encodeURIComponent(id)}/donations?pageSize=${pageSize}${after}`);
 }
 
-export function createDonation(id, body, idempotencyKey) {
+/** Starts a gift; a verified donor's token (Donor-Token) lets it be matched (配捐). */
+export function createDonation(id, body, idempotencyKey, donorToken = null) {
   return request('POST', `/api/campaigns/${encodeURIComponent(id)}/donations`, {
     body,
-    headers: { 'Idempotency-Key': idempotencyKey },
+    headers: { 'Idempotency-Key': idempotencyKey, ...(donorToken ? { 'Donor-Token': donorToken } : {}) },
   });
 }
 
@@ -115,4 +116,33 @@ export function getMonthlyGift(id, token) {
 
 export function cancelMonthlyGift(id, token) {
   return request('POST', `/api/monthly-gifts/${encodeURIComponent(id)}/cancel`, { headers: { 'Monthly-Gift-Token': token } });
+}
+
+/** Sends a one-time code to a donor's e-mail address (202, whether or not it was seen before). */
+export function requestDonorCode(email) {
+  return request('POST', '/api/donors/verifications', { body: { email } });
+}
+
+/** Trades the code for a donor token: `{donorToken, expiresAt}`. */
+export function confirmDonorCode(email, code) {
+  return request('POST', '/api/donors/verifications/confirm', { body: { email, code } });
+}
+
+/** Giving-day events (99公益日), newest first: `{items}`. */
+export function listEvents() {
+  return request('GET', '/api/events');
+}
+
+/** One event with its live totals: `{id, name, startsAt, endsAt, timeZone, campaignIds, regions, totals, currency}`. */
+export function getEvent(id) {
+  return request('GET', `/api/events/${encodeURIComponent(id)}`);
+}
+
+/** An event's matching pools (配捐): `{items: [Pool]}`. */
+export function listPools(eventId) {
+  return request('GET', `/api/events/${encodeURIComponent(eventId)}/pools`);
+}
+
+export function getPool(id) {
+  return request('GET', `/api/pools/${encodeURIComponent(id)}`);
 }

@@ -4,7 +4,8 @@ import {
 } from './api.js';
 import { formatMoney, percentOf, parseYuan } from './money.js';
 import { el, kindBadge, statusBadge, regionText, formatDate, timeAgo, formatCount } from './ui.js';
-import { watchCampaign } from './live.js';
+import { watchCampaign, showLiveState } from './live.js';
+import { setupVerification, verifiedDonor, forgetDonor, isDonorTokenRefusal, matchOutcome } from './donor.js';
 
 const ANONYMOUS_NAME = '匿名爱心人士';
 const MESSAGE_LIMIT = 280;
@@ -50,6 +51,11 @@ function renderProgress() {
   $('goal').textContent = formatMoney(c.goalAmount, c.currency);
   $('percent').textContent = `${percent}%`;
   $('donation-count').textContent = formatCount(c.donationCount);
+  // Matched money (配捐) is the sponsors', shown beside what donors gave and never inside it.
+  const matched = c.matchedAmount ?? 0;
+  $('raised-only').textContent = formatMoney(c.raisedAmount, c.currency);
+  $('matched').textContent = formatMoney(matched, c.currency);
+  $('raised-and-matched').textContent = formatMoney(c.raisedAndMatchedAmount ?? c.raisedAmount + matched, c.currency);
 }
 
 function renderDonors() {
@@ -84,18 +90,8 @@ function renderFormAvailability() {
   }
 }
 
-const LIVE_TEXT = {
-  connecting: '正在连接实时进度…',
-  connected: '实时更新中',
-  reconnecting: '连接中断，正在重新连接…',
-  disconnected: '实时更新已断开，稍后自动重试',
-  unavailable: '实时更新暂不可用',
-};
-
 function renderLiveState(state) {
-  const status = $('live-status');
-  status.dataset.state = state;
-  status.querySelector('.live-text').textContent = LIVE_TEXT[state] ?? state;
+  showLiveState($('live-status'), state);
 }
 
 // ---------- data ----------
@@ -250,9 +246,11 @@ async function onSubmit(event) {
     $('amount').focus();
     return;
   }
-  const bodyKey = JSON.stringify({ monthly: Boolean(monthly), body });
+  // A verified donor's token makes the gift one that can be matched: giving with or without it is another gift.
+  const donorToken = monthly ? null : verifiedDonor()?.token ?? null;
+  const bodyKey = JSON.stringify({ monthly: Boolean(monthly), body, donorToken });
   if (!pending || pending.bodyKey !== bodyKey) {
-    pending = { bodyKey, key: crypto.randomUUID(), donation: null };
+    pending = { bodyKey, key: crypto.randomUUID(), donation: null, donorToken };
   }
   const attempt = pending;
   try {
@@ -263,18 +261,24 @@ async function onSubmit(event) {
       return;
     }
     if (!attempt.donation) {
-      attempt.donation = await withServerRetries(() => createDonation(campaignId, body, attempt.key));
+      attempt.donation = await withServerRetries(() => createDonation(campaignId, body, attempt.key, attempt.donorToken));
     }
     setBusy(true, '正在确认支付…');
     const confirmed = await withServerRetries(() => pay(attempt.donation));
     pending = null;
-    showThanks(confirmed ?? attempt.donation, attempt.donation);
+    showThanks(confirmed ?? attempt.donation, attempt.donation, Boolean(attempt.donorToken));
   } catch (failure) {
     if (failure instanceof NetworkError) {
       // Keep `pending`: pressing the button again retries with the same Idempotency-Key.
       showFormError(failure.status === 0
         ? '网络连接不稳定，捐赠结果未确认。请检查网络后再次点击“立即捐赠”，同一笔捐赠不会重复扣款。'
         : '服务暂时繁忙，捐赠结果未确认。请稍后再次点击“立即捐赠”，同一笔捐赠不会重复扣款。');
+    } else if (attempt.donorToken && isDonorTokenRefusal(failure)) {
+      // The server no longer knows the token (expired, or from another run): nothing was given. The donor may verify
+      // again, or give at once without matching; they are never stopped from giving.
+      pending = null;
+      forgetDonor();
+      showFormError('邮箱验证已失效，本笔捐赠未提交。请重新验证，或直接再次点击“立即捐赠”（不参与配捐）。Your verification has expired; nothing was given.');
     } else if (failure instanceof ProblemError) {
       pending = null;
       const fields = Object.entries(failure.fieldErrors);
@@ -362,8 +366,15 @@ function showReceiptLink(donationId, token) {
   }
 }
 
-function showThanks(donation, created = null) {
+function showThanks(donation, created = null, verified = false) {
   showReceiptLink(created?.id, created?.receiptToken);
+  const match = $('thank-match');
+  match.hidden = !donation;
+  if (donation) {
+    const outcome = matchOutcome(donation, verified);
+    match.dataset.status = outcome.status;
+    match.textContent = outcome.text;
+  }
   const form = $('donate-form');
   form.hidden = true;
   form.reset();
@@ -452,6 +463,7 @@ function wireForm() {
   });
   updateMessageCount();
   syncAnonymous();
+  setupVerification();
   // The phone-only shortcut to the form steps aside once the form itself is on screen.
   const cta = $('mobile-cta');
   new IntersectionObserver(([entry]) => {
