@@ -191,6 +191,8 @@ public static class OpeningScenario
     public static async Task<OpeningReport> CheckAsync(PlatformApi api, OpeningPlan plan, OpeningSettings settings, DonorLoadResult load, PoolTimeline timeline,
         CancellationToken cancellationToken)
     {
+        // A pool's sums may be up to 250 ms old (GET /api/pools/{id}): read it once that has passed since the last gift.
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         var pool = await api.GetPoolAsync(plan.Pool.Id, cancellationToken);
         var reconciliation = await api.GetPoolReconciliationAsync(plan.Pool.Id, cancellationToken);
         var flagged = (await api.GetFlaggedGiftsAsync("held", cancellationToken)).LongCount(f => f.PoolId == plan.Pool.Id);
