@@ -78,6 +78,9 @@ public enum PoolCommandError
     NotFound,
     AlreadyExists,
     InvalidTransition,
+
+    /// <summary>The pool's event has ended: no pool can be added to it.</summary>
+    EventOver,
 }
 
 [GenerateSerializer, Immutable]

@@ -2,6 +2,7 @@ using Fundraising.Persistence;
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.Progress;
+using Fundraising.Grains.Progress;
 using Fundraising.Persistence.Catalog;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Persistence.Pledges;
@@ -42,7 +43,7 @@ public sealed partial class CampaignGrain(
     private const int IdempotencyCacheLimit = 100_000;
 
     private readonly SemaphoreSlim _commands = new(1, 1);
-    private readonly Dictionary<IProgressObserver, DateTimeOffset> _observers = [];
+    private readonly ProgressSubscribers _observers = new();
     // Keys already committed by this activation: most retries are answered without a database trip.
     // A miss is still exact: the ledger's unique index finds the earlier row.
     private readonly Dictionary<string, (byte[] Hash, DonationRecord Record)> _recentKeys = [];
@@ -325,7 +326,7 @@ public sealed partial class CampaignGrain(
 
     public Task SubscribeAsync(IProgressObserver observer)
     {
-        _observers[observer] = time.GetUtcNow();
+        _observers.Renew(observer, time.GetUtcNow());
         _pushTimer ??= this.RegisterGrainTimer(PushProgressAsync, new GrainTimerCreationOptions
         {
             DueTime = ProgressSubscription.PushInterval,
@@ -345,12 +346,7 @@ public sealed partial class CampaignGrain(
     // about four messages a second to each front end, each carrying the latest totals.
     private async Task PushProgressAsync(CancellationToken cancellationToken)
     {
-        var expiry = time.GetUtcNow() - ProgressSubscription.Lifetime;
-        foreach (var stale in _observers.Where(o => o.Value < expiry).Select(o => o.Key).ToList())
-        {
-            _observers.Remove(stale);
-        }
-        if (_observers.Count == 0)
+        if (!_observers.DropLapsed(time.GetUtcNow()))
         {
             _pushTimer?.Dispose();
             _pushTimer = null;
@@ -362,7 +358,7 @@ public sealed partial class CampaignGrain(
         }
         _pushedVersion = _version;
         // OnProgressAsync is one-way: a slow or dead front end cannot hold up the others.
-        await Task.WhenAll(_observers.Keys.Select(o => o.OnProgressAsync(snapshot)));
+        await Task.WhenAll(_observers.All.Select(o => o.OnProgressAsync(snapshot)));
     }
 
     public async Task PoolsChangedAsync()
@@ -373,7 +369,7 @@ public sealed partial class CampaignGrain(
 
     public async Task<FlagDecisionError> DecideFlaggedAsync(Guid donationId, FlagDecision decision, string actor)
     {
-        var (outcome, _, delta) = await pools.DecideFlaggedAsync(donationId, Id, decision, actor);
+        var (outcome, delta) = await pools.DecideFlaggedAsync(donationId, Id, decision, actor);
         if (outcome == FlagDecisionOutcome.NotFound)
         {
             return FlagDecisionError.NotFound;
@@ -433,7 +429,7 @@ public sealed partial class CampaignGrain(
         {
             foreach (var terms in needed)
             {
-                var wanted = _slices.Wanted(terms, matching.Value);
+                var wanted = _slices.Wanted(terms, matching.Value, time.GetUtcNow());
                 var grant = await GrainFactory.GetGrain<IMatchingPoolGrain>(terms.PoolId).GrantAsync(Id, wanted);
                 _slices.Granted(terms.PoolId, grant, time.GetUtcNow() + matching.Value.EmptyRetryAfter);
             }

@@ -60,14 +60,14 @@ internal sealed class CampaignSlices
         !_slices.TryGetValue(terms.PoolId, out var s) || s.SliceId is null || s.Day != DayOf(terms, now) || s.Left <= 0;
 
     /// <summary>About <see cref="MatchingOptions.SliceSeconds"/> of the campaign's recent matching, and never less than a few gifts' worth.</summary>
-    public long Wanted(PoolTerms terms, MatchingOptions options)
+    public long Wanted(PoolTerms terms, MatchingOptions options, DateTimeOffset now)
     {
         var floor = terms.Rule.MaxPerGift * options.MinSliceGifts;
         if (!_slices.TryGetValue(terms.PoolId, out var s) || s.MatchedSinceGrant == 0)
         {
             return floor;
         }
-        var seconds = Math.Max(0.25, (DateTimeOffset.UtcNow - s.GrantedAt).TotalSeconds);
+        var seconds = Math.Max(0.25, (now - s.GrantedAt).TotalSeconds);
         return Math.Max(floor, (long)(s.MatchedSinceGrant / seconds * options.SliceSeconds));
     }
 

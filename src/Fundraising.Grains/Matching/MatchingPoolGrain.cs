@@ -1,6 +1,7 @@
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Matching;
 using Fundraising.Contracts.Progress;
+using Fundraising.Grains.Progress;
 using Fundraising.Persistence.Matching;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ namespace Fundraising.Grains.Matching;
 public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<MatchingOptions> options, TimeProvider time, ILogger<MatchingPoolGrain> logger)
     : Grain, IMatchingPoolGrain
 {
-    private readonly Dictionary<IProgressObserver, DateTimeOffset> _observers = [];
+    private readonly ProgressSubscribers _observers = new();
     private PoolRow? _row;
     private PoolStats _stats = new(0, 0, 0, 0, 0, 0);
     private DateTimeOffset _statsAt = DateTimeOffset.MinValue;
@@ -38,6 +39,10 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
         if (_row is not null)
         {
             return new PoolCommandResult(PoolCommandError.AlreadyExists, await GetAsync(), "The pool already exists.");
+        }
+        if (time.GetUtcNow() >= definition.EventEndsAt)
+        {
+            return new PoolCommandResult(PoolCommandError.EventOver, null, "A pool cannot be added to an event that has ended.");
         }
         switch (await store.CreateAsync(Id, definition, actor))
         {
@@ -188,7 +193,7 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
 
     public Task SubscribeAsync(IProgressObserver observer)
     {
-        _observers[observer] = time.GetUtcNow();
+        _observers.Renew(observer, time.GetUtcNow());
         _pushTimer ??= this.RegisterGrainTimer(PushOnTimerAsync, new GrainTimerCreationOptions
         {
             DueTime = TimeSpan.Zero,
@@ -207,12 +212,7 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
     // not over its gifts) and pushed when they changed.
     private async Task PushOnTimerAsync(CancellationToken cancellationToken)
     {
-        var expiry = time.GetUtcNow() - ProgressSubscription.Lifetime;
-        foreach (var stale in _observers.Where(o => o.Value < expiry).Select(o => o.Key).ToList())
-        {
-            _observers.Remove(stale);
-        }
-        if (_observers.Count == 0)
+        if (!_observers.DropLapsed(time.GetUtcNow()))
         {
             _pushTimer?.Dispose();
             _pushTimer = null;
@@ -234,7 +234,7 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
             return;
         }
         _pushed = snapshot;
-        await Task.WhenAll(_observers.Keys.Select(o => o.OnPoolAsync(snapshot)));
+        await Task.WhenAll(_observers.All.Select(o => o.OnPoolAsync(snapshot)));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pool {PoolId} of {Sponsor} created with a budget of {Budget}")]

@@ -244,7 +244,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         {
             return;
         }
-        var outcomes = await MatchStep.ApplyAsync(tx.Connection, tx.Transaction, [.. inputs.Select(i => i.Input)], DateTimeOffset.UtcNow, cancellationToken);
+        var outcomes = await MatchStep.ApplyAsync(tx.Connection, tx.Transaction, [.. inputs.Select(i => i.Input)], cancellationToken);
         for (var i = 0; i < inputs.Count; i++)
         {
             inputs[i].Work.Matching = outcomes[i];

@@ -30,7 +30,7 @@ public sealed record MatchStepInput(
 internal static class MatchStep
 {
     public static async Task<IReadOnlyList<MatchBatchOutcome>> ApplyAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<MatchStepInput> items, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<MatchStepInput> items, CancellationToken cancellationToken)
     {
         var matches = items.Select(_ => new Dictionary<Guid, MatchOutcome>()).ToArray();
         var deltas = new long[items.Count];
@@ -43,7 +43,7 @@ internal static class MatchStep
         var replayed = items.SelectMany(i => i.Replayed).ToArray();
         if (replayed.Length > 0)
         {
-            var earlier = await FindAsync(connection, transaction, replayed, cancellationToken);
+            var earlier = await MatchRows.FindAsync(new NpgsqlCommand(MatchRows.ByDonation, connection, transaction), replayed, cancellationToken);
             for (var i = 0; i < items.Count; i++)
             {
                 foreach (var id in items[i].Replayed)
@@ -58,7 +58,7 @@ internal static class MatchStep
             .OrderBy(i => items[i].CampaignId).ToList();
         if (planned.Count > 0)
         {
-            var facts = new MatchFacts(now);
+            var facts = new MatchFacts();
             await LockSlicesAsync(connection, transaction, facts, [.. planned.Select(i => items[i].CampaignId)], cancellationToken);
             var donors = planned.SelectMany(i => items[i].Succeeded).Where(d => d.DonorId is not null).Select(d => d.DonorId!.Value).Distinct().Order().ToArray();
             await LockPaceAsync(connection, transaction, facts, donors, cancellationToken);
@@ -193,20 +193,6 @@ internal static class MatchStep
             """, cancellationToken, pace.Select(p => p.Donor).ToArray(), pace.Select(p => p.At.UtcDateTime).ToArray());
     }
 
-    private static async Task<Dictionary<Guid, MatchOutcome>> FindAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] ids, CancellationToken cancellationToken)
-    {
-        await using var select = new NpgsqlCommand(
-            "SELECT donation_id, pool_id, amount - reversed_amount, status, flag_reason FROM donation_matches WHERE donation_id = ANY($1)", connection, transaction);
-        select.Parameters.Add(new() { Value = ids });
-        var found = new Dictionary<Guid, MatchOutcome>();
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            found[reader.GetGuid(0)] = MatchRows.Outcome(reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4));
-        }
-        return found;
-    }
-
     private static async Task ReverseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<MatchStepInput> items, long[] deltas, CancellationToken cancellationToken)
     {
         // A gift refunded several times in one commit: its last state (the least left) is what its match follows.
@@ -268,9 +254,28 @@ internal static class MatchStep
     }
 }
 
-/// <summary>How a match row maps to what callers see.</summary>
+/// <summary>How a match row is read and maps to what callers see.</summary>
 internal static class MatchRows
 {
+    public const string ByDonation =
+        "SELECT donation_id, pool_id, amount - reversed_amount, status, flag_reason FROM donation_matches WHERE donation_id = ANY($1)";
+
+    /// <summary>Runs <paramref name="command"/> (<see cref="ByDonation"/>) for these gifts; gifts without a match are absent.</summary>
+    public static async Task<Dictionary<Guid, MatchOutcome>> FindAsync(NpgsqlCommand command, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using (command)
+        {
+            command.Parameters.Add(new() { Value = ids.ToArray() });
+            var found = new Dictionary<Guid, MatchOutcome>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                found[reader.GetGuid(0)] = Outcome(reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4));
+            }
+            return found;
+        }
+    }
+
     public static MatchOutcome Outcome(Guid poolId, long net, string status, string? reason) => status switch
     {
         "matched" when net > 0 => new MatchOutcome(poolId, net, MatchStatus.Matched, reason),

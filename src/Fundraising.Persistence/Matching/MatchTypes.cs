@@ -20,10 +20,8 @@ public sealed record MatchDecision(Guid DonationId, Guid PoolId, Guid SliceId, G
 /// money matched so far per pool and day, and each donor's recent gift times. The decider records its own decisions here
 /// as it makes them, so that gifts later in the batch, and other campaigns' batches in the same transaction, see them.
 /// </summary>
-public sealed class MatchFacts(DateTimeOffset now)
+public sealed class MatchFacts
 {
-    public DateTimeOffset Now { get; } = now;
-
     public Dictionary<(Guid CampaignId, Guid PoolId), OpenSlice> Slices { get; } = [];
 
     public Dictionary<(Guid DonorId, Guid PoolId, DateOnly Day), long> DonorMatched { get; } = [];

@@ -43,7 +43,7 @@ public interface ICampaignPools
 {
     Task<IReadOnlyList<PoolTerms>> PoolsForCampaignAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    Task<(FlagDecisionOutcome Outcome, FlaggedGift? Gift, long MatchedDelta)> DecideFlaggedAsync(
+    Task<(FlagDecisionOutcome Outcome, long MatchedDelta)> DecideFlaggedAsync(
         Guid donationId, Guid campaignId, FlagDecision decision, string actor, CancellationToken cancellationToken = default);
 }
 
@@ -54,6 +54,16 @@ public interface ICampaignPools
 /// </summary>
 public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
 {
+    // Campaign c may be matched by pool p of event e: it takes part in the event (by id or county), and the pool lists it
+    // (by id or county) or lists no one. The one place this is said.
+    private const string Eligible = """
+        (EXISTS (SELECT 1 FROM event_campaigns ec WHERE ec.event_id = e.id AND ec.campaign_id = c.id)
+             OR EXISTS (SELECT 1 FROM event_counties ek WHERE ek.event_id = e.id AND ek.county = c.county))
+        AND ((NOT EXISTS (SELECT 1 FROM pool_campaigns pc WHERE pc.pool_id = p.id) AND NOT EXISTS (SELECT 1 FROM pool_counties pk WHERE pk.pool_id = p.id))
+             OR EXISTS (SELECT 1 FROM pool_campaigns pc WHERE pc.pool_id = p.id AND pc.campaign_id = c.id)
+             OR EXISTS (SELECT 1 FROM pool_counties pk WHERE pk.pool_id = p.id AND pk.county = c.county))
+        """;
+
     private const string Columns = """
         p.id, p.event_id, p.sponsor_name, p.currency, p.budget, p.daily_budget, p.opens_at, p.ratio_match, p.ratio_per,
         p.max_per_gift, p.max_per_donor_per_day, p.random_min, p.random_max,
@@ -152,11 +162,7 @@ public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
         await using var command = dataSource.CreateCommand($"""
             SELECT {Columns} FROM matching_pools p JOIN events e ON e.id = p.event_id JOIN campaigns c ON c.id = $1
             WHERE e.ends_at > $2 AND p.currency = c.currency
-              AND (EXISTS (SELECT 1 FROM event_campaigns ec WHERE ec.event_id = e.id AND ec.campaign_id = c.id)
-                   OR EXISTS (SELECT 1 FROM event_counties ek WHERE ek.event_id = e.id AND ek.county = c.county))
-              AND ((NOT EXISTS (SELECT 1 FROM pool_campaigns pc WHERE pc.pool_id = p.id) AND NOT EXISTS (SELECT 1 FROM pool_counties pk WHERE pk.pool_id = p.id))
-                   OR EXISTS (SELECT 1 FROM pool_campaigns pc WHERE pc.pool_id = p.id AND pc.campaign_id = c.id)
-                   OR EXISTS (SELECT 1 FROM pool_counties pk WHERE pk.pool_id = p.id AND pk.county = c.county))
+              AND {Eligible}
             ORDER BY p.created_at, p.id
             """);
         command.Parameters.Add(new() { Value = campaignId });
@@ -174,14 +180,10 @@ public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
     /// <summary>The campaigns a pool may match now (to tell them it exists, or is open again).</summary>
     public async Task<IReadOnlyList<Guid>> EligibleCampaignsAsync(Guid poolId, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand($"""
             SELECT c.id FROM matching_pools p JOIN events e ON e.id = p.event_id JOIN campaigns c ON c.currency = p.currency
             WHERE p.id = $1
-              AND (EXISTS (SELECT 1 FROM event_campaigns ec WHERE ec.event_id = e.id AND ec.campaign_id = c.id)
-                   OR EXISTS (SELECT 1 FROM event_counties ek WHERE ek.event_id = e.id AND ek.county = c.county))
-              AND ((NOT EXISTS (SELECT 1 FROM pool_campaigns pc WHERE pc.pool_id = p.id) AND NOT EXISTS (SELECT 1 FROM pool_counties pk WHERE pk.pool_id = p.id))
-                   OR EXISTS (SELECT 1 FROM pool_campaigns pc WHERE pc.pool_id = p.id AND pc.campaign_id = c.id)
-                   OR EXISTS (SELECT 1 FROM pool_counties pk WHERE pk.pool_id = p.id AND pk.county = c.county))
+              AND {Eligible}
             """);
         command.Parameters.Add(new() { Value = poolId });
         var ids = new List<Guid>();
@@ -377,11 +379,13 @@ public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
         reader.IsDBNull(10) ? null : reader.GetString(10));
 
     /// <summary>One flagged gift as it stands, or null.</summary>
-    public async Task<FlaggedGift?> ListFlaggedByIdAsync(Guid donationId, CancellationToken cancellationToken = default)
+    public async Task<FlaggedGift?> FindFlaggedAsync(Guid donationId, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        return await FindFlaggedAsync(connection, transaction, donationId, cancellationToken);
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {FlaggedColumns} FROM donation_matches m JOIN donations d ON d.id = m.donation_id WHERE m.donation_id = $1");
+        command.Parameters.Add(new() { Value = donationId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadFlagged(reader) : null;
     }
 
     /// <summary>The campaign a flagged gift belongs to, so that its grain can decide it.</summary>
@@ -395,9 +399,9 @@ public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
     /// <summary>
     /// Releases a held match (it counts for the campaign) or rejects it (the money returns to the slice, or to the pool
     /// when the slice is closed, and to the donor's day), with the audit entry and the campaign's matched total, in one
-    /// transaction. Returns what the campaign's matched total changed by.
+    /// transaction. Returns what the campaign's matched total changed by (the gift as it stands: <see cref="FindFlaggedAsync"/>).
     /// </summary>
-    public async Task<(FlagDecisionOutcome Outcome, FlaggedGift? Gift, long MatchedDelta)> DecideFlaggedAsync(
+    public async Task<(FlagDecisionOutcome Outcome, long MatchedDelta)> DecideFlaggedAsync(
         Guid donationId, Guid campaignId, FlagDecision decision, string actor, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -420,14 +424,14 @@ public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
             await using var reader = await find.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
-                return (FlagDecisionOutcome.NotFound, null, 0);
+                return (FlagDecisionOutcome.NotFound, 0);
             }
             (sliceId, poolId, donorId, day, net, status, closed) = (reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<DateOnly>(3),
                 reader.GetInt64(4), reader.GetString(5), reader.GetBoolean(6));
         }
         if (status != "held")
         {
-            return (FlagDecisionOutcome.AlreadyDecided, await FindFlaggedAsync(connection, transaction, donationId, cancellationToken), 0);
+            return (FlagDecisionOutcome.AlreadyDecided, 0);
         }
         long delta = 0;
         if (decision == FlagDecision.Release)
@@ -444,34 +448,13 @@ public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
             cancellationToken, donationId, decision == FlagDecision.Release ? "matched" : "rejected", actor);
         await AuditLog.WriteAsync(connection, transaction, actor, decision == FlagDecision.Release ? "release_match" : "reject_match", campaignId, donationId,
             JsonSerializer.Serialize(new { poolId, amount = net }), cancellationToken);
-        var gift = await FindFlaggedAsync(connection, transaction, donationId, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (FlagDecisionOutcome.Decided, gift, delta);
-    }
-
-    private static async Task<FlaggedGift?> FindFlaggedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid donationId, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            $"SELECT {FlaggedColumns} FROM donation_matches m JOIN donations d ON d.id = m.donation_id WHERE m.donation_id = $1", connection, transaction);
-        command.Parameters.Add(new() { Value = donationId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadFlagged(reader) : null;
+        return (FlagDecisionOutcome.Decided, delta);
     }
 
     /// <summary>The matches of these gifts (for lists and retries); gifts without one are absent.</summary>
-    public async Task<IReadOnlyDictionary<Guid, MatchOutcome>> MatchesAsync(IReadOnlyCollection<Guid> donationIds, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand(
-            "SELECT donation_id, pool_id, amount - reversed_amount, status, flag_reason FROM donation_matches WHERE donation_id = ANY($1)");
-        command.Parameters.Add(new() { Value = donationIds.ToArray() });
-        var found = new Dictionary<Guid, MatchOutcome>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            found[reader.GetGuid(0)] = MatchRows.Outcome(reader.GetGuid(1), reader.GetInt64(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4));
-        }
-        return found;
-    }
+    public async Task<IReadOnlyDictionary<Guid, MatchOutcome>> MatchesAsync(IReadOnlyCollection<Guid> donationIds, CancellationToken cancellationToken = default) =>
+        await MatchRows.FindAsync(dataSource.CreateCommand(MatchRows.ByDonation), donationIds, cancellationToken);
 
     /// <summary>The pool's sums from its match rows and from its slices, and the invariants over them, in one snapshot.</summary>
     public async Task<PoolReconciliation?> ReconcileAsync(Guid poolId, CancellationToken cancellationToken = default)

@@ -116,12 +116,13 @@ public sealed partial class DonorVerification(
             return null;
         }
         var now = time.GetUtcNow();
-        var digest = Convert.ToHexString(TokenHash(token));
+        var hash = TokenHash(token);
+        var digest = Convert.ToHexString(hash);
         if (_known.TryGetValue(digest, out var known) && known.TokenExpiresAt > now)
         {
             return known;
         }
-        var donor = await store.FindByTokenAsync(TokenHash(token), now, cancellationToken);
+        var donor = await store.FindByTokenAsync(hash, now, cancellationToken);
         if (donor is not null)
         {
             if (_known.Count >= KnownTokensLimit)

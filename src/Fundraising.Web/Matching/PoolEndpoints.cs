@@ -125,10 +125,6 @@ public static class PoolEndpoints
             return TypedResults.Problem(Problem.Unprocessable("The pool's currency is not the event's.",
                 $"The event's campaigns give in {row.Currency}; a pool in {currency} could match none of them."));
         }
-        if (row.Definition.EndsAt <= DateTimeOffset.UtcNow)
-        {
-            return TypedResults.Problem(Problem.Unprocessable("The event is over.", "A pool cannot be added to an event that has ended."));
-        }
         var definition = new PoolDefinition(eventId, sponsor!, currency!, budget, daily, opensAt!.Value,
             new MatchRule(ratio!, maxPerGift, maxPerDonor, random), new PoolEligibility([.. campaignIds.Distinct()], [.. counties.Distinct(StringComparer.Ordinal)]),
             row.Definition.TimeZone, row.Definition.StartsAt, row.Definition.EndsAt);
@@ -137,6 +133,7 @@ public static class PoolEndpoints
         return result.Error switch
         {
             PoolCommandError.None => TypedResults.Created(links.GetPathByName(http, "GetPool", new { id }), PoolResponse.From(result.Pool!)),
+            PoolCommandError.EventOver => TypedResults.Problem(Problem.Unprocessable("The event is over.", result.Detail!)),
             PoolCommandError.NotFound => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
                 ["eligible.campaignIds"] = ["'eligible.campaignIds' names a campaign that does not take part in the event."],
@@ -202,7 +199,7 @@ public static class PoolEndpoints
             return TypedResults.Problem(Problem.NotFound("flagged gift", donationId));
         }
         var error = await grains.GetGrain<ICampaignGrain>(campaignId).DecideFlaggedAsync(donationId, decision, Actor.Of(user));
-        var gift = (await store.ListFlaggedByIdAsync(donationId))!;
+        var gift = (await store.FindFlaggedAsync(donationId))!;
         return error switch
         {
             FlagDecisionError.None => TypedResults.Ok(FlaggedGiftResponse.From(gift)),

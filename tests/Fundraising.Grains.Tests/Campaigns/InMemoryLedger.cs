@@ -21,9 +21,9 @@ public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignC
     public Task<IReadOnlyList<PoolTerms>> PoolsForCampaignAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<PoolTerms>>([]);
 
-    public Task<(FlagDecisionOutcome Outcome, FlaggedGift? Gift, long MatchedDelta)> DecideFlaggedAsync(
+    public Task<(FlagDecisionOutcome Outcome, long MatchedDelta)> DecideFlaggedAsync(
         Guid donationId, Guid campaignId, FlagDecision decision, string actor, CancellationToken cancellationToken = default) =>
-        Task.FromResult<(FlagDecisionOutcome, FlaggedGift?, long)>((FlagDecisionOutcome.NotFound, null, 0));
+        Task.FromResult((FlagDecisionOutcome.NotFound, 0L));
 
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, (DonationRecord Record, string Key, byte[] Hash)> _rows = [];

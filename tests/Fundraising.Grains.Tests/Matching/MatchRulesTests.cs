@@ -79,7 +79,7 @@ public sealed class MatchRulesTests
         var day = new DateOnly(2026, 9, 7);
         var first = new PoolTerms(Guid.NewGuid(), OneToOne, "CNY", "Asia/Shanghai", Noon);
         var second = new PoolTerms(Guid.NewGuid(), OneToOne with { MaxPerDonorPerDay = 100_000 }, "CNY", "Asia/Shanghai", Noon);
-        var facts = new MatchFacts(Noon);
+        var facts = new MatchFacts();
         facts.Slices[(campaign, first.PoolId)] = new OpenSlice(Guid.NewGuid(), first.PoolId, campaign, day, 6_000, 0);
         facts.Slices[(campaign, second.PoolId)] = new OpenSlice(Guid.NewGuid(), second.PoolId, campaign, day, 100_000, 99_000);
         facts.DonorMatched[(donor, first.PoolId, day)] = 0;
@@ -105,7 +105,7 @@ public sealed class MatchRulesTests
         var donor = Guid.NewGuid();
         var day = new DateOnly(2026, 9, 7);
         var pool = new PoolTerms(Guid.NewGuid(), OneToOne, "CNY", "Asia/Shanghai", Noon);
-        var facts = new MatchFacts(Noon);
+        var facts = new MatchFacts();
         facts.Slices[(campaign, pool.PoolId)] = new OpenSlice(Guid.NewGuid(), pool.PoolId, campaign, day, 100_000, 0);
         facts.DonorMatched[(donor, pool.PoolId, day)] = 0;
         facts.Pace[donor] = [Noon.AddSeconds(-5)];   // a gift 5 s earlier, in another campaign

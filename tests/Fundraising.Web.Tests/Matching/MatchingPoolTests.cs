@@ -280,4 +280,21 @@ public sealed class MatchingPoolTests(MatchingPlatform platform) : IClassFixture
         await watcher.WaitForAsync(m => m.TryGetProperty("sponsorName", out _) && m.GetProperty("status").GetString() == "paused", TimeSpan.FromSeconds(10));
         await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => watcher.WatchPoolAsync(Guid.NewGuid()));
     }
+
+    [Fact]
+    public async Task APoolForAnEventThatHasEndedIsRefusedAndNothingIsWritten()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var ended = await _admin.PostAsJsonAsync("/api/events", new
+        {
+            name = "2025年99公益日", startsAt = "2025-09-07T00:00:00+08:00", endsAt = "2025-09-09T23:59:59+08:00", timeZone = Zone, campaignIds = new[] { campaign },
+        });
+        var eventId = (await ended.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var before = await platform.Database.ScalarAsync<long>("SELECT count(*) FROM matching_pools");
+        var pool = await _admin.PostAsJsonAsync($"/api/events/{eventId}/pools",
+            new { sponsorName = "甲", budget = 1_000, currency = "CNY", maxPerGift = 100, maxPerDonorPerDay = 100 });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, pool.StatusCode);
+        Assert.Contains("ended", (await ApiCalls.ProblemAsync(pool)).GetProperty("detail").GetString());
+        Assert.Equal(before, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM matching_pools"));
+    }
 }
