@@ -20,7 +20,7 @@ public interface IMatchingPoolGrain : IGrainWithGuidKey
 
     /// <summary>
     /// Grants <paramref name="campaignId"/> up to <paramref name="wanted"/> more fen for today, recorded before it is answered:
-    /// nothing when the pool is not open, or empty. The campaign's open slice grows (one open slice per campaign).
+    /// nothing when the pool is not open, or empty. Asks that arrive together are granted in one transaction.
     /// </summary>
     Task<SliceGrant> GrantAsync(Guid campaignId, long wanted);
 

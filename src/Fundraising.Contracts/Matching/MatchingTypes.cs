@@ -90,16 +90,18 @@ public sealed record PoolCommandResult(
     [property: Id(2)] string? Detail = null);
 
 /// <summary>
-/// A campaign's open slice of a pool after a grant: <see cref="Amount"/> granted in all, <see cref="Used"/> of it matched or
-/// held. Null <see cref="SliceId"/> means nothing was granted; <see cref="RetryAfter"/> says when asking again makes sense.
+/// A grant: a new slice of <see cref="Amount"/> for the campaign (its next commit folds it into the campaign's open slice
+/// of the pool, if it has one). Null <see cref="SliceId"/> means nothing was granted; <see cref="RetryAfter"/> says when
+/// asking again makes sense, and <see cref="Empty"/> that the pool is open but has nothing left to grant now (a gift
+/// should not wait for the next ask).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record SliceGrant(
     [property: Id(0)] Guid? SliceId,
     [property: Id(1)] DateOnly Day,
     [property: Id(2)] long Amount,
-    [property: Id(3)] long Used,
-    [property: Id(4)] DateTimeOffset? RetryAfter);
+    [property: Id(3)] DateTimeOffset? RetryAfter,
+    [property: Id(4)] bool Empty = false);
 
 /// <summary>A pool a campaign may match from, as the campaign needs to know it.</summary>
 [GenerateSerializer, Immutable]

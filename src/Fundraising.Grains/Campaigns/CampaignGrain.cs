@@ -302,7 +302,7 @@ public sealed partial class CampaignGrain(
     {
         if (outcome.Matching is { } matched)
         {
-            _slices.Committed(matched, time.GetUtcNow());
+            _slices.Committed(matched);
             StartGrantsIfLow();
         }
         var delta = outcome.TotalsDelta();
@@ -395,7 +395,8 @@ public sealed partial class CampaignGrain(
     }
 
     // Before a gift that may be matched is committed: know the pools, and have a slice of each open one. A gift waits for a
-    // grant only when its campaign has nothing left of a pool; otherwise the next slice is asked for in the background.
+    // grant only when its campaign has nothing left of a pool that may still grant (not one that said it is empty);
+    // otherwise the next slice is asked for in the background.
     private async Task PrepareMatchingAsync()
     {
         var now = time.GetUtcNow();
@@ -407,8 +408,8 @@ public sealed partial class CampaignGrain(
         {
             return;
         }
-        var grants = _granting ??= GrantAsync(needed);
-        if (needed.Any(p => _slices.IsEmpty(p, now)))
+        var grants = _granting ?? StartGrants(needed);
+        if (needed.Any(p => _slices.WorthWaitingFor(p, now)))
         {
             await grants;
         }
@@ -419,8 +420,16 @@ public sealed partial class CampaignGrain(
         if (_granting is null && _slices.NeedsGrant(time.GetUtcNow(), matching.Value.RefillBelow) is { Count: > 0 } needed)
         {
             // Awaited by the next gift that needs it; its failures are logged there and here, never lost silently.
-            _granting = GrantAsync(needed);
+            StartGrants(needed);
         }
+    }
+
+    // The grants in flight, remembered only while they are: a run that finished before returning must not stay "in flight".
+    private Task StartGrants(IReadOnlyList<PoolTerms> needed)
+    {
+        var grants = GrantAsync(needed);
+        _granting = grants.IsCompleted ? null : grants;
+        return grants;
     }
 
     private async Task GrantAsync(IReadOnlyList<PoolTerms> needed)
@@ -431,7 +440,7 @@ public sealed partial class CampaignGrain(
             {
                 var wanted = _slices.Wanted(terms, matching.Value, time.GetUtcNow());
                 var grant = await GrainFactory.GetGrain<IMatchingPoolGrain>(terms.PoolId).GrantAsync(Id, wanted);
-                _slices.Granted(terms.PoolId, grant, time.GetUtcNow() + matching.Value.EmptyRetryAfter);
+                _slices.Granted(terms.PoolId, grant, time.GetUtcNow());
             }
         }
         catch (Exception exception)
@@ -440,7 +449,7 @@ public sealed partial class CampaignGrain(
             LogGrantFailed(exception, Id);
             foreach (var terms in needed)
             {
-                _slices.Granted(terms.PoolId, new SliceGrant(null, default, 0, 0, time.GetUtcNow() + matching.Value.EmptyRetryAfter), default);
+                _slices.Granted(terms.PoolId, new SliceGrant(null, default, 0, time.GetUtcNow() + matching.Value.EmptyRetryAfter), time.GetUtcNow());
             }
         }
         finally

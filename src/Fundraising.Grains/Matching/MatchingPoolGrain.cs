@@ -5,15 +5,23 @@ using Fundraising.Grains.Progress;
 using Fundraising.Persistence.Matching;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
 
 namespace Fundraising.Grains.Matching;
 
 /// <summary>
 /// A matching pool: its definition and status (the row, written with its audit entry), and the one grantor of its
-/// budget. It never sees a gift: campaigns match their own gifts from the slices it grants, in their own commits. Grants
-/// take turns (the grain is not reentrant), and each is durable (the slice and the pool's committed amount, in one
-/// transaction that the constraints forbid to overcommit) before it is answered.
+/// budget. It never sees a gift: campaigns match their own gifts from the slices it grants, in their own commits. Each
+/// grant is durable (the slice and the pool's committed amount, in one transaction that the constraints forbid to
+/// overcommit) before it is answered.
 /// </summary>
+/// <remarks>
+/// Reentrant so that grants coalesce: at an opening every eligible campaign asks at once, and the asks that arrive while
+/// one batch is being written are granted together in the next transaction (group commit, as a campaign does with
+/// gifts). Everything that reads or writes the pool's state takes turns through <see cref="_turn"/>, so the grain
+/// behaves as if it were not reentrant except that grants wait for a batch instead of for each other.
+/// </remarks>
+[Reentrant]
 public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<MatchingOptions> options, TimeProvider time, ILogger<MatchingPoolGrain> logger)
     : Grain, IMatchingPoolGrain
 {
@@ -25,6 +33,10 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
     private long _version;
     private PoolSnapshot? _pushed;
     private IGrainTimer? _pushTimer;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private List<(Guid CampaignId, long Wanted, TaskCompletionSource<SliceGrant> Answer)> _asks = [];
+    private bool _granting;
+    private DateTimeOffset _reclaimedAt = DateTimeOffset.MinValue;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -34,11 +46,13 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
         _row = await store.LoadAsync(Id, cancellationToken);
     }
 
-    public async Task<PoolCommandResult> CreateAsync(PoolDefinition definition, string actor)
+    public Task<PoolCommandResult> CreateAsync(PoolDefinition definition, string actor) => InTurnAsync(() => CreateInTurnAsync(definition, actor));
+
+    private async Task<PoolCommandResult> CreateInTurnAsync(PoolDefinition definition, string actor)
     {
         if (_row is not null)
         {
-            return new PoolCommandResult(PoolCommandError.AlreadyExists, await GetAsync(), "The pool already exists.");
+            return new PoolCommandResult(PoolCommandError.AlreadyExists, await SnapshotAsync(), "The pool already exists.");
         }
         if (time.GetUtcNow() >= definition.EventEndsAt)
         {
@@ -50,15 +64,17 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
                 return new PoolCommandResult(PoolCommandError.NotFound, null, "A listed campaign does not take part in the event.");
             case PoolCreateOutcome.AlreadyExists:
                 _row = await store.LoadAsync(Id);
-                return new PoolCommandResult(PoolCommandError.AlreadyExists, await GetAsync(), "The pool already exists.");
+                return new PoolCommandResult(PoolCommandError.AlreadyExists, await SnapshotAsync(), "The pool already exists.");
         }
         _row = await store.LoadAsync(Id);
         LogCreated(Id, definition.SponsorName, definition.Budget);
         await TellCampaignsAsync();
-        return new PoolCommandResult(PoolCommandError.None, await GetAsync());
+        return new PoolCommandResult(PoolCommandError.None, await SnapshotAsync());
     }
 
-    public async Task<PoolSnapshot?> GetAsync()
+    public Task<PoolSnapshot?> GetAsync() => InTurnAsync(SnapshotAsync);
+
+    private async Task<PoolSnapshot?> SnapshotAsync()
     {
         if (_row is null)
         {
@@ -68,9 +84,22 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
         return Snapshot();
     }
 
-    public Task<PoolCommandResult> PauseAsync(string actor) => SetPausedAsync(true, actor);
+    public Task<PoolCommandResult> PauseAsync(string actor) => InTurnAsync(() => SetPausedAsync(true, actor));
 
-    public Task<PoolCommandResult> ResumeAsync(string actor) => SetPausedAsync(false, actor);
+    public Task<PoolCommandResult> ResumeAsync(string actor) => InTurnAsync(() => SetPausedAsync(false, actor));
+
+    private async Task<T> InTurnAsync<T>(Func<Task<T>> action)
+    {
+        await _turn.WaitAsync();
+        try
+        {
+            return await action();
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
 
     private async Task<PoolCommandResult> SetPausedAsync(bool paused, string actor)
     {
@@ -80,7 +109,7 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
         }
         if (time.GetUtcNow() >= _row.Definition.EventEndsAt)
         {
-            return new PoolCommandResult(PoolCommandError.InvalidTransition, await GetAsync(), "The event is over: the pool is closed.");
+            return new PoolCommandResult(PoolCommandError.InvalidTransition, await SnapshotAsync(), "The event is over: the pool is closed.");
         }
         if (await store.SetPausedAsync(Id, paused, actor))
         {
@@ -96,12 +125,59 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
         return new PoolCommandResult(PoolCommandError.None, Snapshot());
     }
 
-    public async Task<SliceGrant> GrantAsync(Guid campaignId, long wanted)
+    public Task<SliceGrant> GrantAsync(Guid campaignId, long wanted)
+    {
+        var answer = new TaskCompletionSource<SliceGrant>();
+        _asks.Add((campaignId, wanted, answer));
+        if (!_granting)
+        {
+            // Set before the loop starts: it may finish before returning (a paused pool answers without a query).
+            _granting = true;
+            _ = GrantAllAsync();
+        }
+        return answer.Task;
+    }
+
+    // Grants every ask queued, a batch per transaction, until none is left. Runs in the grain's turn-taking.
+    private async Task GrantAllAsync()
+    {
+        try
+        {
+            while (_asks.Count > 0)
+            {
+                var asks = _asks;
+                _asks = [];
+                IReadOnlyList<SliceGrant> answers;
+                try
+                {
+                    answers = await InTurnAsync(() => GrantBatchAsync(asks.Select(a => (a.CampaignId, a.Wanted)).ToList()));
+                }
+                catch (Exception exception)
+                {
+                    foreach (var ask in asks)
+                    {
+                        ask.Answer.TrySetException(exception);
+                    }
+                    continue;
+                }
+                for (var i = 0; i < asks.Count; i++)
+                {
+                    asks[i].Answer.TrySetResult(answers[i]);
+                }
+            }
+        }
+        finally
+        {
+            _granting = false;
+        }
+    }
+
+    private async Task<IReadOnlyList<SliceGrant>> GrantBatchAsync(IReadOnlyList<(Guid CampaignId, long Wanted)> asks)
     {
         var now = time.GetUtcNow();
         if (_row is not { } row)
         {
-            return new SliceGrant(null, default, 0, 0, null);
+            return [.. asks.Select(_ => new SliceGrant(null, default, 0, null))];
         }
         var pool = row.Definition;
         var day = PoolSchedule.Today(pool, now);
@@ -109,7 +185,7 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
         {
             // Paused: resuming tells the campaigns. Scheduled: ask again at the opening. Over: never.
             var retry = row.Paused || now >= pool.EventEndsAt ? (DateTimeOffset?)null : PoolSchedule.NextOpening(pool, now);
-            return new SliceGrant(null, day, 0, 0, retry);
+            return [.. asks.Select(_ => new SliceGrant(null, day, 0, retry))];
         }
         if (_slicesDay != day)
         {
@@ -118,30 +194,47 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
             _slicesDay = day;
             await RefreshStatsAsync(TimeSpan.Zero);
         }
-        var amount = Math.Min(wanted, Uncommitted(pool));
-        if (amount <= 0)
+        var wanted = asks.Sum(a => a.Wanted);
+        if (Uncommitted(pool) < wanted && now - _reclaimedAt >= options.Value.IdleSliceAfter / 2)
         {
-            // Everything is granted: take back slices that have sat unused, so that busy campaigns can match with them.
+            // Not enough left to grant: take back slices that have sat unused, so that busy campaigns can match with them
+            // (at most twice per idle period, however many campaigns ask: asking an empty pool costs no query).
+            _reclaimedAt = now;
             if (await store.CloseSlicesAsync(Id, idleBefore: now - options.Value.IdleSliceAfter) > 0)
             {
                 _version++;
             }
             await RefreshStatsAsync(TimeSpan.Zero);
-            amount = Math.Min(wanted, Uncommitted(pool));
         }
-        if (amount <= 0)
+        // First come, first served, each ask at most what is left after the asks before it.
+        var left = Uncommitted(pool);
+        var amounts = new long[asks.Count];
+        for (var i = 0; i < asks.Count; i++)
         {
-            return new SliceGrant(null, day, 0, 0, now + options.Value.EmptyRetryAfter);
+            amounts[i] = Math.Max(0, Math.Min(asks[i].Wanted, left));
+            left -= amounts[i];
         }
-        var slice = await store.GrantAsync(Id, campaignId, day, amount, pool.DailyBudget);
-        if (slice is null)
+        var granted = Enumerable.Range(0, asks.Count).Where(i => amounts[i] > 0).ToList();
+        var empty = new SliceGrant(null, day, 0, now + options.Value.EmptyRetryAfter, Empty: true);
+        if (granted.Count == 0)
+        {
+            return [.. asks.Select(_ => empty)];
+        }
+        var slices = await store.GrantAsync(Id, day, [.. granted.Select(i => (asks[i].CampaignId, amounts[i]))], pool.DailyBudget);
+        if (slices is null)
         {
             // Paused meanwhile, or the day's budget was used by a grant this grain did not see: read again, ask again soon.
             await RefreshStatsAsync(TimeSpan.Zero);
-            return new SliceGrant(null, day, 0, 0, now + options.Value.EmptyRetryAfter);
+            return [.. asks.Select(_ => empty)];
         }
-        _stats = _stats with { Committed = _stats.Committed + amount, CommittedToday = _stats.CommittedToday + amount };
-        return new SliceGrant(slice.SliceId, slice.Day, slice.Amount, slice.Used, null);
+        var total = slices.Sum(s => s.Amount);
+        _stats = _stats with { Committed = _stats.Committed + total, CommittedToday = _stats.CommittedToday + total };
+        var answers = asks.Select(_ => empty).ToArray();
+        for (var k = 0; k < granted.Count; k++)
+        {
+            answers[granted[k]] = new SliceGrant(slices[k].SliceId, slices[k].Day, slices[k].Amount, null);
+        }
+        return answers;
     }
 
     private long Uncommitted(PoolDefinition pool)
@@ -218,8 +311,12 @@ public sealed partial class MatchingPoolGrain(PoolStore store, IOptions<Matching
             _pushTimer = null;
             return;
         }
-        await RefreshStatsAsync(TimeSpan.Zero);
-        await PushAsync();
+        await InTurnAsync(async () =>
+        {
+            await RefreshStatsAsync(TimeSpan.Zero);
+            await PushAsync();
+            return true;
+        });
     }
 
     private async Task PushAsync()

@@ -87,16 +87,45 @@ internal static class MatchStep
 
     private static async Task LockSlicesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MatchFacts facts, Guid[] campaigns, CancellationToken cancellationToken)
     {
-        await using var select = new NpgsqlCommand("""
+        var open = new List<OpenSlice>();
+        await using (var select = new NpgsqlCommand("""
             SELECT id, pool_id, campaign_id, day, amount, used_amount FROM pool_slices
             WHERE campaign_id = ANY($1) AND closed_at IS NULL ORDER BY id FOR UPDATE
-            """, connection, transaction);
-        select.Parameters.Add(new() { Value = campaigns });
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+            """, connection, transaction))
         {
-            var slice = new OpenSlice(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<DateOnly>(3), reader.GetInt64(4), reader.GetInt64(5));
-            facts.Slices[(slice.CampaignId, slice.PoolId)] = slice;
+            select.Parameters.Add(new() { Value = campaigns });
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                open.Add(new OpenSlice(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<DateOnly>(3), reader.GetInt64(4), reader.GetInt64(5)));
+            }
+        }
+        // Grants are new rows (migration 0015): fold a campaign's newer open slices of a pool and day into its oldest
+        // (ids are time-ordered), closing them with nothing unused, so that each gift draws on one slice.
+        var folds = new List<(OpenSlice Into, List<OpenSlice> Folded)>();
+        foreach (var group in open.GroupBy(s => (s.CampaignId, s.PoolId, s.Day)))
+        {
+            var into = group.First();
+            var folded = group.Skip(1).ToList();
+            if (folded.Count > 0)
+            {
+                folds.Add((into, folded));
+                into = into with { Amount = into.Amount + folded.Sum(f => f.Left) };
+            }
+            // Should an open slice of an earlier day remain (the pool closes those before granting a new day's), today's wins.
+            if (!facts.Slices.TryGetValue((into.CampaignId, into.PoolId), out var seen) || seen.Day < into.Day)
+            {
+                facts.Slices[(into.CampaignId, into.PoolId)] = into;
+            }
+        }
+        if (folds.Count > 0)
+        {
+            await Sql.ExecuteAsync(connection, transaction, """
+                UPDATE pool_slices s SET amount = s.amount + v.moved FROM unnest($1::uuid[], $2::bigint[]) AS v(id, moved) WHERE s.id = v.id
+                """, cancellationToken, folds.Select(f => f.Into.SliceId).ToArray(), folds.Select(f => f.Folded.Sum(x => x.Left)).ToArray());
+            await Sql.ExecuteAsync(connection, transaction, """
+                UPDATE pool_slices SET amount = used_amount, closed_at = now() WHERE id = ANY($1)
+                """, cancellationToken, folds.SelectMany(f => f.Folded.Select(x => x.SliceId)).ToArray());
         }
     }
 

@@ -212,42 +212,24 @@ public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
     }
 
     /// <summary>
-    /// Grants <paramref name="amount"/> to the campaign's open slice for <paramref name="day"/> (made if it has none), in one
-    /// transaction with the pool's committed amount (and the day's, with a daily budget): nothing when that would pass the
-    /// budget, the day's budget, or the pool is paused. Returns the slice as it stands after, or null.
+    /// Grants each campaign its amount for <paramref name="day"/> as a new slice, all in one transaction with the pool's
+    /// committed amount (and the day's, with a daily budget): all or nothing, nothing when the total would pass the
+    /// budget or the day's budget, or the pool is paused. New rows lock nothing a campaign's commit holds; each campaign's
+    /// next commit folds them into its oldest open slice (<see cref="MatchStep"/>). Returns the new slices in the order
+    /// asked, or null.
     /// </summary>
-    public async Task<OpenSlice?> GrantAsync(Guid poolId, Guid campaignId, DateOnly day, long amount, long? dailyBudget, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<OpenSlice>?> GrantAsync(Guid poolId, DateOnly day, IReadOnlyList<(Guid CampaignId, long Amount)> grants, long? dailyBudget,
+        CancellationToken cancellationToken = default)
     {
+        var total = grants.Sum(g => g.Amount);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        OpenSlice slice;
-        // The slice first, then the pool row: the order every writer of both uses.
-        await using (var upsert = new NpgsqlCommand("""
-            INSERT INTO pool_slices (id, pool_id, campaign_id, day, amount) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (pool_id, campaign_id) WHERE closed_at IS NULL DO UPDATE SET amount = pool_slices.amount + excluded.amount
-            RETURNING id, day, amount, used_amount
-            """, connection, transaction))
-        {
-            upsert.Parameters.Add(new() { Value = Guid.CreateVersion7() });
-            upsert.Parameters.Add(new() { Value = poolId });
-            upsert.Parameters.Add(new() { Value = campaignId });
-            upsert.Parameters.Add(new() { Value = day });
-            upsert.Parameters.Add(new() { Value = amount });
-            await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            slice = new OpenSlice(reader.GetGuid(0), poolId, campaignId, reader.GetFieldValue<DateOnly>(1), reader.GetInt64(2), reader.GetInt64(3));
-        }
-        if (slice.Day != day)
-        {
-            // An open slice of an earlier day: the caller closes those first.
-            return null;
-        }
         await using (var pool = new NpgsqlCommand(
             "UPDATE matching_pools SET committed_amount = committed_amount + $2 WHERE id = $1 AND NOT paused AND committed_amount + $2 <= budget",
             connection, transaction))
         {
             pool.Parameters.Add(new() { Value = poolId });
-            pool.Parameters.Add(new() { Value = amount });
+            pool.Parameters.Add(new() { Value = total });
             if (await pool.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 return null;
@@ -262,15 +244,28 @@ public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
                 """, connection, transaction);
             today.Parameters.Add(new() { Value = poolId });
             today.Parameters.Add(new() { Value = day });
-            today.Parameters.Add(new() { Value = amount });
+            today.Parameters.Add(new() { Value = total });
             today.Parameters.Add(new() { Value = daily });
-            if (amount > daily || await today.ExecuteNonQueryAsync(cancellationToken) != 1)
+            if (total > daily || await today.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
                 return null;
             }
         }
+        var slices = grants.Select(g => new OpenSlice(Guid.CreateVersion7(), poolId, g.CampaignId, day, g.Amount, 0)).ToList();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO pool_slices (id, pool_id, campaign_id, day, amount)
+            SELECT id, $2, campaign_id, $3, amount FROM unnest($1::uuid[], $4::uuid[], $5::bigint[]) AS g(id, campaign_id, amount)
+            """, connection, transaction))
+        {
+            insert.Parameters.Add(new() { Value = slices.Select(s => s.SliceId).ToArray() });
+            insert.Parameters.Add(new() { Value = poolId });
+            insert.Parameters.Add(new() { Value = day });
+            insert.Parameters.Add(new() { Value = slices.Select(s => s.CampaignId).ToArray() });
+            insert.Parameters.Add(new() { Value = slices.Select(s => s.Amount).ToArray() });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
-        return slice;
+        return slices;
     }
 
     /// <summary>

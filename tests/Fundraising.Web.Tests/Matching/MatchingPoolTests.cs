@@ -92,6 +92,37 @@ public sealed class MatchingPoolTests(MatchingPlatform platform) : IClassFixture
     }
 
     [Fact]
+    public async Task GrantsAskedTogetherShareATransactionAndACampaignsGrantsFoldIntoTheSliceItMatchesFrom()
+    {
+        var campaigns = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ApiCalls.CreateLiveCampaignAsync(platform.Web)));
+        var eventId = await CreateEventAsync(_admin, campaigns);
+        var poolId = (await CreatePoolAsync(_admin, eventId, budget: 1_000_000, maxPerGift: 1_000, maxPerDonorPerDay: 1_000_000)).GetProperty("id").GetGuid();
+        var donors = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => VerifyAsync(_public)));
+
+        // Every campaign's first gift at once: each waits for its campaign's first slice, and the pool grants them in batches.
+        var first = await Task.WhenAll(campaigns.Select((c, i) => GiveAsync(_public, c, 1_000, donors[i])));
+        Assert.All(first, g => Assert.Equal(("matched", 1_000L), (MatchStatus(g), MatchAmount(g))));
+        // A slice's granted_at is its transaction's start: fewer distinct values than campaigns means grants shared transactions.
+        var transactions = await platform.Database.ScalarAsync<long>("SELECT count(DISTINCT granted_at) FROM pool_slices WHERE pool_id = $1", poolId);
+        Assert.True(transactions < campaigns.Length, $"{campaigns.Length} first grants took {transactions} transactions");
+
+        // One campaign matches well past its first slice (10 gifts' worth): its refills are new rows that its commits fold in.
+        for (var i = 0; i < 24; i++)
+        {
+            var gift = await GiveAsync(_public, campaigns[0], 1_000, donors[i % 20]);
+            Assert.Equal(("matched", 1_000L), (MatchStatus(gift), MatchAmount(gift)));
+        }
+        var folded = await platform.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM pool_slices WHERE pool_id = $1 AND campaign_id = $2 AND closed_at IS NOT NULL AND amount = used_amount", poolId, campaigns[0]);
+        Assert.True(folded >= 1, "no grant was folded into the campaign's open slice");
+        // Every match of the campaign drew on the one slice that the grants were folded into.
+        Assert.Equal(1, await platform.Database.ScalarAsync<long>(
+            "SELECT count(DISTINCT slice_id) FROM donation_matches WHERE pool_id = $1 AND campaign_id = $2", poolId, campaigns[0]));
+        var reconciliation = await AssertReconciledAsync(_admin, poolId);
+        Assert.Equal(44_000, reconciliation.GetProperty("rowsMatchedAmount").GetInt64());
+    }
+
+    [Fact]
     public async Task ConcurrentGiftsOfOneDonorToManyCampaignsAreMatchedExactlyUpToTheDailyCap()
     {
         var campaigns = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => ApiCalls.CreateLiveCampaignAsync(platform.Web)));
