@@ -34,7 +34,7 @@ WATCHERS=5000; SPREAD=2000; CAPACITY=100000; SKIP_CAPACITY=false
 # the hot platform row's rate (or the donors' pace, donors / 20 s, if that is lower). OPENING_DONORS at least 20,000; more when the hot rate needs them, so that the donors'
 # own pace (donors / 20 s) does not cap the offered load (hot rate x 25 s), but at most OPENING_MAX_DONORS: each run
 # verifies its donors through its server first (the platform verified 168 a second on a busy machine, 2026-12-02).
-OPENING_CAMPAIGNS=200; OPENING_DONORS=20000; OPENING_MAX_DONORS=60000; OPENING_FAST=50; OPENING_AFTER=20; OPENING_DRAIN=20
+OPENING_CAMPAIGNS=200; OPENING_DONORS=20000; OPENING_MAX_DONORS=120000; OPENING_FAST=50; OPENING_AFTER=20; OPENING_DRAIN=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=true; DURATION=10; SHORT=10; WARMUP=10; WATCHERS=1000; CAPACITY=10000; OPENING_AFTER=4; OPENING_DRAIN=4 ;;
