@@ -5,8 +5,12 @@ namespace Fundraising.Persistence.Donors;
 /// <summary>A new one-time code for an address, as hashes only (see <c>0012_donor_verification.sql</c>).</summary>
 public sealed record NewVerification(byte[] AddressHash, string Kind, byte[] CodeHash, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
 
-/// <summary>A confirm attempt: the code's hash to compare, the attempt limit, and the token to issue when it matches.</summary>
-public sealed record VerificationAttempt(byte[] AddressHash, byte[] CodeHash, int MaxAttempts, DateTimeOffset Now, byte[] TokenHash, DateTimeOffset TokenExpiresAt);
+/// <summary>
+/// A confirm attempt: the code's hash to compare, the attempt limit, and the token to issue when it matches, as the hash of
+/// the token made for the donor's id (the token names its donor, whom the store finds or makes).
+/// </summary>
+public sealed record VerificationAttempt(
+    byte[] AddressHash, byte[] CodeHash, int MaxAttempts, DateTimeOffset Now, Func<Guid, byte[]> TokenHashFor, DateTimeOffset TokenExpiresAt);
 
 /// <summary>A donor found by a token.</summary>
 public sealed record VerifiedDonor(Guid DonorId, string Kind, DateTimeOffset TokenExpiresAt);
@@ -96,7 +100,7 @@ public sealed class DonorStore(NpgsqlDataSource dataSource)
         await using (var token = new NpgsqlCommand(
             "INSERT INTO donor_tokens (token_hash, donor_id, created_at, expires_at) VALUES ($1, $2, $3, $4)", connection, transaction))
         {
-            token.Parameters.Add(new() { Value = attempt.TokenHash });
+            token.Parameters.Add(new() { Value = attempt.TokenHashFor(donorId) });
             token.Parameters.Add(new() { Value = donorId });
             token.Parameters.Add(new() { Value = attempt.Now });
             token.Parameters.Add(new() { Value = attempt.TokenExpiresAt });

@@ -23,7 +23,8 @@ public enum VerificationRequestResult
 /// <summary>
 /// The rules of verified donors: a 6-digit code from <see cref="RandomNumberGenerator"/>, valid
 /// <c>Donors:CodeLifetime</c>, dead after <see cref="MaxWrongAttempts"/> wrong tries, used once, replaced by a new
-/// request; then a donor token (<c>fdt_</c> + 32 random bytes, base64url) valid <c>Donors:TokenLifetime</c>.
+/// request; then a donor token (<see cref="SignedDonorToken"/>: the donor's id and expiry under the server's HMAC) valid
+/// <c>Donors:TokenLifetime</c>.
 /// Only keyed hashes of addresses and codes and the SHA-256 of tokens are stored; nothing plain is logged.
 /// </summary>
 public sealed partial class DonorVerification(
@@ -92,10 +93,15 @@ public sealed partial class DonorVerification(
     public async Task<DonorTokenIssued?> ConfirmAsync(DonorAddress address, string code, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var token = TokenPrefix + Base64Url(RandomNumberGenerator.GetBytes(32));
         var expiresAt = now + options.Value.TokenLifetime;
+        // The token names its donor, whose id the store decides (a new donor, or the one who verified this address before).
+        var token = "";
         var donorId = await store.ConfirmAsync(new VerificationAttempt(
-            AddressHash(address), CodeHash(address, code), MaxWrongAttempts, now, TokenHash(token), expiresAt), cancellationToken);
+            AddressHash(address), CodeHash(address, code), MaxWrongAttempts, now, id =>
+            {
+                token = SignedDonorToken.Issue(Key, id, address.Kind, expiresAt);
+                return TokenHash(token);
+            }, expiresAt), cancellationToken);
         if (donorId is null)
         {
             LogCodeRefused(logger, address.Kind);
@@ -106,8 +112,9 @@ public sealed partial class DonorVerification(
     }
 
     /// <summary>
-    /// The donor a token belongs to while it is unexpired; null for anything else. Every gift of a verified donor asks, so
-    /// found tokens are remembered (by digest) until they expire: tokens cannot be revoked early, so memory cannot be stale.
+    /// The donor a token belongs to while it is unexpired; null for anything else. Every gift of a verified donor asks: a
+    /// signed token (<see cref="SignedDonorToken"/>) answers by itself; a token of the earlier random format is looked up,
+    /// and found ones are remembered (by digest) until they expire: tokens cannot be revoked early, so memory cannot be stale.
     /// </summary>
     public async Task<VerifiedDonor?> FindAsync(string? token, CancellationToken cancellationToken)
     {
@@ -116,6 +123,14 @@ public sealed partial class DonorVerification(
             return null;
         }
         var now = time.GetUtcNow();
+        if (SignedDonorToken.Read(Key, token, now, out var signed) is { } proven)
+        {
+            return proven;
+        }
+        if (signed)
+        {
+            return null;
+        }
         var hash = TokenHash(token);
         var digest = Convert.ToHexString(hash);
         if (_known.TryGetValue(digest, out var known) && known.TokenExpiresAt > now)
@@ -148,7 +163,7 @@ public sealed partial class DonorVerification(
 
     private byte[] Key => Encoding.UTF8.GetBytes(options.Value.AddressKey);
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    internal static string Base64Url(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     [GeneratedRegex(@"^[^@\s\p{Cc}]+@[^@\s\p{Cc}]+\.[^@\s\p{Cc}]+$")]
     private static partial Regex EmailShape();

@@ -66,7 +66,7 @@ public sealed partial class DonorVerificationTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
         var body = await confirmed.Content.ReadFromJsonAsync<JsonElement>();
         var token = body.GetProperty("donorToken").GetString()!;
-        Assert.Matches("^fdt_[A-Za-z0-9_-]{43}$", token);
+        Assert.Matches("^fdt_[A-Za-z0-9_-]{76}$", token);
         Assert.True(body.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddDays(29));
 
         Assert.Equal(1L, await _database.ScalarAsync<long>("SELECT count(*) FROM donors WHERE kind = 'email'"));

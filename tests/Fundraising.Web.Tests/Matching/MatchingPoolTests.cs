@@ -259,6 +259,30 @@ public sealed class MatchingPoolTests(MatchingPlatform platform) : IClassFixture
     }
 
     [Fact]
+    public async Task ADonorTokenProvesItsDonorWithoutTheDatabaseAndAnAlteredOneIsRefused()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var token = await VerifyAsync(_public);
+        var donor = await platform.Database.ScalarAsync<Guid>(
+            "SELECT donor_id FROM donor_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))", token);
+        // Without its row the token still names its donor: gifts of verified donors need no lookup.
+        Assert.Equal(1, await platform.Database.ScalarAsync<int>("WITH d AS (DELETE FROM donor_tokens WHERE donor_id = $1 RETURNING 1) SELECT count(*)::int FROM d", donor));
+        await GiveAsync(_public, campaign, 1_000, token);
+        Assert.Equal(donor, await platform.Database.ScalarAsync<Guid>("SELECT donor_id FROM donations WHERE campaign_id = $1", campaign));
+
+        foreach (var altered in new[] { Flip(token, token.Length - 1), Flip(token, 5), token[..^1] })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/api/campaigns/{campaign}/donations") { Content = JsonContent.Create(new { amount = 1_000, currency = "CNY" }) };
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            request.Headers.Add("Donor-Token", altered);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await _public.SendAsync(request)).StatusCode);
+        }
+        Assert.Equal(1, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE campaign_id = $1", campaign));
+
+        static string Flip(string token, int at) => token[..at] + (token[at] == 'A' ? 'B' : 'A') + token[(at + 1)..];
+    }
+
+    [Fact]
     public async Task ABadPoolIsRefusedNamingEachFieldAndNothingIsWritten()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);

@@ -69,7 +69,7 @@ public sealed class DonorMatchingPageTests(CoHostedPlatform platform, BrowserFix
         await Expect(page.Locator("#verified")).ToBeVisibleAsync(new() { Timeout = PageActions.ServerTimeoutMs });
         await Expect(page.Locator("#verified-text")).ToContainTextAsync(email);
         var token = await StoredDonorTokenAsync(page);
-        Assert.Matches("^fdt_[A-Za-z0-9_-]{43}$", token);
+        Assert.Matches("^fdt_[A-Za-z0-9_-]{76}$", token);
         await page.Locator("#donate").ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "campaign-verified.png") });
 
         await PageActions.DonateAsync(page, "20", "验证过的人");
