@@ -9,6 +9,9 @@
 #   opening-baseline, opening     the 10:00 opening: 200 campaigns, one event, one matching pool that opens 20 s into the
 #                                 measured window and drains, verified donors (a few too fast: flagged); the naive baseline
 #                                 and the platform with the same generator settings (the pool sized from the hot platform row)
+#   opening-noboards              the opening on a second platform process with Leaderboards__Enabled=false (the rate boards cost)
+#                                 the opening itself runs with BOARD_WATCHERS SignalR clients on the event's boards (lag) and
+#                                 checks every board against the acknowledged gifts after the run
 #   opening-half                  the opening on the platform paced at half its opening rate (ack latency)
 #   card                          the platform with Stripe through our fake Stripe: Checkout, declines, webhooks
 #                                 duplicated, reordered and dropped; the dropped ones settled after the run by the
@@ -28,7 +31,7 @@ cd "$(dirname "$0")/.."
 source deploy/local/postgres.sh
 
 QUICK=false; HOT_ONLY=false; OPENING_ONLY=false; NAME=""; DURATION=60; SHORT=30; WARMUP=30; WORKERS=256
-WATCHERS=5000; SPREAD=2000; CAPACITY=100000; SKIP_CAPACITY=false
+WATCHERS=5000; BOARD_WATCHERS=1000; SPREAD=2000; CAPACITY=100000; SKIP_CAPACITY=false
 # The opening: campaigns in the seed's shape, verified donors (OPENING_FAST of them give every 2 to 8 s, the rest 16 to
 # 24 s apart like people), a pool opening OPENING_AFTER s into the measured window whose budget lasts OPENING_DRAIN s at
 # the hot platform row's rate (or the donors' pace, donors / 20 s, if that is lower). OPENING_DONORS at least 20,000; more when the hot rate needs them, so that the donors'
@@ -37,7 +40,7 @@ WATCHERS=5000; SPREAD=2000; CAPACITY=100000; SKIP_CAPACITY=false
 OPENING_CAMPAIGNS=200; OPENING_DONORS=20000; OPENING_MAX_DONORS=120000; OPENING_FAST=50; OPENING_AFTER=20; OPENING_DRAIN=20
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) QUICK=true; DURATION=10; SHORT=10; WARMUP=10; WATCHERS=1000; CAPACITY=10000; OPENING_AFTER=4; OPENING_DRAIN=4 ;;
+    --quick) QUICK=true; DURATION=10; SHORT=10; WARMUP=10; WATCHERS=1000; BOARD_WATCHERS=200; CAPACITY=10000; OPENING_AFTER=4; OPENING_DRAIN=4 ;;
     --name) NAME="$2"; shift ;;
     --duration) DURATION="$2"; shift ;;
     --workers) WORKERS="$2"; shift ;;
@@ -98,7 +101,7 @@ echo "Starting PostgreSQL on 127.0.0.1:$PORT_DB (fresh)..."
 pg_stop bench
 rm -rf .data/pg-bench
 pg_start bench "$PORT_DB"
-for db in platform baseline capacity card; do pg_create_database bench "$PORT_DB" "$db"; done
+for db in platform noboards baseline capacity card; do pg_create_database bench "$PORT_DB" "$db"; done
 # A write-heavy server's usual setting: room for a whole run's WAL, so that no checkpoint (and the burst of
 # full-page writes after it) lands in the middle of one run and not another. Same server for every run.
 PGPASSWORD="$(cat .data/pg-bench/password)" "$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PORT_DB" -U postgres -d postgres \
@@ -164,7 +167,7 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
   echo "dotnet:         $(dotnet --version)"
   echo "PostgreSQL:     $("$(pg_bin)/postgres" --version) (fsync on, synchronous_commit on, shared_buffers 256MB, max_wal_size 16GB, checkpoint_timeout 1h)"
   echo "settings:       duration ${DURATION}s (+${WARMUP}s warm-up), shorter runs ${SHORT}s, $WORKERS donors, 10% retries, $WATCHERS watchers, $SPREAD spread campaigns, $CAPACITY capacity campaigns"
-  echo "opening:        ${DURATION}s (+${WARMUP}s warm-up), $OPENING_CAMPAIGNS campaigns, $OPENING_DONORS to $OPENING_MAX_DONORS verified donors ($OPENING_FAST fast), pool opens ${OPENING_AFTER}s into the window, budget for ${OPENING_DRAIN}s at the hot platform rate (or the donors' pace if lower), 1:1, max 5,000 fen a gift, 10,000 fen a donor a day"
+  echo "opening:        ${DURATION}s (+${WARMUP}s warm-up), $BOARD_WATCHERS board watchers, $OPENING_CAMPAIGNS campaigns, $OPENING_DONORS to $OPENING_MAX_DONORS verified donors ($OPENING_FAST fast), pool opens ${OPENING_AFTER}s into the window, budget for ${OPENING_DRAIN}s at the hot platform rate (or the donors' pace if lower), 1:1, max 5,000 fen a gift, 10,000 fen a donor a day"
   echo "card:           ${SHORT}s (+${WARMUP}s warm-up), $CARD_WORKERS donors (none starts while > $CARD_BACKLOG webhook events wait), 10% declined, 10% creates retried, webhooks 20% duplicated, reordered within 200 ms and dropped at rate ${CARD_DROP_RATE} (settled by the reconcile job after the run), 64 deliveries in flight"
   echo "load average:   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
   echo "busiest other processes before the run (ps, %CPU since each started):"
@@ -212,7 +215,11 @@ if [ "$HOT_ONLY" = false ] && [ -f "$RESULTS/platform.json" ]; then
       --fast-donors "$OPENING_FAST" --opens-after "$OPENING_AFTER" --pool-rate "$POOL_RATE" --pool-drain "$OPENING_DRAIN" "$@"
   }
   opening opening-baseline "$NAIVE" "$NAIVE_PID"
-  opening opening "$PLATFORM" "$PLATFORM_PID"
+  NOBOARDS=http://127.0.0.1:55465
+  Leaderboards__Enabled=false start_platform noboards "$NOBOARDS" 55466 55467 noboards; NOBOARDS_PID=$STARTED_PID
+  opening opening-noboards "$NOBOARDS" "$NOBOARDS_PID"
+  stop_pid "$NOBOARDS_PID"
+  opening opening "$PLATFORM" "$PLATFORM_PID" --board-watchers "$BOARD_WATCHERS"
   if [ -f "$RESULTS/opening.json" ]; then
     opening opening-half "$PLATFORM" "$PLATFORM_PID" --rate-from "$RESULTS/opening.json" --rate-factor 0.5
   fi

@@ -8,7 +8,7 @@ using Fundraising.Load.Scenarios;
 
 // The giving-day load generator. Commands:
 //   run      --name N --scenario burst|spread --target URL --admin-key K [--workers 256] [--duration 60] [--warmup 5]
-//            [--retry-share 0.1] [--rate R | --rate-from FILE --rate-factor 0.5] [--campaigns 2000] [--zipf 1.0] [--watchers 0] [--server-pid P] [--postgres-pid P] --out FILE
+//            [--retry-share 0.1] [--rate R | --rate-from FILE --rate-factor 0.5] [--campaigns 2000] [--zipf 1.0] [--watchers 0] [--board-watchers 0] [--server-pid P] [--postgres-pid P] --out FILE
 //   run      --scenario opening [--campaigns 200] [--donors 20000] [--fast-donors 50] [--human-gap 16-24] [--fast-gap 2-8] [--opens-after 20]
 //            [--pool-budget FEN | --pool-rate R | --pool-rate-from FILE] [--pool-drain 15] [--max-per-gift 5000] [--max-per-donor-per-day 10000] [--verify-parallel 64]
 //            (verified donors and a matching pool that opens during the measured window; see Opening/OpeningScenario.cs)
@@ -48,6 +48,7 @@ switch (options.Command)
             Campaigns = options.Int("campaigns", scenario == "opening" ? 200 : 2_000),
             ZipfExponent = options.Double("zipf", 1.0),
             Watchers = options.Int("watchers", 0),
+            BoardWatchers = options.Int("board-watchers", 0),
             ServerPid = options.Has("server-pid") ? options.Int("server-pid", 0) : null,
             PostgresPid = options.Has("postgres-pid") ? options.Int("postgres-pid", 0) : null,
             Opening = await OpeningFromAsync(options),
@@ -64,6 +65,10 @@ switch (options.Command)
         if (result.Watchers is { } w)
         {
             Log($"{result.Name}: {w.SawFinalTotal:N0} of {w.Requested:N0} watchers saw the final total; lag p50 {w.Lag.P50} ms, p99 {w.Lag.P99} ms, max {w.Lag.Max} ms; final p99 {w.FinalLag.P99} ms");
+        }
+        if (result.Boards is { } b)
+        {
+            Log($"{result.Name}: {b.Describe()}");
         }
         if (options.Has("out"))
         {

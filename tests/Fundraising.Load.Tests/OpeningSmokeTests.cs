@@ -78,8 +78,15 @@ public sealed class OpeningSmokeTests(UnlimitedPlatform platform, ITestOutputHel
     [Fact]
     public async Task OpeningOnThePlatformNeverOverdrawsAndReconcilesExactly()
     {
-        var result = await ScenarioRunner.RunAsync(OpeningSmoke.Settings("smoke-opening", platform.Web.BaseAddress), output.WriteLine);
+        // With watchers on the event's boards: the run then checks every board against the acknowledged gifts.
+        var result = await ScenarioRunner.RunAsync(OpeningSmoke.Settings("smoke-opening", platform.Web.BaseAddress) with { BoardWatchers = 12 }, output.WriteLine);
         OpeningSmoke.AssertCorrect(result);
+        var boards = Assert.IsType<BoardsReport>(result.Boards);
+        Assert.True(boards.Exact, string.Join("; ", boards.Failures));
+        Assert.Equal(12, boards.Watchers.SawFinalTotal);
+        Assert.Equal(6, boards.Boards.Count);
+        Assert.All(boards.Boards, b => Assert.Equal(b.Expected, b.Shown));
+        Assert.True(boards.Boards.Single(b => b.Board == "campaigns").Shown.Count > 0, boards.Describe());
     }
 }
 

@@ -6,7 +6,11 @@ using System.Text.Json.Serialization;
 namespace Fundraising.Load.Api;
 
 /// <summary>A campaign to create: an appeal, or a village project (慈善幸福家园) in one of Shangluo's counties.</summary>
-public sealed record CampaignSpec(string Title, string Kind, string County, string? Village);
+public sealed record CampaignSpec(string Title, string Kind, string County, string? Village, string? Town = null)
+{
+    /// <summary>The city every generated campaign is in (Shangluo, the seed's city).</summary>
+    public const string City = "商洛市";
+}
 
 /// <summary>Totals as a count of succeeded donations and their sum in fen.</summary>
 public readonly record struct Totals(long Count, long Amount)
@@ -41,6 +45,18 @@ public sealed record PoolDto(
 public sealed record PoolReconciliationDto(
     Guid PoolId, long Budget, long MatchedAmount, long HeldAmount, long MatchCount, long RowsMatchedAmount, long SlicesUsedAmount,
     long Overdraw, long DonorCapViolations, bool Exact);
+
+/// <summary>One entry of a leaderboard (<c>GET /api/events/{id}/leaderboards/{board}</c>).</summary>
+public sealed record LeaderboardEntryDto(int Rank, string Key, string Name, long Amount, long Count, long MatchedAmount);
+
+public sealed record LeaderboardTotalsDto(long Amount, long Count, long MatchedAmount)
+{
+    public Totals ToTotals() => new(Count, Amount);
+}
+
+/// <summary>A leaderboard as the API answers it: the top entries, the sums over every entry, and the entry asked for by key.</summary>
+public sealed record LeaderboardDto(string Board, string By, DateTimeOffset AsOf, List<LeaderboardEntryDto> Entries, LeaderboardTotalsDto Totals,
+    LeaderboardEntryDto? Entry);
 
 /// <summary>One row of <c>GET /api/admin/flagged-gifts</c>.</summary>
 public sealed record FlaggedGiftDto(Guid DonationId, Guid CampaignId, Guid? PoolId, long MatchAmount, long GiftAmount, string Reason, string Status);
@@ -86,7 +102,7 @@ public sealed class PlatformApi : IDisposable
             // Deterministic mix so two runs create the same shape of catalogue.
             var village = (i * 7919 % 1000) < villageShare * 1000;
             specs.Add(village
-                ? new CampaignSpec($"慈善幸福家园 · {county}第{i + 1}村", "village", county, $"第{i + 1}村")
+                ? new CampaignSpec($"慈善幸福家园 · {county}第{i + 1}村", "village", county, $"第{i + 1}村", $"第{i / Counties.Length % 3 + 1}镇")
                 : new CampaignSpec($"{county}慈善项目 {i + 1}", "appeal", county, null));
         }
         return specs;
@@ -117,7 +133,7 @@ public sealed class PlatformApi : IDisposable
             title = spec.Title,
             description = "负载测试活动 (load test)",
             kind = spec.Kind,
-            region = new { province = "陕西省", city = "商洛市", county = spec.County, village = spec.Village },
+            region = new { province = "陕西省", city = CampaignSpec.City, county = spec.County, town = spec.Town, village = spec.Village },
             currency = "CNY",
             goalAmount = 100_000_000_000L,
             startsAt = DateTimeOffset.UtcNow.AddHours(-1),
@@ -178,6 +194,15 @@ public sealed class PlatformApi : IDisposable
     {
         using var response = await SendWithRetryAsync(() => _http.GetAsync($"/api/admin/flagged-gifts?status={status}", cancellationToken), cancellationToken);
         return (await response.Content.ReadFromJsonAsync<FlaggedGiftListDto>(Json, cancellationToken))!.Items;
+    }
+
+    /// <summary><c>GET /api/events/{id}/leaderboards/{board}</c>, with the entry of <paramref name="key"/> when one is given.</summary>
+    public async Task<LeaderboardDto> GetLeaderboardAsync(Guid eventId, string board, string by = "amount", int top = 100, string? key = null,
+        CancellationToken cancellationToken = default)
+    {
+        var uri = $"/api/events/{eventId}/leaderboards/{board}?by={by}&top={top}" + (key is null ? "" : $"&key={Uri.EscapeDataString(key)}");
+        using var response = await SendWithRetryAsync(() => _http.GetAsync(uri, cancellationToken), cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<LeaderboardDto>(Json, cancellationToken))!;
     }
 
     /// <summary>Runs the platform's Stripe reconciliation job now (<c>POST /api/admin/payments/stripe/reconcile</c>).</summary>

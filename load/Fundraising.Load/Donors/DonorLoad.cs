@@ -78,10 +78,14 @@ public sealed class DonorLoad : IDisposable
             DefaultRequestVersion = HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
+        var expected = (int)Math.Clamp((long)((options.Rate ?? 40_000) * (options.Duration.TotalSeconds + options.Warmup.TotalSeconds + 30)), 10_000, 20_000_000);
         if (options.TrackHotCampaign)
         {
-            var expected = (long)((options.Rate ?? 40_000) * (options.Duration.TotalSeconds + 30));
-            HotAcks = new AckTimeline((int)Math.Clamp(expected, 10_000, 20_000_000));
+            HotAcks = new AckTimeline(expected);
+        }
+        if (options.TrackAllCampaigns)
+        {
+            AllAcks = new AckTimeline(expected);
         }
         var runId = Guid.NewGuid().ToString("N")[..8];
         _workers = new DonorWorker[options.Workers];
@@ -101,6 +105,9 @@ public sealed class DonorLoad : IDisposable
 
     /// <summary>Acknowledgement times of the hot campaign, when <see cref="DonorLoadOptions.TrackHotCampaign"/> is on.</summary>
     public AckTimeline? HotAcks { get; }
+
+    /// <summary>Acknowledgement times of every campaign's gifts, when <see cref="DonorLoadOptions.TrackAllCampaigns"/> is on.</summary>
+    public AckTimeline? AllAcks { get; }
 
     internal long MeasureFrom { get; private set; } = long.MaxValue;
 

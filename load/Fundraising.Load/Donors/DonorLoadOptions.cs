@@ -34,6 +34,9 @@ public sealed class DonorLoadOptions
     /// <summary>Record when each acknowledgement of the hot campaign arrived (for watcher lag).</summary>
     public bool TrackHotCampaign { get; init; }
 
+    /// <summary>Record when each acknowledgement of any campaign arrived (for leaderboard lag: a board's totals count every campaign of the event).</summary>
+    public bool TrackAllCampaigns { get; init; }
+
     /// <summary>Seconds between progress lines; zero for none.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
 

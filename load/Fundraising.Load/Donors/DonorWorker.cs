@@ -187,6 +187,7 @@ internal sealed class DonorWorker
         {
             _load.HotAcks?.Add(timestamp);
         }
+        _load.AllAcks?.Add(timestamp);
     }
 
     internal enum Outcome

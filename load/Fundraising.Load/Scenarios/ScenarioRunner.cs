@@ -37,6 +37,9 @@ public sealed record ScenarioSettings
     /// <summary>SignalR watchers on the hot campaign during the run (platform only).</summary>
     public int Watchers { get; init; }
 
+    /// <summary>SignalR watchers of the event's leaderboards during an <c>opening</c> (platform only); with any, the boards are checked after the run.</summary>
+    public int BoardWatchers { get; init; }
+
     public int? ServerPid { get; init; }
 
     public int? PostgresPid { get; init; }
@@ -66,7 +69,8 @@ public sealed record ScenarioResult(
     ReconciliationReport Reconciliation,
     bool Passed,
     IReadOnlyList<string> Failures,
-    OpeningReport? Opening = null);
+    OpeningReport? Opening = null,
+    BoardsReport? Boards = null);
 
 public static class ScenarioRunner
 {
@@ -100,6 +104,7 @@ public static class ScenarioRunner
             RetryShare = settings.RetryShare,
             Rate = settings.Rate,
             TrackHotCampaign = settings.Watchers > 0,
+            TrackAllCampaigns = plan is not null && settings.BoardWatchers > 0,
             ProgressInterval = settings.ProgressInterval,
             Log = log,
             Roster = plan?.Roster,
@@ -112,6 +117,14 @@ public static class ScenarioRunner
         {
             log($"{settings.Name}: connecting {settings.Watchers:N0} SignalR watchers to the hot campaign...");
             watchers = await WatcherPool.ConnectAsync(settings.Target, campaigns[0], settings.Watchers, load.HotAcks, log: log, cancellationToken: cancellationToken);
+        }
+
+        WatcherPool? boardWatchers = null;
+        if (plan is not null && settings.BoardWatchers > 0)
+        {
+            log($"{settings.Name}: connecting {settings.BoardWatchers:N0} SignalR watchers to the event's boards ({string.Join(", ", BoardCheck.WatchedBoards)})...");
+            boardWatchers = await WatcherPool.ConnectToBoardsAsync(settings.Target, plan.EventId, BoardCheck.WatchedBoards, settings.BoardWatchers, load.AllAcks,
+                log: log, cancellationToken: cancellationToken);
         }
 
         var rate = settings.Rate is { } r ? $" at {r:N0} donations/s" : " flat out";
@@ -132,6 +145,15 @@ public static class ScenarioRunner
             log($"{settings.Name}: waiting for every watcher to see the final total {result.Acknowledged[0]}...");
             watcherResult = await watchers.FinishAsync(result.Acknowledged[0], load.HotAcks!.LastTimestamp, TimeSpan.FromSeconds(30));
             await watchers.DisposeAsync();
+        }
+
+        WatcherResult? boardWatcherResult = null;
+        if (boardWatchers is not null)
+        {
+            var final = result.Acknowledged.Aggregate(default(Totals), (t, a) => new Totals(t.Count + a.Count, t.Amount + a.Amount));
+            log($"{settings.Name}: waiting for every board watcher to see the final totals {final}...");
+            boardWatcherResult = await boardWatchers.FinishAsync(final, load.AllAcks!.LastTimestamp, TimeSpan.FromSeconds(30));
+            await boardWatchers.DisposeAsync();
         }
 
         log($"{settings.Name}: reconciling...");
@@ -158,8 +180,16 @@ public static class ScenarioRunner
             log($"{settings.Name}: {openingReport.Describe()}");
             failures.AddRange(openingReport.Failures);
         }
+        BoardsReport? boards = null;
+        if (plan is not null && boardWatcherResult is not null)
+        {
+            boards = await BoardCheck.CheckAsync(api, plan.EventId, campaigns, specs, result.Acknowledged, openingReport!.Pool.MatchedAmount, boardWatcherResult,
+                cancellationToken);
+            log($"{settings.Name}: {boards.Describe()}");
+            failures.AddRange(boards.Failures);
+        }
         return new ScenarioResult(settings.Name, settings.Scenario, settings.Target.ToString(), startedAt, settings.Workers,
             settings.Duration.TotalSeconds, settings.Warmup.TotalSeconds, settings.RetryShare, settings.Rate, campaigns.Length, settings.ZipfExponent,
-            Math.Round(setup.Elapsed.TotalSeconds, 1), result, watcherResult, reconciliation, failures.Count == 0, failures, openingReport);
+            Math.Round(setup.Elapsed.TotalSeconds, 1), result, watcherResult, reconciliation, failures.Count == 0, failures, openingReport, boards);
     }
 }

@@ -13,6 +13,11 @@ namespace Fundraising.Load.Watchers;
 /// <summary>The fields of a <c>progress</c> message that a watcher checks.</summary>
 public sealed record ProgressProbe(Guid Id, long RaisedAmount, long DonationCount, long Version);
 
+/// <summary>The fields of a <c>leaderboard</c> message that a board watcher checks: which board, and its totals over every entry.</summary>
+public sealed record BoardProbe(string Board, string By, BoardTotalsProbe Totals);
+
+public sealed record BoardTotalsProbe(long Amount, long Count);
+
 /// <summary>What the watchers saw: how many connected, how many saw the final total, and how late.</summary>
 public sealed record WatcherResult(
     int Requested,
@@ -49,14 +54,41 @@ public sealed class WatcherPool : IAsyncDisposable
     public int Connected => _watchers.Count;
 
     /// <summary>Opens <paramref name="count"/> WebSocket connections, <paramref name="parallel"/> at a time, each watching <paramref name="campaignId"/>.</summary>
-    public static async Task<WatcherPool> ConnectAsync(Uri target, Guid campaignId, int count, AckTimeline? acks,
-        int parallel = 64, Action<string>? log = null, CancellationToken cancellationToken = default)
+    public static Task<WatcherPool> ConnectAsync(Uri target, Guid campaignId, int count, AckTimeline? acks,
+        int parallel = 64, Action<string>? log = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(target, count, acks, parallel, log, "watchers",
+            (connection, watcher, _) => connection.On<ProgressProbe>("progress", p => watcher.OnTotals(p.DonationCount, p.RaisedAmount)),
+            (connection, _, ct) => connection.InvokeAsync("Watch", campaignId.ToString(), ct),
+            cancellationToken);
+
+    /// <summary>
+    /// Opens <paramref name="count"/> connections, each watching one of <paramref name="boards"/> of the event (in turn, and
+    /// in turn by amount and by count), as the giving day's audience watches its boards. A board's totals sum every
+    /// campaign of the event, so with <paramref name="acks"/> of every campaign a board shown n gifts at time t is late by t
+    /// minus the n-th acknowledgement's time.
+    /// </summary>
+    public static Task<WatcherPool> ConnectToBoardsAsync(Uri target, Guid eventId, IReadOnlyList<string> boards, int count, AckTimeline? acks,
+        int parallel = 64, Action<string>? log = null, CancellationToken cancellationToken = default) =>
+        ConnectAsync(target, count, acks, parallel, log, "board watchers",
+            (connection, watcher, i) => connection.On<BoardProbe>("leaderboard", b =>
+            {
+                if (b.Board == boards[i % boards.Count])
+                {
+                    watcher.OnTotals(b.Totals.Count, b.Totals.Amount);
+                }
+            }),
+            (connection, i, ct) => connection.InvokeAsync("WatchLeaderboard", eventId.ToString(), boards[i % boards.Count],
+                i / boards.Count % 2 == 0 ? "amount" : "count", ct),
+            cancellationToken);
+
+    private static async Task<WatcherPool> ConnectAsync(Uri target, int count, AckTimeline? acks, int parallel, Action<string>? log, string what,
+        Action<HubConnection, Watcher, int> listen, Func<HubConnection, int, CancellationToken, Task> subscribe, CancellationToken cancellationToken)
     {
         var pool = new WatcherPool(acks, count);
         var hub = new Uri(target, "/hubs/progress");
         var started = Stopwatch.GetTimestamp();
         var connected = 0;
-        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken }, async (_, ct) =>
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken }, async (i, ct) =>
         {
             var watcher = new Watcher(pool);
             var connection = new HubConnectionBuilder()
@@ -70,14 +102,14 @@ public sealed class WatcherPool : IAsyncDisposable
                 .Build();
             // The default 30 s would declare a busy generator's connections dead during a CPU-bound burst.
             connection.ServerTimeout = TimeSpan.FromMinutes(2);
-            connection.On<ProgressProbe>("progress", watcher.OnProgress);
+            listen(connection, watcher, i);
             watcher.Connection = connection;
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
                     await connection.StartAsync(ct);
-                    await connection.InvokeAsync("Watch", campaignId.ToString(), ct);
+                    await subscribe(connection, i, ct);
                     break;
                 }
                 catch (Exception e) when (e is not OperationCanceledException && attempt < 5)
@@ -100,11 +132,11 @@ public sealed class WatcherPool : IAsyncDisposable
             var n = Interlocked.Increment(ref connected);
             if (n % 1000 == 0)
             {
-                log?.Invoke($"{n:N0} watchers connected");
+                log?.Invoke($"{n:N0} {what} connected");
             }
         });
         pool._secondsToConnect = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        log?.Invoke($"{pool.Connected:N0} of {count:N0} watchers connected in {pool._secondsToConnect:F1} s");
+        log?.Invoke($"{pool.Connected:N0} of {count:N0} {what} connected in {pool._secondsToConnect:F1} s");
         return pool;
     }
 
@@ -191,16 +223,16 @@ public sealed class WatcherPool : IAsyncDisposable
         public long MaxSeenAt;
 
         // SignalR calls a connection's handlers one at a time, so the fields need no lock of their own.
-        public void OnProgress(ProgressProbe progress)
+        public void OnTotals(long count, long amount)
         {
             var now = Stopwatch.GetTimestamp();
             Interlocked.Increment(ref Messages);
-            if (progress.DonationCount > Volatile.Read(ref MaxCount))
+            if (count > Volatile.Read(ref MaxCount))
             {
-                MaxAmount = progress.RaisedAmount;
+                MaxAmount = amount;
                 MaxSeenAt = now;
-                Volatile.Write(ref MaxCount, progress.DonationCount);
-                pool.RecordLag(progress.DonationCount, now);
+                Volatile.Write(ref MaxCount, count);
+                pool.RecordLag(count, now);
             }
         }
 
