@@ -2,6 +2,7 @@ using Fundraising.Payments;
 using Fundraising.Web.Accounts;
 using Fundraising.Web.Admin;
 using Fundraising.Web.Campaigns;
+using Fundraising.Web.Dashboard;
 using Fundraising.Web.Donations;
 using Fundraising.Web.Donors;
 using Fundraising.Web.Events;
@@ -46,6 +47,9 @@ builder.AddCampaignDirectory();
 // Live progress: SignalR hub fed by campaign grains through one observer per front end.
 builder.AddLiveProgress();
 
+// The admins' live giving-day dashboard: one sampler per watched event on this front end, fanned out over /hubs/dashboard.
+builder.AddLiveDashboard();
+
 // Demo data for a local giving day (off unless Demo:Seed is true).
 builder.AddDemoSeeding();
 
@@ -74,6 +78,7 @@ app.MapReceipts();
 app.MapDonors();
 app.MapAdmin();
 app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConnections);
+app.MapDashboard();
 
 app.Run();
 

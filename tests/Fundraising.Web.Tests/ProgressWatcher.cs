@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -8,24 +7,16 @@ namespace Fundraising.Web.Tests;
 public sealed class ProgressWatcher : IAsyncDisposable
 {
     private readonly HubConnection _connection;
-    private readonly ConcurrentQueue<JsonElement> _messages = new();
-    private readonly SemaphoreSlim _arrived = new(0);
+    // Campaigns' "progress" and pools' "pool" messages, in the order they came (a pool's has a sponsorName).
+    private readonly HubMessages _messages;
 
     private ProgressWatcher(HubConnection connection)
     {
         _connection = connection;
-        // Campaigns' "progress" and pools' "pool" messages, in the order they came (a pool's has a sponsorName).
-        foreach (var method in new[] { "progress", "pool" })
-        {
-            _connection.On<JsonElement>(method, message =>
-            {
-                _messages.Enqueue(message.Clone());
-                _arrived.Release();
-            });
-        }
+        _messages = new HubMessages(connection, "progress", "pool");
     }
 
-    public IReadOnlyCollection<JsonElement> Messages => _messages;
+    public IReadOnlyCollection<JsonElement> Messages => _messages.All;
 
     /// <summary>Connects anonymously, or with <paramref name="bearer"/> (the admin key) as the connection's credentials.</summary>
     public static async Task<ProgressWatcher> ConnectAsync(Uri baseAddress, string? bearer = null)
@@ -45,28 +36,7 @@ public sealed class ProgressWatcher : IAsyncDisposable
     public Task WatchPoolAsync(Guid poolId) => _connection.InvokeAsync("WatchPool", poolId.ToString());
 
     /// <summary>Waits for a message that satisfies <paramref name="predicate"/> (already received or arriving later).</summary>
-    public async Task<JsonElement> WaitForAsync(Func<JsonElement, bool> predicate, TimeSpan timeout)
-    {
-        using var cancellation = new CancellationTokenSource(timeout);
-        while (true)
-        {
-            foreach (var message in _messages)
-            {
-                if (predicate(message))
-                {
-                    return message;
-                }
-            }
-            try
-            {
-                await _arrived.WaitAsync(cancellation.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"No matching progress message within {timeout}. Last: {_messages.LastOrDefault()}");
-            }
-        }
-    }
+    public Task<JsonElement> WaitForAsync(Func<JsonElement, bool> predicate, TimeSpan timeout) => _messages.WaitForAsync(predicate, timeout);
 
     public Task<JsonElement> WaitForRaisedAsync(Guid campaignId, long raisedAmount, TimeSpan? timeout = null) =>
         WaitForAsync(m => m.GetProperty("id").GetGuid() == campaignId && m.GetProperty("raisedAmount").GetInt64() == raisedAmount,

@@ -1,5 +1,6 @@
 using System.Net;
 using Fundraising.Grains.Campaigns;
+using Fundraising.Grains.Health;
 using Fundraising.Grains.Matching;
 using Fundraising.Persistence;
 using Fundraising.Persistence.Receipts;
@@ -45,6 +46,8 @@ public static class SiloHostingExtensions
             .ValidateOnStart();
         // Every silo runs an issuer; an advisory lock lets one of them number receipts at a time.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiptIssuer>());
+        // Every silo reports its commit batch sizes once a second, for the admins' live dashboard.
+        builder.Services.AddHostedService<SiloHealthReporter>();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(options =>
