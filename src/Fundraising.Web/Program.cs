@@ -2,6 +2,7 @@ using Fundraising.Payments;
 using Fundraising.Web.Accounts;
 using Fundraising.Web.Admin;
 using Fundraising.Web.Campaigns;
+using Fundraising.Web.Dashboard;
 using Fundraising.Web.Donations;
 using Fundraising.Web.Donors;
 using Fundraising.Web.Events;
@@ -50,6 +51,8 @@ builder.AddLiveProgress();
 
 // Live leaderboards and teams: the same hub, fed by event board grains through one more observer per front end.
 builder.AddLiveLeaderboards();
+// The admins' live giving-day dashboard: one sampler per watched event on this front end, fanned out over /hubs/dashboard.
+builder.AddLiveDashboard();
 
 // Demo data for a local giving day (off unless Demo:Seed is true).
 builder.AddDemoSeeding();
@@ -81,6 +84,7 @@ app.MapReceipts();
 app.MapDonors();
 app.MapAdmin();
 app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConnections);
+app.MapDashboard();
 
 app.Run();
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Fundraising.Grains.Campaigns;
 using Fundraising.Grains.Leaderboards;
+using Fundraising.Grains.Health;
 using Fundraising.Grains.Matching;
 using Fundraising.Persistence;
 using Fundraising.Persistence.Receipts;
@@ -58,6 +59,8 @@ public static class SiloHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BoardFeed>());
         // Every silo runs an issuer; an advisory lock lets one of them number receipts at a time.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiptIssuer>());
+        // Every silo reports its commit batch sizes once a second, for the admins' live dashboard.
+        builder.Services.AddHostedService<SiloHealthReporter>();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(options =>

@@ -57,6 +57,9 @@ public sealed partial class SharedLedgerWriter(PostgresLedgerWriter writer, IOpt
     /// <summary>Batches committed alone (or failed alone) after the transaction they shared failed before COMMIT.</summary>
     public long RetriedAlone => Interlocked.Read(ref _retriedAlone);
 
+    /// <summary>The rows of each committed transaction, for metrics and the silo's report to the dashboard.</summary>
+    public CommitBatchStats CommitStats { get; } = new();
+
     /// <summary>Queues <paramref name="batch"/> for the next transaction. Once queued it is written whatever the token says.</summary>
     public Task<LedgerBatchOutcome> CommitAsync(LedgerBatch batch, CancellationToken cancellationToken = default)
     {
@@ -128,7 +131,7 @@ public sealed partial class SharedLedgerWriter(PostgresLedgerWriter writer, IOpt
         try
         {
             var outcomes = await writer.CommitManyAsync([.. group.Select(q => q.Batch)]);
-            Committed(group.Count);
+            Committed(group.Count, group.Sum(q => q.Rows));
             for (var i = 0; i < group.Count; i++)
             {
                 Answer(group[i], outcomes[i], null);
@@ -157,7 +160,7 @@ public sealed partial class SharedLedgerWriter(PostgresLedgerWriter writer, IOpt
         try
         {
             var outcome = (await writer.CommitManyAsync([queued.Batch]))[0];
-            Committed(1);
+            Committed(1, queued.Rows);
             Answer(queued, outcome, null);
         }
         catch (Exception exception)
@@ -183,10 +186,11 @@ public sealed partial class SharedLedgerWriter(PostgresLedgerWriter writer, IOpt
         }
     }
 
-    private void Committed(int batches)
+    private void Committed(int batches, int rows)
     {
         Interlocked.Increment(ref _transactions);
         Interlocked.Add(ref _batches, batches);
+        CommitStats.Record(rows);
     }
 
     // Failures of COMMIT come as LedgerCommitUncertainException; before it, PostgreSQL's own refusal (or ours, of a

@@ -185,6 +185,14 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
             Request($"/api/admin/flagged-gifts/{(member is null ? Guid.NewGuid() : await f.HeldGiftAsync())}/reject", null)),
         new("GET", "/api/admin/pools/{id:guid}/reconciliation", WholeReaders, Scope.Whole, async (f, _, t) =>
             new HttpRequestMessage(HttpMethod.Get, $"/api/admin/pools/{(await f.MatchingAsync()).Pool}/reconciliation")),
+        // The live dashboard: every staff role (no scope narrows it), over REST and its hub (whose negotiate is the door).
+        new("GET", "/api/admin/events/{id:guid}/dashboard", Everyone, Scope.None, async (f, _, t) =>
+            new HttpRequestMessage(HttpMethod.Get, $"/api/admin/events/{(await f.MatchingAsync()).Event}/dashboard")),
+        // SignalR maps both without a method: the negotiate (a POST), and the connection itself (here a long poll's first GET,
+        // which answers at once, on a connection the caller negotiated; a refused caller names none).
+        new("*", "/hubs/dashboard/negotiate", Everyone, Scope.None, (f, _, t) => Post("/hubs/dashboard/negotiate?negotiateVersion=1", null)),
+        new("*", "/hubs/dashboard", Everyone, Scope.None, async (f, member, t) =>
+            new HttpRequestMessage(HttpMethod.Get, $"/hubs/dashboard?id={(member is null ? "none" : await DashboardConnectionAsync(member))}")),
         new("GET", "/api/auth/me", Everyone, Scope.None, (f, _, t) => Get("/api/auth/me")),
         new("GET", "/api/auth/antiforgery", Everyone, Scope.None, (f, _, t) => Get("/api/auth/antiforgery")),
         new("GET", "/api/auth/tokens", Everyone, Scope.None, (f, _, t) => Get("/api/auth/tokens")),
@@ -323,6 +331,14 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         var created = await StaffClients.PostWithAntiforgeryAsync(member.Cookie, member.AntiforgeryToken, "/api/auth/tokens", new { name = "to revoke" });
         created.EnsureSuccessStatusCode();
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>A dashboard hub connection negotiated by the member (long polling), by its connection token.</summary>
+    private static async Task<string> DashboardConnectionAsync(StaffMember member)
+    {
+        var negotiated = await member.Bearer.PostAsync("/hubs/dashboard/negotiate?negotiateVersion=1", null);
+        negotiated.EnsureSuccessStatusCode();
+        return (await negotiated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("connectionToken").GetString()!;
     }
 
     private static async Task<Guid> ThrowAwayAccountAsync(AccessMatrixFixture f)

@@ -12,6 +12,11 @@ export function currentUser() {
   return me;
 }
 
+/** The header a page's own POSTs with the cookie must carry, for callers that are not `adminRequest` (a hub's negotiate). */
+export function antiforgeryHeaders() {
+  return antiforgery ? { 'X-CSRF-Token': antiforgery } : {};
+}
+
 /** What to do when the server stops accepting the session (signed out elsewhere, expired, account disabled). */
 export function whenUnauthorized(handler) {
   onUnauthorized = handler;
