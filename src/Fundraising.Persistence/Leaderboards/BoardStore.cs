@@ -198,12 +198,13 @@ public sealed class BoardStore(NpgsqlDataSource dataSource)
             GROUP BY 1, 2
             """, ids, cancellationToken);
 
+        // A team's newest gifts as they were made (a later refund moves the sums, not the list): what the feed adds too.
         var recent = new Dictionary<Guid, List<TeamGift>>();
         await using (var command = new NpgsqlCommand($"""
-            SELECT team_id, CASE WHEN anonymous THEN NULL ELSE display_name END, amount - refunded_amount, succeeded_at
-            FROM (SELECT team_id, anonymous, display_name, amount, refunded_amount, succeeded_at,
+            SELECT team_id, CASE WHEN anonymous THEN NULL ELSE display_name END, amount, succeeded_at
+            FROM (SELECT team_id, anonymous, display_name, amount, succeeded_at,
                          row_number() OVER (PARTITION BY team_id ORDER BY succeeded_at DESC, id DESC) AS n
-                  FROM donations WHERE campaign_id = ANY($1) AND team_id IS NOT NULL AND status = 'succeeded') r
+                  FROM donations WHERE campaign_id = ANY($1) AND team_id IS NOT NULL AND status <> 'pending') r
             WHERE n <= {TeamRecentCount}
             ORDER BY team_id, succeeded_at DESC
             """, connection, transaction))
