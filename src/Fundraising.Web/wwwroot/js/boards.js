@@ -118,7 +118,8 @@ export function liveBoards({ eventId, boards, by = 'amount', top = 10, onBoard }
   let hub = null;
   let orders = new Map();
 
-  const apply = (body) => {
+  const apply = (message) => {
+    const body = message && { ...message, board: String(message.board).toLowerCase(), by: String(message.by).toLowerCase() };
     if (!body || body.by !== current || !boards.includes(body.board)) {
       return;
     }
