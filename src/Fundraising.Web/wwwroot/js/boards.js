@@ -109,61 +109,78 @@ export function renderBoard(list, body, { limit = 10, linked = true, emptyText =
 
 /**
  * Keeps some of an event's boards live, all ranked the same way (`by`): each is read once over REST, then watched on the
- * page's hub connection (`connect(hub)`); `setBy` switches every board to the other ranking. `onBoard(body)` gets each
- * board that is newer than the one shown (REST answers and pushes may cross); a board that cannot be read (the
+ * page's hub connection (`connect(hub)`). `setBy` switches every board to the other ranking: the first switch reads and
+ * watches the other six too, and both stay watched, so switching back and forth costs no more hub calls (the hub limits
+ * Watch calls per address) and shows at once the newest board of that ranking. `onBoard(body)` gets each board of the
+ * current ranking that is newer than the one shown (REST answers and pushes may cross); a board that cannot be read (the
  * event has none yet, or this server has no boards) comes as `{board, by, entries: [], totals: null}`.
  */
 export function liveBoards({ eventId, boards, by = 'amount', top = 10, onBoard }) {
   let current = by;
   let hub = null;
-  let orders = new Map();
+  const watched = new Set(); // orders whose boards are watched (and were read)
+  const orders = new Map(); // "board:by" -> asOf order
+  const latest = new Map(); // "board:by" -> the newest body
 
   const apply = (message) => {
     const body = message && { ...message, board: String(message.board).toLowerCase(), by: String(message.by).toLowerCase() };
-    if (!body || body.by !== current || !boards.includes(body.board)) {
+    if (!body || !boards.includes(body.board)) {
       return;
     }
-    if (!orders.has(body.board)) {
-      orders.set(body.board, asOfOrder());
+    const key = `${body.board}:${body.by}`;
+    if (!orders.has(key)) {
+      orders.set(key, asOfOrder());
     }
-    if (orders.get(body.board).accept(body)) {
-      onBoard(body);
+    if (orders.get(key).accept(body)) {
+      latest.set(key, body);
+      if (body.by === current) {
+        onBoard(body);
+      }
     }
   };
 
-  const read = () => Promise.all(boards.map((board) => {
-    const asked = current;
-    return getLeaderboard(eventId, board, { by: asked, top }).then(apply, () => {
-      if (asked === current && !orders.has(board)) {
-        onBoard({ board, by: asked, entries: [], totals: null });
-      }
-    });
-  }));
+  const read = (order) => Promise.all(boards.map((board) => getLeaderboard(eventId, board, { by: order, top }).then(apply, () => {
+    if (order === current && !latest.has(`${board}:${order}`)) {
+      onBoard({ board, by: order, entries: [], totals: null });
+    }
+  })));
 
-  const watchAll = () => {
+  const watchAll = (order) => {
     for (const board of boards) {
-      hub?.watch('leaderboard', [eventId, board, current], apply);
+      hub?.watch('leaderboard', [eventId, board, order], apply);
     }
   };
 
   return {
     get by() { return current; },
-    read,
+    /** Reads the current ranking's boards (the first time; later, pushes keep them). */
+    read() {
+      watched.add(current);
+      return read(current);
+    },
     connect(handle) {
       hub = handle;
-      watchAll();
+      for (const order of watched) {
+        watchAll(order);
+      }
     },
     setBy(next) {
       if (next === current) {
         return Promise.resolve();
       }
-      for (const board of boards) {
-        hub?.unwatch('leaderboard', [eventId, board, current]);
-      }
       current = next;
-      orders = new Map();
-      watchAll();
-      return read();
+      for (const board of boards) {
+        const shown = latest.get(`${board}:${next}`);
+        if (shown) {
+          onBoard(shown);
+        }
+      }
+      if (watched.has(next)) {
+        return Promise.resolve();
+      }
+      watched.add(next);
+      watchAll(next);
+      return read(next);
     },
   };
 }
