@@ -71,6 +71,9 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<DonorStore>();
         builder.Services.AddSingleton<PoolStore>();
         builder.Services.AddSingleton<ICampaignPools>(sp => sp.GetRequiredService<PoolStore>());
+        builder.Services.AddSingleton<Leaderboards.BoardStore>();
+        builder.Services.AddSingleton<Teams.TeamStore>();
+        builder.Services.AddSingleton<Leaderboards.ICampaignEvents, Leaderboards.PostgresCampaignEvents>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

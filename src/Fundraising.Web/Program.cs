@@ -6,6 +6,8 @@ using Fundraising.Web.Donations;
 using Fundraising.Web.Donors;
 using Fundraising.Web.Events;
 using Fundraising.Web.Health;
+using Fundraising.Web.Leaderboards;
+using Fundraising.Web.Teams;
 using Fundraising.Web.Hosting;
 using Fundraising.Web.Matching;
 using Fundraising.Web.MonthlyGiving;
@@ -46,6 +48,9 @@ builder.AddCampaignDirectory();
 // Live progress: SignalR hub fed by campaign grains through one observer per front end.
 builder.AddLiveProgress();
 
+// Live leaderboards and teams: the same hub, fed by event board grains through one more observer per front end.
+builder.AddLiveLeaderboards();
+
 // Demo data for a local giving day (off unless Demo:Seed is true).
 builder.AddDemoSeeding();
 
@@ -66,6 +71,8 @@ app.MapAccounts();
 app.MapCampaigns();
 app.MapEvents();
 app.MapPools();
+app.MapLeaderboards();
+app.MapTeams();
 app.MapDonations();
 app.MapPayments();
 app.MapMonthlyGiving();

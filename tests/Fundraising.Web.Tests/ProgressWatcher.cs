@@ -14,18 +14,54 @@ public sealed class ProgressWatcher : IAsyncDisposable
     private ProgressWatcher(HubConnection connection)
     {
         _connection = connection;
-        // Campaigns' "progress" and pools' "pool" messages, in the order they came (a pool's has a sponsorName).
-        foreach (var method in new[] { "progress", "pool" })
+        // Campaigns' "progress" and pools' "pool" messages, in the order they came (a pool's has a sponsorName); boards'
+        // messages too, each kept with its method name in BoardMessages.
+        foreach (var method in new[] { "progress", "pool", "leaderboard", "leaderboardEntry", "team" })
         {
             _connection.On<JsonElement>(method, message =>
             {
-                _messages.Enqueue(message.Clone());
+                if (method is "progress" or "pool")
+                {
+                    _messages.Enqueue(message.Clone());
+                }
+                _methods.Enqueue((method, message.Clone()));
                 _arrived.Release();
             });
         }
     }
 
+    private readonly ConcurrentQueue<(string Method, JsonElement Message)> _methods = new();
+
     public IReadOnlyCollection<JsonElement> Messages => _messages;
+
+    /// <summary>Every message with the name of the method it came as, in order.</summary>
+    public IReadOnlyCollection<(string Method, JsonElement Message)> MessagesByMethod => _methods;
+
+    public Task InvokeAsync(string method, params object[] arguments) => _connection.InvokeCoreAsync(method, arguments);
+
+    /// <summary>Waits for a message of <paramref name="method"/> that satisfies <paramref name="predicate"/>.</summary>
+    public async Task<JsonElement> WaitForAsync(string method, Func<JsonElement, bool> predicate, TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            foreach (var (name, message) in _methods)
+            {
+                if (name == method && predicate(message))
+                {
+                    return message;
+                }
+            }
+            try
+            {
+                await _arrived.WaitAsync(cancellation.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No matching {method} message within {timeout}. Last: {_methods.LastOrDefault().Message}");
+            }
+        }
+    }
 
     /// <summary>Connects anonymously, or with <paramref name="bearer"/> (the admin key) as the connection's credentials.</summary>
     public static async Task<ProgressWatcher> ConnectAsync(Uri baseAddress, string? bearer = null)

@@ -15,13 +15,16 @@ public enum CampaignStatus
     Closed,
 }
 
-/// <summary>Where a campaign belongs: province, city, county, and village for village projects.</summary>
+/// <summary>
+/// Where a campaign belongs: province &gt; city &gt; county &gt; town (乡镇, optional) &gt; village (for village projects).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record Region(
     [property: Id(0)] string Province,
     [property: Id(1)] string City,
     [property: Id(2)] string County,
-    [property: Id(3)] string? Village);
+    [property: Id(3)] string? Village,
+    [property: Id(4)] string? Town = null);
 
 /// <summary>What an admin decides when creating a campaign. Money is in minor units (fen) of <see cref="Currency"/>.</summary>
 [GenerateSerializer, Immutable]

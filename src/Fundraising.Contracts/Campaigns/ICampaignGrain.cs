@@ -89,4 +89,17 @@ public interface ICampaignGrain : IGrainWithGuidKey
     /// total; rejected, its money returns to the pool. Once only.
     /// </summary>
     Task<Matching.FlagDecisionError> DecideFlaggedAsync(Guid donationId, Matching.FlagDecision decision, string actor);
+
+    /// <summary>
+    /// A verified donor opens a team (一起捐) for this campaign, on the teams board of the event it takes part in that is
+    /// open now (the one ending soonest) or else the next to open. Refused for an unknown or draft campaign, a closed
+    /// campaign, and a campaign in no open or upcoming event.
+    /// </summary>
+    Task<Teams.TeamResult> CreateTeamAsync(Teams.NewTeam team);
+
+    /// <summary>The giving-day events this campaign takes part in (cached; re-read about every 30 s).</summary>
+    Task<IReadOnlyList<Guid>> GetEventsAsync();
+
+    /// <summary>Re-reads which events this campaign takes part in (one was just created), so its next gifts reach their boards.</summary>
+    Task EventsChangedAsync();
 }

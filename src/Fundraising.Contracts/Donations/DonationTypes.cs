@@ -34,7 +34,8 @@ public sealed record NewDonation(
     [property: Id(4)] bool Anonymous,
     [property: Id(5)] string? Message,
     [property: Id(6)] string Provider,
-    [property: Id(7)] Guid? DonorId = null);
+    [property: Id(7)] Guid? DonorId = null,
+    [property: Id(8)] Guid? TeamId = null);
 
 /// <summary>
 /// An admin's record of an offline gift: money (<see cref="Method"/> cash, bank transfer, or a payment
@@ -76,7 +77,8 @@ public sealed record DonationRecord(
     [property: Id(15)] long? Quantity = null,
     [property: Id(16)] string? ReceiptNumber = null,
     [property: Id(17)] Guid? PledgeId = null,
-    [property: Id(18)] Guid? DonorId = null)
+    [property: Id(18)] Guid? DonorId = null,
+    [property: Id(19)] Guid? TeamId = null)
 {
     /// <summary>What this gift adds to its campaign's total now: nothing until it succeeds, less any refunds.</summary>
     public long NetAmount => Net(Status, Amount, RefundedAmount);
@@ -111,6 +113,9 @@ public enum DonationError
 
     /// <summary>A provider tried to confirm a gift that another provider (or none: an offline gift) takes the money for.</summary>
     ProviderMismatch,
+
+    /// <summary>The gift names a team (一起捐) that is not one of this campaign's.</summary>
+    TeamNotFound,
 }
 
 /// <summary>

@@ -22,10 +22,20 @@ public static class RequestFingerprint
     /// <summary>A payment the provider already took: never the same fingerprint as a donor's request under the same key.</summary>
     public static byte[] OfProviderPayment(NewDonation d) => Online("provider-payment", d);
 
-    // The donor is appended only when there is one, so gifts without a donor token keep the fingerprints they always had.
-    private static byte[] Online(string kind, NewDonation d) => d.DonorId is { } donor
-        ? Hash(kind, Number(d.Amount), d.Currency, d.DisplayName, Flag(d.Anonymous), d.Message, d.Provider, donor.ToString("N"))
-        : Hash(kind, Number(d.Amount), d.Currency, d.DisplayName, Flag(d.Anonymous), d.Message, d.Provider);
+    // The donor and the team are appended only when there is one, so gifts without them keep the fingerprints they always had.
+    private static byte[] Online(string kind, NewDonation d)
+    {
+        var parts = new List<string?> { kind, Number(d.Amount), d.Currency, d.DisplayName, Flag(d.Anonymous), d.Message, d.Provider };
+        if (d.DonorId is { } donor)
+        {
+            parts.Add(donor.ToString("N"));
+        }
+        if (d.TeamId is { } team)
+        {
+            parts.Add("team:" + team.ToString("N"));
+        }
+        return Hash([.. parts]);
+    }
 
     public static byte[] Of(NewOfflineDonation d) =>
         Hash("offline", Number(d.Amount), d.Currency, d.DonorName, Flag(d.Anonymous), d.Reference, d.Method,

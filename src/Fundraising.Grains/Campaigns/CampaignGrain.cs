@@ -9,6 +9,10 @@ using Fundraising.Persistence.Pledges;
 using Fundraising.Persistence.Matching;
 using Fundraising.Contracts.Matching;
 using Fundraising.Grains.Matching;
+using Fundraising.Contracts.Leaderboards;
+using Fundraising.Contracts.Teams;
+using Fundraising.Grains.Leaderboards;
+using Fundraising.Persistence.Leaderboards;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -34,8 +38,11 @@ public sealed partial class CampaignGrain(
     ICampaignCatalog catalog,
     IPledgeStore pledges,
     ICampaignPools pools,
+    ICampaignEvents events,
+    BoardFeed boards,
     IOptions<DonationLimits> limits,
     IOptions<MatchingOptions> matching,
+    IOptions<LeaderboardOptions> leaderboards,
     TimeProvider time,
     ILogger<CampaignGrain> logger) : Grain, ICampaignGrain
 {
@@ -59,12 +66,21 @@ public sealed partial class CampaignGrain(
     private readonly CampaignSlices _slices = new();
     private DateTimeOffset _poolsReadAt = DateTimeOffset.MinValue;
     private Task? _granting;
+    // The events this campaign takes part in (their boards get its deltas), and the teams known to be its own.
+    private IReadOnlyList<Guid> _events = [];
+    private readonly HashSet<Guid> _teams = [];
 
     private Guid Id => this.GetPrimaryKey();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _commits = new DonationCommitQueue(Id, ledger, Plan, ApplyCommittedAsync, () => { _totalsSuspect = true; return Task.CompletedTask; }, logger);
+        _commits = new DonationCommitQueue(Id, ledger, Plan, ApplyCommittedAsync, () =>
+        {
+            _totalsSuspect = true;
+            // Whether it committed is unknown: the boards re-read this campaign rather than guess.
+            boards.Add(_events, CampaignBoardDelta.RereadOf(Id));
+            return Task.CompletedTask;
+        }, logger);
         // Versions must keep growing when the grain is reactivated elsewhere (a silo died), or watchers
         // would drop the new activation's pushes as stale: start from the clock (in microseconds, which
         // stays below 2^53 so browsers read it exactly), then count changes.
@@ -76,7 +92,71 @@ public sealed partial class CampaignGrain(
             {
                 _recentDonors.AddLast(ToRecentDonor(donation));
             }
+            if (boards.Enabled)
+            {
+                await ReadEventsAsync(cancellationToken);
+                var every = leaderboards.Value.EventsRefreshEvery;
+                this.RegisterGrainTimer(ReadEventsAsync, new GrainTimerCreationOptions { DueTime = every, Period = every, Interleave = true });
+            }
         }
+    }
+
+    private async Task ReadEventsAsync(CancellationToken cancellationToken) =>
+        _events = [.. (await events.EventsOfCampaignAsync(Id, cancellationToken)).Select(e => e.EventId)];
+
+    public Task<IReadOnlyList<Guid>> GetEventsAsync() => Task.FromResult(_events);
+
+    public Task EventsChangedAsync() => _definition is not null && boards.Enabled ? ReadEventsAsync(CancellationToken.None) : Task.CompletedTask;
+
+    public async Task<TeamResult> CreateTeamAsync(NewTeam team)
+    {
+        if (_definition is null || _status == CampaignStatus.Draft)
+        {
+            return new TeamResult(TeamError.CampaignNotFound, null);
+        }
+        if (_status == CampaignStatus.Closed)
+        {
+            return new TeamResult(TeamError.CampaignClosed, null, "The campaign is closed: it takes no more gifts, so no new teams.");
+        }
+        var now = time.GetUtcNow();
+        var taking = await events.EventsOfCampaignAsync(Id);
+        // The event open now that ends soonest, or else the next to open: the team is on that event's teams board.
+        var chosen = taking.Where(e => e.StartsAt <= now && now < e.EndsAt).OrderBy(e => e.EndsAt).FirstOrDefault()
+            ?? taking.Where(e => e.StartsAt > now).OrderBy(e => e.StartsAt).FirstOrDefault();
+        if (chosen is null)
+        {
+            return taking.Count == 0
+                ? new TeamResult(TeamError.NoOpenEvent, null, "The campaign takes part in no giving-day event, so it has no teams board.")
+                : new TeamResult(TeamError.EventClosed, null, "Every event this campaign takes part in is over.");
+        }
+        var record = new TeamRecord(Guid.CreateVersion7(), Id, chosen.EventId, team.Name, team.GoalAmount, team.Story, ToMicroseconds(now));
+        await events.CreateTeamAsync(record, team.CreatedBy);
+        _teams.Add(record.Id);
+        try
+        {
+            await GrainFactory.GetGrain<IEventBoardGrain>(chosen.EventId).TeamCreatedAsync(record);
+        }
+        catch (Exception exception)
+        {
+            // The team is durable; the board finds it when it next re-reads this campaign (at the team's first gift, or reconciling).
+            LogTeamNoticeFailed(exception, record.Id);
+        }
+        return new TeamResult(TeamError.None, record);
+    }
+
+    // A gift's team must be one of this campaign's: known, or read once and remembered.
+    private async Task<bool> IsOwnTeamAsync(Guid teamId)
+    {
+        if (_teams.Contains(teamId))
+        {
+            return true;
+        }
+        if (await events.FindTeamAsync(teamId) is { } team && team.CampaignId == Id)
+        {
+            _teams.Add(teamId);
+            return true;
+        }
+        return false;
     }
 
     public async Task<CampaignCommandResult> CreateAsync(CampaignDefinition definition, string actor)
@@ -179,11 +259,15 @@ public sealed partial class CampaignGrain(
         {
             return replay;
         }
+        if (donation.TeamId is { } teamId && !await IsOwnTeamAsync(teamId))
+        {
+            return DonationResult.Failed(DonationError.TeamNotFound);
+        }
         var now = time.GetUtcNow();
         var record = new DonationRecord(
             Guid.CreateVersion7(), Id, donation.Amount, donation.Currency, donation.DisplayName, donation.Anonymous,
             donation.Message, status, DonationChannel.Online, donation.Provider, now, status == DonationStatus.Pending ? null : now,
-            DonorId: donation.DonorId);
+            DonorId: donation.DonorId, TeamId: donation.TeamId);
         if (status == DonationStatus.Succeeded && donation.DonorId is not null)
         {
             await PrepareMatchingAsync();
@@ -305,6 +389,10 @@ public sealed partial class CampaignGrain(
             _slices.Committed(matched);
             StartGrantsIfLow();
         }
+        if (_events.Count > 0 && BoardDeltas.From(Id, outcome) is { } boardDelta)
+        {
+            boards.Add(_events, boardDelta);
+        }
         var delta = outcome.TotalsDelta();
         if (delta == CampaignTotals.Zero)
         {
@@ -383,6 +471,8 @@ public sealed partial class CampaignGrain(
             // The row changed in the same transaction; memory follows it (deltas add up whatever order batches land in).
             _totals = _totals.Add(new CampaignTotals(0, 0, MatchedAmount: delta));
             _version++;
+            // Decided outside the commit queue: the boards re-read the campaign (its totals version moved with it).
+            boards.Add(_events, CampaignBoardDelta.RereadOf(Id));
         }
         return FlagDecisionError.None;
     }
@@ -482,6 +572,9 @@ public sealed partial class CampaignGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} could not get a matching slice; its gifts go unmatched until the next try")]
     private partial void LogGrantFailed(Exception exception, Guid campaignId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Team {TeamId} was created but its board was not told; it appears there at its board's next re-read")]
+    private partial void LogTeamNoticeFailed(Exception exception, Guid teamId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} is now {Status}")]
     private partial void LogStatus(Guid campaignId, CampaignStatus status);

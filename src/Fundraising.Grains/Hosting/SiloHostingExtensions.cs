@@ -1,5 +1,6 @@
 using System.Net;
 using Fundraising.Grains.Campaigns;
+using Fundraising.Grains.Leaderboards;
 using Fundraising.Grains.Matching;
 using Fundraising.Persistence;
 using Fundraising.Persistence.Receipts;
@@ -43,6 +44,18 @@ public static class SiloHostingExtensions
             .Validate(o => o.MinSecondsApart >= 0 && o.MaxGiftsPerMinute > 0 && o.SliceSeconds > 0 && o.MinSliceGifts > 0
                            && o.RefillBelow is > 0 and < 1, "Matching settings are out of range (see MatchingOptions).")
             .ValidateOnStart();
+        // Leaderboards: each silo's feed hands its campaigns' deltas to the event boards on a timer (off with
+        // Leaderboards:Enabled=false); donors' entry keys are keyed by a secret derived from Donors:AddressKey unless set.
+        builder.Services.AddOptions<LeaderboardOptions>().BindConfiguration("Leaderboards")
+            .PostConfigure<IConfiguration>((options, configuration) =>
+                options.KeySecret ??= configuration["Donors:AddressKey"] is { Length: >= 32 } key ? DonorKeys.Derive(key) : null)
+            .Validate(o => o.FeedInterval > TimeSpan.Zero && o.PushInterval > TimeSpan.Zero && o.ReconcileEvery > TimeSpan.Zero
+                           && o.EventsRefreshEvery > TimeSpan.Zero && o.GapWait >= TimeSpan.Zero, "Leaderboards intervals must be positive.")
+            .Validate(o => !o.Enabled || o.KeySecret is { Length: >= 32 }, "Leaderboards need Leaderboards:KeySecret or Donors:AddressKey (at least 32 characters).")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<DonorKeys>();
+        builder.Services.AddSingleton<BoardFeed>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BoardFeed>());
         // Every silo runs an issuer; an advisory lock lets one of them number receipts at a time.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiptIssuer>());
         builder.UseOrleans(silo =>

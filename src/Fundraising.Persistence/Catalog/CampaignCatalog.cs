@@ -45,7 +45,7 @@ public interface ICampaignCatalog
 
 public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICampaignCatalog
 {
-    private const string DefinitionColumns = "title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at";
+    private const string DefinitionColumns = "title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at, town";
 
     public async Task<CampaignRow?> LoadAsync(Guid id, CancellationToken cancellationToken = default)
     {
@@ -56,7 +56,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         command.Parameters.Add(new() { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new CampaignRow(ReadDefinition(reader), ParseStatus(reader.GetString(12)), ReadTotals(reader, 13))
+            ? new CampaignRow(ReadDefinition(reader), ParseStatus(reader.GetString(13)), ReadTotals(reader, 14))
             : null;
     }
 
@@ -66,7 +66,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand($"""
             INSERT INTO campaigns (id, {DefinitionColumns}, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft')
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft')
             ON CONFLICT (id) DO NOTHING
             """, connection, transaction))
         {
@@ -83,6 +83,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
             command.Parameters.Add(new() { Value = definition.GoalAmount });
             command.Parameters.Add(new() { Value = definition.StartsAt.UtcDateTime });
             command.Parameters.Add(new() { Value = definition.EndsAt.UtcDateTime });
+            command.Parameters.Add(new() { Value = (object?)region.Town ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 return false;
@@ -140,7 +141,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
             var window = KeysetSql.Window(query.Page, command);
             // Read by campaigns_listing or campaigns_by_county, both (…, created_at DESC, id DESC) since 0010.
             command.CommandText = $"""
-                SELECT id, title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at,
+                SELECT id, {DefinitionColumns},
                        status, raised_amount, donation_count, online_amount, offline_amount, goods_amount, matched_amount, created_at
                 FROM campaigns
                 WHERE {filter} {after}
@@ -151,10 +152,10 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
             while (await reader.ReadAsync(cancellationToken))
             {
                 var definition = ReadDefinition(reader);
-                var totals = ReadTotals(reader, 13);
+                var totals = ReadTotals(reader, 14);
                 var id = reader.GetGuid(0);
-                items.Add((new CampaignSummary(id, definition, ParseStatus(reader.GetString(12)), totals.RaisedAmount, totals.DonationCount, totals),
-                    new Keyset(reader.GetFieldValue<DateTimeOffset>(19), id)));
+                items.Add((new CampaignSummary(id, definition, ParseStatus(reader.GetString(13)), totals.RaisedAmount, totals.DonationCount, totals),
+                    new Keyset(reader.GetFieldValue<DateTimeOffset>(20), id)));
             }
         }
         var page = KeysetSql.Page(items, query.Page.Size, item => item.Position);
@@ -178,12 +179,13 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         return "($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3) AND ($4 OR status <> 'draft')";
     }
 
-    // Columns 1 to 11 are DefinitionColumns, in order.
+    // Columns 1 to 12 are DefinitionColumns, in order.
     private static CampaignDefinition ReadDefinition(NpgsqlDataReader reader) => new(
         Title: reader.GetString(1),
         Description: reader.GetString(2),
         Kind: reader.GetString(3) == "village" ? CampaignKind.Village : CampaignKind.Appeal,
-        Region: new Region(reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)),
+        Region: new Region(reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
+            reader.IsDBNull(12) ? null : reader.GetString(12)),
         Currency: reader.GetString(8).Trim(),
         GoalAmount: reader.GetInt64(9),
         StartsAt: reader.GetFieldValue<DateTimeOffset>(10),

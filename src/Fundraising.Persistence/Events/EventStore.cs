@@ -5,9 +5,16 @@ using NpgsqlTypes;
 
 namespace Fundraising.Persistence.Events;
 
-/// <summary>A giving-day event as it is asked for: a window announced in an IANA zone, and the campaigns taking part by id or by county.</summary>
+/// <summary>
+/// A giving-day event as it is asked for: a window announced in an IANA zone, the campaigns taking part by id or by
+/// county, and which gifts its leaderboards count beside online money (both offline money and goods by default).
+/// </summary>
 public sealed record EventDefinition(
-    string Name, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string TimeZone, IReadOnlyList<Guid> CampaignIds, IReadOnlyList<string> Counties);
+    string Name, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string TimeZone, IReadOnlyList<Guid> CampaignIds, IReadOnlyList<string> Counties,
+    Contracts.Leaderboards.BoardOptions? Boards = null)
+{
+    public Contracts.Leaderboards.BoardOptions BoardOptions => Boards ?? Contracts.Leaderboards.BoardOptions.Default;
+}
 
 /// <summary>The sums over the campaigns taking part, each counted once; matched money beside the gifts, never in them.</summary>
 public sealed record EventTotals(long RaisedAmount, long DonationCount, long MatchedAmount);
@@ -47,7 +54,8 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
                ARRAY(SELECT ek.county FROM event_counties ek WHERE ek.event_id = e.id ORDER BY ek.county),
                t.raised, t.gifts, t.matched,
                ARRAY(SELECT ec.campaign_id FROM event_campaigns ec JOIN campaigns c ON c.id = ec.campaign_id
-                     WHERE ec.event_id = e.id AND c.status = 'draft')
+                     WHERE ec.event_id = e.id AND c.status = 'draft'),
+               e.board_count_offline, e.board_count_goods
         FROM events e
         CROSS JOIN LATERAL (
             SELECT coalesce(sum(c.raised_amount), 0)::bigint AS raised, coalesce(sum(c.donation_count), 0)::bigint AS gifts,
@@ -91,7 +99,8 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
         }
         var currency = currencies.SingleOrDefault() ?? DefaultCurrency;
         await using (var command = new NpgsqlCommand("""
-            INSERT INTO events (id, name, starts_at, ends_at, time_zone, currency, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            INSERT INTO events (id, name, starts_at, ends_at, time_zone, currency, created_by, board_count_offline, board_count_goods)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             """, connection, transaction))
         {
             command.Parameters.Add(new() { Value = id });
@@ -101,6 +110,8 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(new() { Value = definition.TimeZone });
             command.Parameters.Add(new() { Value = currency });
             command.Parameters.Add(new() { Value = actor });
+            command.Parameters.Add(new() { Value = definition.BoardOptions.CountOffline });
+            command.Parameters.Add(new() { Value = definition.BoardOptions.CountGoods });
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         // Positional parameters allow one statement per command.
@@ -119,7 +130,7 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await AuditLog.WriteAsync(connection, transaction, actor, "create_event", null, id,
-            JsonSerializer.Serialize(new { definition.Name, definition.StartsAt, definition.EndsAt, definition.TimeZone, campaignIds = ids, counties }), cancellationToken);
+            JsonSerializer.Serialize(new { definition.Name, definition.StartsAt, definition.EndsAt, definition.TimeZone, campaignIds = ids, counties, boards = definition.BoardOptions }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return EventCreateOutcome.Created;
     }
@@ -151,7 +162,8 @@ public sealed class EventStore(NpgsqlDataSource dataSource)
         reader.GetGuid(0),
         new EventDefinition(
             reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4),
-            reader.GetFieldValue<Guid[]>(8), reader.GetFieldValue<string[]>(9)),
+            reader.GetFieldValue<Guid[]>(8), reader.GetFieldValue<string[]>(9),
+            new Contracts.Leaderboards.BoardOptions(reader.GetBoolean(14), reader.GetBoolean(15))),
         reader.GetString(5).Trim(),
         reader.GetFieldValue<DateTimeOffset>(6),
         reader.GetString(7),

@@ -65,7 +65,10 @@ internal sealed class LedgerBatchWork(LedgerBatch batch)
     /// <summary>What the matching step did for this batch; null when it took no part.</summary>
     public Matching.MatchBatchOutcome? Matching { get; set; }
 
-    public LedgerBatchOutcome Outcome() => new(Inserted, Existing, Confirmed, Unchanged, Missing, Refunds, Refused, Matching);
+    /// <summary>The campaign's <c>totals_version</c> after this batch; null when the batch changed nothing that counts.</summary>
+    public long? TotalsVersion { get; set; }
+
+    public LedgerBatchOutcome Outcome() => new(Inserted, Existing, Confirmed, Unchanged, Missing, Refunds, Refused, Matching, TotalsVersion);
 }
 
 /// <summary>One row of <c>admin_audit</c>; <paramref name="Details"/> is its JSON.</summary>

@@ -47,26 +47,38 @@ public sealed record LedgerBatchOutcome(
     IReadOnlyList<Guid> Missing,
     IReadOnlyList<LedgerRefundOutcome>? Refunds = null,
     IReadOnlyDictionary<Guid, DonationError>? RefusedInserts = null,
-    MatchBatchOutcome? Matching = null)
+    MatchBatchOutcome? Matching = null,
+    long? TotalsVersion = null)
 {
     public IReadOnlyList<LedgerRefundOutcome> RefundList => Refunds ?? [];
+
+    /// <summary>The gifts that count from this batch on: inserted as succeeded, or confirmed now.</summary>
+    public IEnumerable<DonationRecord> Succeeded => Inserted.Where(d => d.Status == DonationStatus.Succeeded).Concat(Confirmed);
+
+    /// <summary>The refunds this batch applied (not replays, not refusals), each with its gift as it stands after it.</summary>
+    public IEnumerable<RefundResult> AppliedRefunds => RefundList.Select(r => r.Result).Where(r => r is { Error: RefundError.None, Replayed: false });
+
+    /// <summary>Whether the batch changed what counts (a gift succeeded, a refund, a match): such a batch moves the campaign's totals version.</summary>
+    public bool ChangesWhatCounts() => Succeeded.Any() || AppliedRefunds.Any() || (Matching?.MatchedDelta ?? 0) != 0;
 
     /// <summary>The change to the campaign's totals that this batch made: new successes in, new refunds out.</summary>
     public CampaignTotals TotalsDelta()
     {
         var delta = new CampaignTotals(0, 0, MatchedAmount: Matching?.MatchedDelta ?? 0);
-        foreach (var donation in Inserted.Where(d => d.Status == DonationStatus.Succeeded).Concat(Confirmed))
+        foreach (var donation in Succeeded)
         {
             delta = delta.Add(Bucket(donation, donation.Amount, 1));
         }
-        foreach (var refund in RefundList.Where(r => r.Result is { Error: RefundError.None, Replayed: false }))
+        foreach (var refund in AppliedRefunds)
         {
-            var after = refund.Result.Donation!;
-            // A gift refunded in full no longer counts as a gift (人次).
-            delta = delta.Add(Bucket(after, -refund.Result.Refund!.Amount, after.Status == DonationStatus.Refunded ? -1 : 0));
+            var after = refund.Donation!;
+            delta = delta.Add(Bucket(after, -refund.Refund!.Amount, RefundCount(after)));
         }
         return delta;
     }
+
+    /// <summary>What a refund does to the gift count (人次): a gift refunded in full no longer counts as a gift.</summary>
+    public static long RefundCount(DonationRecord after) => after.Status == DonationStatus.Refunded ? -1 : 0;
 
     private static CampaignTotals Bucket(DonationRecord donation, long amount, long count) => donation switch
     {

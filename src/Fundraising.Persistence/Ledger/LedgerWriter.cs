@@ -65,10 +65,10 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         await using var command = tx.Command("""
             INSERT INTO donations (id, campaign_id, amount, currency, display_name, anonymous, message, status, channel,
                                    provider, created_at, succeeded_at, idempotency_key, request_hash, reference, method, recorded_by,
-                                   kind, item, quantity, pledge_id, donor_id)
+                                   kind, item, quantity, pledge_id, donor_id, team_id)
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[],
                                  $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::bytea[],
-                                 $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::bigint[], $21::uuid[], $22::uuid[])
+                                 $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::bigint[], $21::uuid[], $22::uuid[], $23::uuid[])
             ON CONFLICT (campaign_id, idempotency_key) DO NOTHING
             RETURNING id
             """);
@@ -94,6 +94,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.Quantity).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.PledgeId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.DonorId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Record.TeamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
 
         var written = new HashSet<Guid>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -287,13 +288,16 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
     }
 
     /// <summary>
-    /// Every campaign's totals in one update, in the transaction that wrote its rows. A campaign without a catalogue
-    /// row fails the whole write (<see cref="CampaignNotInCatalogueException"/>).
+    /// Every campaign's totals in one update, in the transaction that wrote its rows, with its <c>totals_version</c> one
+    /// higher (what the leaderboards number their deltas by). A campaign whose batch changed what counts takes part even
+    /// when its sums cancel out (one gift in, another of the same size refunded): its donors and teams still moved. A
+    /// campaign without a catalogue row fails the whole write (<see cref="CampaignNotInCatalogueException"/>).
     /// </summary>
     private static async Task ChangeTotalsAsync(LedgerTransaction tx, CancellationToken cancellationToken)
     {
-        var deltas = tx.Work.Select(w => (w.Batch.CampaignId, Delta: w.Outcome().TotalsDelta()))
-            .Where(d => d.Delta != CampaignTotals.Zero).OrderBy(d => d.CampaignId).ToList();
+        var deltas = tx.Work.Select(w => (Work: w, w.Batch.CampaignId, Outcome: w.Outcome()))
+            .Select(d => (d.Work, d.CampaignId, Delta: d.Outcome.TotalsDelta(), Changed: d.Outcome.ChangesWhatCounts()))
+            .Where(d => d.Changed || d.Delta != CampaignTotals.Zero).OrderBy(d => d.CampaignId).ToList();
         if (deltas.Count == 0)
         {
             return;
@@ -307,10 +311,11 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
                  locked AS MATERIALIZED (SELECT id FROM campaigns WHERE id IN (SELECT id FROM v) ORDER BY id FOR NO KEY UPDATE)
             UPDATE campaigns c SET raised_amount = c.raised_amount + v.raised, donation_count = c.donation_count + v.count,
                    online_amount = c.online_amount + v.online, offline_amount = c.offline_amount + v.offline,
-                   goods_amount = c.goods_amount + v.goods, matched_amount = c.matched_amount + v.matched, updated_at = now()
+                   goods_amount = c.goods_amount + v.goods, matched_amount = c.matched_amount + v.matched,
+                   totals_version = c.totals_version + 1, updated_at = now()
             FROM v JOIN locked ON locked.id = v.id
             WHERE c.id = v.id
-            RETURNING c.id
+            RETURNING c.id, c.totals_version
             """);
         command.Parameters.Add(new() { Value = deltas.Select(d => d.CampaignId).ToArray() });
         command.Parameters.Add(new() { Value = deltas.Select(d => d.Delta.RaisedAmount).ToArray() });
@@ -319,17 +324,21 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         command.Parameters.Add(new() { Value = deltas.Select(d => d.Delta.OfflineAmount).ToArray() });
         command.Parameters.Add(new() { Value = deltas.Select(d => d.Delta.GoodsAmount).ToArray() });
         command.Parameters.Add(new() { Value = deltas.Select(d => d.Delta.MatchedAmount).ToArray() });
-        var changed = new HashSet<Guid>();
+        var changed = new Dictionary<Guid, long>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                changed.Add(reader.GetGuid(0));
+                changed[reader.GetGuid(0)] = reader.GetInt64(1);
             }
         }
         if (changed.Count != deltas.Count)
         {
-            throw new CampaignNotInCatalogueException(deltas.Select(d => d.CampaignId).Where(id => !changed.Contains(id)).ToList());
+            throw new CampaignNotInCatalogueException(deltas.Select(d => d.CampaignId).Where(id => !changed.ContainsKey(id)).ToList());
+        }
+        foreach (var (work, campaignId, _, _) in deltas)
+        {
+            work.TotalsVersion = changed[campaignId];
         }
     }
 

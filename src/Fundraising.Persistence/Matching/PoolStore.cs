@@ -432,7 +432,7 @@ public sealed class PoolStore(NpgsqlDataSource dataSource) : ICampaignPools
         if (decision == FlagDecision.Release)
         {
             await Sql.ExecuteAsync(connection, transaction, "UPDATE pool_slices SET held_amount = held_amount - $2 WHERE id = $1", cancellationToken, sliceId, net);
-            await Sql.ExecuteAsync(connection, transaction, "UPDATE campaigns SET matched_amount = matched_amount + $2 WHERE id = $1", cancellationToken, campaignId, net);
+            await Sql.ExecuteAsync(connection, transaction, "UPDATE campaigns SET matched_amount = matched_amount + $2, totals_version = totals_version + 1 WHERE id = $1", cancellationToken, campaignId, net);
             delta = net;
         }
         else if (net > 0)

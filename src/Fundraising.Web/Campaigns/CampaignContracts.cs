@@ -2,7 +2,8 @@ using Fundraising.Contracts.Campaigns;
 
 namespace Fundraising.Web.Campaigns;
 
-public sealed record RegionRequest(string? Province, string? City, string? County, string? Village);
+/// <summary>A campaign's place: province &gt; city &gt; county &gt; town (乡镇, optional) &gt; village (village projects).</summary>
+public sealed record RegionRequest(string? Province, string? City, string? County, string? Village, string? Town = null);
 
 /// <summary>Body of <c>POST /api/campaigns</c>. Amounts are minor units (fen).</summary>
 public sealed record CreateCampaignRequest(
@@ -15,7 +16,7 @@ public sealed record CreateCampaignRequest(
     DateTimeOffset? StartsAt,
     DateTimeOffset? EndsAt);
 
-public sealed record RegionResponse(string Province, string City, string County, string? Village);
+public sealed record RegionResponse(string Province, string City, string County, string? Village, string? Town = null);
 
 public sealed record CampaignResponse(
     Guid Id,
@@ -42,7 +43,7 @@ public sealed record CampaignResponse(
         var d = summary.Definition;
         var t = summary.Totals ?? new CampaignTotals(summary.RaisedAmount, summary.DonationCount);
         return new CampaignResponse(summary.Id, d.Title, d.Description, d.Kind,
-            new RegionResponse(d.Region.Province, d.Region.City, d.Region.County, d.Region.Village),
+            new RegionResponse(d.Region.Province, d.Region.City, d.Region.County, d.Region.Village, d.Region.Town),
             d.Currency, d.GoalAmount, summary.RaisedAmount, summary.DonationCount, summary.Status, d.StartsAt, d.EndsAt,
             t.MoneyAmount, t.OnlineAmount, t.OfflineAmount, t.GoodsAmount, t.MatchedAmount, summary.RaisedAmount + t.MatchedAmount);
     }

@@ -108,6 +108,7 @@ public static class CampaignEndpoints
         var city = v.Text("region.city", request.Region?.City, 40);
         var county = v.Text("region.county", request.Region?.County, 40);
         var village = v.Text("region.village", request.Region?.Village, 60, required: request.Kind == CampaignKind.Village);
+        var town = v.Text("region.town", request.Region?.Town, 40, required: false);
         var currency = v.Currency("currency", request.Currency);
         var goal = v.Amount("goalAmount", request.GoalAmount, MaxGoalAmount);
         if (request.StartsAt is null)
@@ -124,7 +125,7 @@ public static class CampaignEndpoints
         }
         return new CampaignDefinition(
             title ?? "", description, request.Kind ?? CampaignKind.Appeal,
-            new Region(province ?? "", city ?? "", county ?? "", village),
+            new Region(province ?? "", city ?? "", county ?? "", village, town),
             currency ?? "", goal, request.StartsAt ?? default, request.EndsAt ?? default);
     }
 

@@ -5,8 +5,8 @@ using Fundraising.Web.Matching;
 
 namespace Fundraising.Web.Donations;
 
-/// <summary>Body of <c>POST /api/campaigns/{id}/donations</c>. Amount in minor units (fen).</summary>
-public sealed record CreateDonationRequest(long? Amount, string? Currency, string? DisplayName, bool? Anonymous, string? Message);
+/// <summary>Body of <c>POST /api/campaigns/{id}/donations</c>. Amount in minor units (fen); <c>TeamId</c> is the team (一起捐) whose share link the gift came through.</summary>
+public sealed record CreateDonationRequest(long? Amount, string? Currency, string? DisplayName, bool? Anonymous, string? Message, Guid? TeamId = null);
 
 /// <summary>
 /// Body of <c>POST /api/campaigns/{id}/offline-donations</c> (admin). Money: cash, bank transfer, or a

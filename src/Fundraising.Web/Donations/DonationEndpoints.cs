@@ -15,9 +15,6 @@ namespace Fundraising.Web.Donations;
 
 public static class DonationEndpoints
 {
-    /// <summary>The header a verified donor's gift carries its donor token in (from POST /api/donors/verifications/confirm).</summary>
-    public const string DonorTokenHeader = "Donor-Token";
-
     /// <summary>
     /// Donations: a donor's online gift (pending until its provider confirms it), the public list, an admin's
     /// offline gift (money or goods, 款物), the admin list, refunds, and the sandbox's confirm address.
@@ -70,23 +67,15 @@ public static class DonationEndpoints
         }
         // A verified donor's gift may be matched (配捐); a gift without a token is welcome and never matched. A token that
         // is not (or no longer) valid is refused rather than silently ignored, so the donor knows to verify again.
-        Guid? donorId = null;
-        if (http.Request.Headers[DonorTokenHeader].ToString() is { Length: > 0 } token)
+        var (validToken, donorId) = await DonorTokenHeader.ReadAsync(http, donors, cancellationToken);
+        if (!validToken)
         {
-            if (await donors.FindAsync(token, cancellationToken) is not { } donor)
-            {
-                return TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
-                {
-                    Title = "The donor token is not valid.",
-                    Detail = $"The {DonorTokenHeader} header names no verified donor (or the token expired): verify again, or give without it.",
-                    Status = StatusCodes.Status401Unauthorized,
-                });
-            }
-            donorId = donor.DonorId;
+            return TypedResults.Problem(DonorTokenHeader.Unauthorized(
+                $"The {DonorTokenHeader.Name} header names no verified donor (or the token expired): verify again, or give without it."));
         }
 
         var result = await grains.GetGrain<ICampaignGrain>(campaignId)
-            .CreateDonationAsync(new NewDonation(key!, amount, currency!, name, anonymous, message, provider.Name, donorId));
+            .CreateDonationAsync(new NewDonation(key!, amount, currency!, name, anonymous, message, provider.Name, donorId, request.TeamId));
         if (Refusal.Of(result.Error, result.Detail, campaignId) is { } refusal)
         {
             return refusal.Errors is { } errors ? TypedResults.ValidationProblem(errors) : TypedResults.Problem(refusal.Problem!);

@@ -42,7 +42,8 @@ public static partial class EventEndpoints
     private static bool ShowsDrafts(ClaimsPrincipal user) => StaffScope.Of(user) is { IsWhole: true };
 
     private static async Task<Results<Created<EventResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        CreateEventRequest request, EventStore store, ICampaignCatalog catalog, LinkGenerator links, HttpContext http)
+        CreateEventRequest request, EventStore store, ICampaignCatalog catalog, Persistence.Leaderboards.BoardStore boards, IGrainFactory grains,
+        LinkGenerator links, HttpContext http)
     {
         var validation = new Validation();
         var definition = Build(request, validation);
@@ -82,6 +83,11 @@ public static partial class EventEndpoints
             case EventCreateOutcome.MixedCurrencies:
                 const string mixed = "The campaigns taking part are in more than one currency; an event's totals are in one.";
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["campaignIds"] = [mixed], ["regions"] = [mixed] });
+        }
+        // The campaigns taking part learn of the event now, so that their next gifts reach its boards.
+        foreach (var campaignId in await boards.CampaignsOfEventAsync(id, http.RequestAborted))
+        {
+            await grains.GetGrain<ICampaignGrain>(campaignId).EventsChangedAsync();
         }
         var created = await store.FindAsync(id, http.RequestAborted) ?? throw new InvalidOperationException($"Event {id} was created but cannot be read back.");
         return TypedResults.Created(links.GetPathByName(http, "GetEvent", new { id }), EventResponse.From(created, showDrafts: true));
@@ -140,7 +146,8 @@ public static partial class EventEndpoints
             v.Add("regions", "An event needs 'campaignIds' or 'regions' (county names), or both.");
         }
         return new EventDefinition(name ?? "", startsAt ?? default, endsAt ?? default, timeZone ?? "",
-            [.. campaignIds.Distinct()], [.. regions.Distinct(StringComparer.Ordinal)]);
+            [.. campaignIds.Distinct()], [.. regions.Distinct(StringComparer.Ordinal)],
+            new Contracts.Leaderboards.BoardOptions(request.Boards?.CountOffline ?? true, request.Boards?.CountGoods ?? true));
     }
 
     /// <summary>An instant written as ISO 8601 with an explicit offset (Z or ±hh:mm); null (and an error) otherwise.</summary>

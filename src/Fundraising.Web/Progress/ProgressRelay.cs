@@ -14,36 +14,12 @@ namespace Fundraising.Web.Progress;
 /// push out to the campaign's SignalR group. Grains therefore send one message per front end, not
 /// per browser.
 /// </summary>
-public sealed partial class ProgressRelay(
+public sealed class ProgressRelay(
     IGrainFactory grains, IHubContext<ProgressHub> hub, IOptions<ProgressOptions> options, ILogger<ProgressRelay> logger)
-    : IProgressObserver, IHostedService, IDisposable
+    : ObserverRelay<IProgressObserver, Guid>(grains, options.Value.MaxWatchesPerConnection, logger), IProgressObserver
 {
-    private readonly int _maxWatches = options.Value.MaxWatchesPerConnection;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, HashSet<string>> _watchers = [];
-    private readonly Dictionary<string, HashSet<Guid>> _byConnection = [];
     // Watched ids that are matching pools rather than campaigns (ids are GUIDs: the two never collide).
     private readonly HashSet<Guid> _pools = [];
-    private IProgressObserver? _reference;
-    private PeriodicTimer? _renewTimer;
-    private Task? _renewLoop;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _reference = grains.CreateObjectReference<IProgressObserver>(this);
-        _renewTimer = new PeriodicTimer(ProgressSubscription.RenewEvery);
-        _renewLoop = RenewAsync(_renewTimer);
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        _renewTimer?.Dispose();
-        if (_renewLoop is not null)
-        {
-            await _renewLoop;
-        }
-    }
 
     /// <summary>
     /// Adds the watch and subscribes to the campaign if nobody here watched it yet; false, and nothing changed, when
@@ -56,30 +32,20 @@ public sealed partial class ProgressRelay(
 
     private async Task<bool> WatchAsync(string connectionId, Guid campaignId, bool pool)
     {
-        bool first;
-        lock (_gate)
+        bool? first;
+        lock (Gate)
         {
-            if (!_byConnection.TryGetValue(connectionId, out var campaigns))
-            {
-                _byConnection[connectionId] = campaigns = [];
-            }
-            if (!campaigns.Contains(campaignId) && campaigns.Count >= _maxWatches)
-            {
-                return false;
-            }
-            campaigns.Add(campaignId);
-            if (!_watchers.TryGetValue(campaignId, out var connections))
-            {
-                _watchers[campaignId] = connections = [];
-            }
-            first = connections.Count == 0;
-            connections.Add(connectionId);
-            if (pool)
+            first = AddWatch(connectionId, campaignId);
+            if (first is not null && pool)
             {
                 _pools.Add(campaignId);
             }
         }
-        if (first)
+        if (first is null)
+        {
+            return false;
+        }
+        if (first.Value)
         {
             await SubscribeAsync(campaignId, pool);
         }
@@ -87,43 +53,19 @@ public sealed partial class ProgressRelay(
     }
 
     private Task SubscribeAsync(Guid id, bool pool) => pool
-        ? grains.GetGrain<IMatchingPoolGrain>(id).SubscribeAsync(Reference)
-        : grains.GetGrain<ICampaignGrain>(id).SubscribeAsync(Reference);
+        ? Grains.GetGrain<IMatchingPoolGrain>(id).SubscribeAsync(Reference)
+        : Grains.GetGrain<ICampaignGrain>(id).SubscribeAsync(Reference);
 
-    public void Unwatch(string connectionId, Guid campaignId)
-    {
-        lock (_gate)
-        {
-            RemoveWatcher(connectionId, campaignId);
-            if (_byConnection.TryGetValue(connectionId, out var campaigns))
-            {
-                campaigns.Remove(campaignId);
-            }
-        }
-    }
+    protected override void OnUnwatched(Guid key) => _pools.Remove(key);
 
-    public void Forget(string connectionId)
+    protected override IEnumerable<(object What, Func<Task> Renew)> Renewals(IReadOnlyList<Guid> watched)
     {
-        lock (_gate)
+        (Guid Id, bool Pool)[] subscriptions;
+        lock (Gate)
         {
-            if (_byConnection.Remove(connectionId, out var campaigns))
-            {
-                foreach (var campaignId in campaigns)
-                {
-                    RemoveWatcher(connectionId, campaignId);
-                }
-            }
+            subscriptions = [.. watched.Select(id => (id, _pools.Contains(id)))];
         }
-    }
-
-    // Nobody here watches it any more: the grain's subscription lapses at its next expiry, since we stop renewing it.
-    private void RemoveWatcher(string connectionId, Guid campaignId)
-    {
-        if (_watchers.TryGetValue(campaignId, out var connections) && connections.Remove(connectionId) && connections.Count == 0)
-        {
-            _watchers.Remove(campaignId);
-            _pools.Remove(campaignId);
-        }
+        return subscriptions.Select(s => ((object)s.Id, (Func<Task>)(() => SubscribeAsync(s.Id, s.Pool))));
     }
 
     public Task OnProgressAsync(ProgressSnapshot snapshot) =>
@@ -131,51 +73,6 @@ public sealed partial class ProgressRelay(
 
     public Task OnPoolAsync(PoolSnapshot snapshot) =>
         hub.Clients.Group(ProgressHub.PoolGroupName(snapshot.Id)).SendAsync(ProgressHub.PoolMethod, PoolResponse.From(snapshot));
-
-    private IProgressObserver Reference => _reference ?? throw new InvalidOperationException("The progress relay has not started.");
-
-    private async Task RenewAsync(PeriodicTimer timer)
-    {
-        while (await timer.WaitForNextTickAsync())
-        {
-            (Guid Id, bool Pool)[] watched;
-            lock (_gate)
-            {
-                watched = [.. _watchers.Keys.Select(id => (id, _pools.Contains(id)))];
-            }
-            foreach (var (campaignId, pool) in watched)
-            {
-                try
-                {
-                    await SubscribeAsync(campaignId, pool);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    // A silo may be down for a few seconds; the next round tries again.
-                    LogRenewFailed(exception, campaignId);
-                }
-            }
-        }
-    }
-
-    public void Dispose()
-    {
-        _renewTimer?.Dispose();
-        if (_reference is not null)
-        {
-            try
-            {
-                grains.DeleteObjectReference<IProgressObserver>(_reference);
-            }
-            catch (Exception exception) when (exception is ArgumentException or ObjectDisposedException)
-            {
-                // At shutdown the client may already be gone, and the reference with it.
-            }
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the progress subscription to {CampaignId} failed")]
-    private partial void LogRenewFailed(Exception exception, Guid campaignId);
 }
 
 /// <summary>Limits of the live progress hub, bound from <c>Progress</c>.</summary>

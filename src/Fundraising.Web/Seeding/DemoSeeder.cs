@@ -28,15 +28,16 @@ public sealed partial class DemoSeeder(
         ("重阳敬老", "重阳节慰问高龄、失能和困难老人（2021年：1,967人，57.87万元）。", "山阳县", 600_000),
     ];
 
-    private static readonly (string County, string Village, string Purpose, long GoalYuan)[] Villages =
+    // Each village project names its town (乡镇) too: the towns board ranks them.
+    private static readonly (string County, string Town, string Village, string Purpose, long GoalYuan)[] Villages =
     [
-        ("商州区", "北宽坪镇广东坪村", "村级互助养老与老年餐桌", 120_000),
-        ("洛南县", "石门镇石门村", "留守儿童课后托管", 100_000),
-        ("丹凤县", "棣花镇万湾村", "慈安便民桥修建", 180_000),
-        ("商南县", "试马镇街道村", "村级慈善幸福家园建设", 90_000),
-        ("山阳县", "漫川关镇前店子村", "困难老人冬季取暖", 80_000),
-        ("镇安县", "云盖寺镇云镇村", "村卫生室设备添置", 150_000),
-        ("柞水县", "营盘镇朱家湾村", "乡村学校饮水与太阳能热水器", 110_000),
+        ("商州区", "北宽坪镇", "广东坪村", "村级互助养老与老年餐桌", 120_000),
+        ("洛南县", "石门镇", "石门村", "留守儿童课后托管", 100_000),
+        ("丹凤县", "棣花镇", "万湾村", "慈安便民桥修建", 180_000),
+        ("商南县", "试马镇", "街道村", "村级慈善幸福家园建设", 90_000),
+        ("山阳县", "漫川关镇", "前店子村", "困难老人冬季取暖", 80_000),
+        ("镇安县", "云盖寺镇", "云镇村", "村卫生室设备添置", 150_000),
+        ("柞水县", "营盘镇", "朱家湾村", "乡村学校饮水与太阳能热水器", 110_000),
     ];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -60,10 +61,10 @@ public sealed partial class DemoSeeder(
         {
             seeded.Add(await SeedAsync(new CampaignDefinition(title, description, CampaignKind.Appeal, new Region(Province, City, county, null), "CNY", goal * 100, starts, ends), seeded.Count));
         }
-        foreach (var (county, village, purpose, goal) in Villages)
+        foreach (var (county, town, village, purpose, goal) in Villages)
         {
-            var definition = new CampaignDefinition($"慈善幸福家园 · {village}", $"{county}{village}：{purpose}。村民和在外乡贤共同参与，善款用于本村。",
-                CampaignKind.Village, new Region(Province, City, county, village), "CNY", goal * 100, starts, ends);
+            var definition = new CampaignDefinition($"慈善幸福家园 · {town}{village}", $"{county}{town}{village}：{purpose}。村民和在外乡贤共同参与，善款用于本村。",
+                CampaignKind.Village, new Region(Province, City, county, town + village, town), "CNY", goal * 100, starts, ends);
             seeded.Add(await SeedAsync(definition, seeded.Count));
         }
         LogSeeded(seeded.Count);
@@ -78,6 +79,11 @@ public sealed partial class DemoSeeder(
         var eventId = Guid.CreateVersion7();
         var window = new EventDefinition("99公益日（演示）", now.AddHours(-1), now.AddDays(3), zone, campaigns, []);
         await events.CreateAsync(eventId, window, "demo-seed", cancellationToken);
+        foreach (var campaign in campaigns)
+        {
+            // Active since the seed: they learn of the event now, so that their gifts reach its boards at once.
+            await grains.GetGrain<ICampaignGrain>(campaign).EventsChangedAsync();
+        }
         var local = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById(zone)).AddMinutes(2);
         var opensAt = TimeOnly.TryParse(configuration["Demo:PoolOpensAt"], System.Globalization.CultureInfo.InvariantCulture, out var configured)
             ? configured

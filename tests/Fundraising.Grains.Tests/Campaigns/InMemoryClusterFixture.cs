@@ -38,6 +38,8 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<ICampaignCatalog>(Ledger);
             silo.Services.AddSingleton<IPledgeStore>(Ledger);
             silo.Services.AddSingleton<Fundraising.Persistence.Matching.ICampaignPools>(Ledger);
+            silo.Services.AddSingleton<Fundraising.Persistence.Leaderboards.ICampaignEvents>(Ledger);
+            silo.Services.AddSingleton<Fundraising.Grains.Leaderboards.BoardFeed>();
             silo.Services.AddOptions<Fundraising.Grains.Matching.MatchingOptions>();
             // Small limits, so admission's limit is testable without huge numbers.
             silo.Services.AddOptions<DonationLimits>().Configure(o => (o.MaxOnlineAmount, o.MaxOfflineAmount) = (MaxOnlineAmount, MaxOfflineAmount));

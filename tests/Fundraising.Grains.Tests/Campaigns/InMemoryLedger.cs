@@ -15,8 +15,24 @@ namespace Fundraising.Grains.Tests.Campaigns;
 /// idempotency, acknowledgement after commit, admission). It counts commits and can be told to fail or stall.
 /// The real ones are tested against PostgreSQL in Persistence/.
 /// </summary>
-public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignCatalog, IPledgeStore, ICampaignPools
+public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignCatalog, IPledgeStore, ICampaignPools,
+    Fundraising.Persistence.Leaderboards.ICampaignEvents
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, Fundraising.Contracts.Teams.TeamRecord> _teams = new();
+
+    // No events in memory: boards are PostgreSQL's (their tests run against it); teams are kept for the team rule.
+    public Task<IReadOnlyList<Fundraising.Persistence.Leaderboards.CampaignEventRow>> EventsOfCampaignAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<Fundraising.Persistence.Leaderboards.CampaignEventRow>>([]);
+
+    public Task<Fundraising.Contracts.Teams.TeamRecord?> FindTeamAsync(Guid teamId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_teams.GetValueOrDefault(teamId));
+
+    public Task CreateTeamAsync(Fundraising.Contracts.Teams.TeamRecord team, Guid createdBy, CancellationToken cancellationToken = default)
+    {
+        _teams[team.Id] = team;
+        return Task.CompletedTask;
+    }
+
     // No matching pools in memory: pools are PostgreSQL's (their tests run against it).
     public Task<IReadOnlyList<PoolTerms>> PoolsForCampaignAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<PoolTerms>>([]);

@@ -108,6 +108,10 @@ public sealed class SpreadGiftsThroughGrainsTests : IAsyncLifetime
             silo.Services.AddSingleton<IPledgeStore, PledgeStore>();
             silo.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
             silo.Services.AddSingleton<Fundraising.Persistence.Matching.ICampaignPools, Fundraising.Persistence.Matching.PoolStore>();
+            silo.Services.AddSingleton<Fundraising.Persistence.Leaderboards.BoardStore>();
+            silo.Services.AddSingleton<Fundraising.Persistence.Teams.TeamStore>();
+            silo.Services.AddSingleton<Fundraising.Persistence.Leaderboards.ICampaignEvents, Fundraising.Persistence.Leaderboards.PostgresCampaignEvents>();
+            silo.Services.AddSingleton<Fundraising.Grains.Leaderboards.BoardFeed>();
             silo.Services.AddOptions<Fundraising.Grains.Matching.MatchingOptions>();
         }
     }

@@ -1,0 +1,149 @@
+using Fundraising.Contracts.Leaderboards;
+using Fundraising.Contracts.Progress;
+using Fundraising.Contracts.Teams;
+using Fundraising.Persistence.Leaderboards;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fundraising.Grains.Leaderboards;
+
+/// <summary>
+/// One event's leaderboards (<see cref="EventBoards"/>): rebuilt from the ledger and catalogue when it activates (one
+/// snapshot, a GROUP BY over the event's gifts), moved by the silos' feeds, re-reading a campaign whose delta is
+/// missing, reconciling every campaign's totals version on a timer, and pushing what changed to the front ends that
+/// watch it at most once per <see cref="LeaderboardOptions.PushInterval"/>.
+/// </summary>
+/// <remarks>Not reentrant: a feed's call, a read and a timer's re-read take turns, so the aggregates are never seen half moved.</remarks>
+public sealed partial class EventBoardGrain(
+    BoardStore store, DonorKeys keys, IOptions<LeaderboardOptions> options, TimeProvider time, ILogger<EventBoardGrain> logger) : Grain, IEventBoardGrain
+{
+    private const int PushedTop = 10;
+
+    private readonly Dictionary<IBoardObserver, (BoardWatch Watch, DateTimeOffset Renewed)> _observers = [];
+    private EventBoards? _boards;
+    private DateTimeOffset _reconciledAt;
+
+    private Guid Id => this.GetPrimaryKey();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (await store.ReadAsync(Id, null, cancellationToken) is not { } snapshot)
+        {
+            return;
+        }
+        _boards = new EventBoards(Id, snapshot.Event, keys.For(Id));
+        _boards.Load(snapshot, null, time.GetUtcNow());
+        _boards.ClearChanges();
+        _reconciledAt = time.GetUtcNow();
+        var settings = options.Value;
+        this.RegisterGrainTimer(MaintainAsync, new GrainTimerCreationOptions { DueTime = settings.FeedInterval, Period = settings.FeedInterval });
+        this.RegisterGrainTimer(PushAsync, new GrainTimerCreationOptions { DueTime = settings.PushInterval, Period = settings.PushInterval });
+    }
+
+    public Task ApplyAsync(IReadOnlyList<CampaignBoardDelta> deltas)
+    {
+        if (_boards is { } boards)
+        {
+            var now = time.GetUtcNow();
+            foreach (var delta in deltas)
+            {
+                boards.Apply(delta, now);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<BoardView?> GetBoardAsync(BoardKind board, BoardOrder by, int top, string? key) =>
+        Task.FromResult(_boards?.View(board, by, top, key, time.GetUtcNow()));
+
+    public Task<BoardEntryView?> GetEntryAsync(BoardKind board, string key) => Task.FromResult(_boards?.Entry(board, key, time.GetUtcNow()));
+
+    public async Task<TeamSnapshot?> GetTeamAsync(Guid teamId)
+    {
+        if (_boards is not { } boards)
+        {
+            return null;
+        }
+        if (boards.Team(teamId, time.GetUtcNow()) is null && await store.CampaignOfTeamAsync(Id, teamId) is { } campaignId
+            && await store.ReadAsync(Id, [campaignId]) is { } snapshot)
+        {
+            // A team of this event the board has not heard of (its notice was lost): the ledger knows it and its gifts.
+            boards.Load(snapshot, [campaignId], time.GetUtcNow());
+        }
+        return boards.Team(teamId, time.GetUtcNow());
+    }
+
+    public Task TeamCreatedAsync(TeamRecord team)
+    {
+        _boards?.AddTeam(team);
+        return Task.CompletedTask;
+    }
+
+    public Task SubscribeAsync(IBoardObserver observer, BoardWatch watch)
+    {
+        _observers[observer] = (watch, time.GetUtcNow());
+        return Task.CompletedTask;
+    }
+
+    public Task UnsubscribeAsync(IBoardObserver observer)
+    {
+        _observers.Remove(observer);
+        return Task.CompletedTask;
+    }
+
+    // Re-reads the campaigns a delta is missing for (or that asked for it), and every ReconcileEvery the ones whose durable
+    // totals version is not the one applied: how a delta lost with a killed silo, or never sent, is recovered.
+    private async Task MaintainAsync(CancellationToken cancellationToken)
+    {
+        if (_boards is not { } boards)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        var reread = boards.NeedingReread(now, options.Value.GapWait).ToHashSet();
+        if (now - _reconciledAt >= options.Value.ReconcileEvery)
+        {
+            _reconciledAt = now;
+            reread.UnionWith(boards.Behind(await store.VersionsAsync(Id, cancellationToken)));
+        }
+        if (reread.Count == 0)
+        {
+            return;
+        }
+        if (await store.ReadAsync(Id, reread, cancellationToken) is { } snapshot)
+        {
+            LogReread(Id, reread.Count);
+            boards.Load(snapshot, reread, time.GetUtcNow());
+        }
+    }
+
+    // What changed since the last push, to each front end that watches: every changed board's top on both orders (all
+    // front ends get the same lists), and the changed entries and teams that front end asked for.
+    private async Task PushAsync(CancellationToken cancellationToken)
+    {
+        if (_boards is not { HasChanges: true } boards)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        foreach (var lapsed in _observers.Where(o => now - o.Value.Renewed > ProgressSubscription.Lifetime).Select(o => o.Key).ToList())
+        {
+            _observers.Remove(lapsed);
+        }
+        if (_observers.Count == 0)
+        {
+            boards.ClearChanges();
+            return;
+        }
+        List<BoardView> lists = [.. boards.DirtyBoards.SelectMany(board => Enum.GetValues<BoardOrder>().Select(by => boards.View(board, by, PushedTop, null, now)))];
+        var pushes = _observers.Select(o => (Observer: o.Key, Push: new BoardPush(Id, lists,
+            [.. o.Value.Watch.Entries.Where(e => boards.DirtyBoards.Contains(e.Board)).Select(e => boards.Entry(e.Board, e.Key, now)).OfType<BoardEntryView>()],
+            [.. o.Value.Watch.Teams.Where(boards.DirtyTeams.Contains).Select(t => boards.Team(t, now)).OfType<TeamSnapshot>()]))).ToList();
+        boards.ClearChanges();
+        // One-way calls: a slow or dead front end holds up no one.
+        await Task.WhenAll(pushes.Select(p => p.Observer.OnBoardsAsync(p.Push)));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Event {EventId}: re-read {Count} campaigns from the ledger for the boards")]
+    private partial void LogReread(Guid eventId, int count);
+}
