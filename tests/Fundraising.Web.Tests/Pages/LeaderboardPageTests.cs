@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Playwright;
-using static Fundraising.Web.Tests.Pages.BoardCalls;
+using static Fundraising.Web.Tests.Leaderboards.BoardCalls;
+using static Fundraising.Web.Tests.Pages.BoardPageActions;
 using static Microsoft.Playwright.Assertions;
 
 namespace Fundraising.Web.Tests.Pages;
@@ -20,8 +21,8 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
     [Fact]
     public async Task ANewEventsBoardsSayThereIsNoBoardYetAndTheTabsAndRankingSwitch()
     {
-        var campaign = await CampaignAsync(_web, Fresh("还没有人捐的项目"), Fresh("市"), Fresh("县"));
-        var eventId = await EventAsync(_web, Fresh("空榜公益日"), campaign);
+        var campaign = await CampaignAsync(_web, Unique("市"), Unique("县"), title: Unique("还没有人捐的项目"));
+        var eventId = await NamedEventAsync(_web, Unique("空榜公益日"), campaign);
         await using var context = await browser.NewContextAsync(_web, new() { Width = 390, Height = 844 });
         var page = await OpenLiveAsync(context, $"event.html?id={eventId}");
 
@@ -54,14 +55,14 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
     [Fact]
     public async Task AGiftOnOnePageMovesTheCampaignCountyCityTeamAndDonorBoardsOfAnotherWithinTwoSeconds()
     {
-        var (cityA, countyA, cityB, countyB) = (Fresh("甲市"), Fresh("甲县"), Fresh("乙市"), Fresh("乙县"));
-        var a = await CampaignAsync(_web, Fresh("甲项目"), cityA, countyA);
-        var b = await CampaignAsync(_web, Fresh("乙项目"), cityB, countyB);
-        var eventId = await EventAsync(_web, Fresh("排行联动公益日"), a, b);
-        var (zhang, li) = (Fresh("张三"), Fresh("李四"));
+        var (cityA, countyA, cityB, countyB) = (Unique("甲市"), Unique("甲县"), Unique("乙市"), Unique("乙县"));
+        var a = await CampaignAsync(_web, cityA, countyA, title: Unique("甲项目"));
+        var b = await CampaignAsync(_web, cityB, countyB, title: Unique("乙项目"));
+        var eventId = await NamedEventAsync(_web, Unique("排行联动公益日"), a, b);
+        var (zhang, li) = (Unique("张三"), Unique("李四"));
         var (zhangToken, liToken) = (await VerifiedDonorAsync(_web), await VerifiedDonorAsync(_web));
-        var teamName = Fresh("老乡团");
-        var team = await TeamAsync(_web, a, zhangToken, teamName, goalAmount: 100_000);
+        var teamName = Unique("老乡团");
+        var team = (await TeamAsync(_web.Client, a, zhangToken, teamName, goalAmount: 100_000)).GetProperty("id").GetGuid();
         // Before anyone watches: B has ¥50.00 in two gifts (it leads by 人次 from here on).
         await GiveAsync(_web.Client, b, 3_000, liToken, li);
         await GiveAsync(_web.Client, b, 2_000, liToken, li);
@@ -131,13 +132,13 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
     [Fact]
     public async Task TheBigScreenTilesEveryBoardOnOneScreenWithoutScrollingAndUpdatesLive()
     {
-        var (city, county) = (Fresh("大屏市"), Fresh("大屏县"));
-        var village = await CampaignAsync(_web, Fresh("大屏幸福家园"), city, county, kind: "village");
-        var appeal = await CampaignAsync(_web, Fresh("大屏项目"), city, county);
-        var eventId = await EventAsync(_web, Fresh("大屏公益日"), village, appeal);
+        var (city, county) = (Unique("大屏市"), Unique("大屏县"));
+        var village = await CampaignAsync(_web, city, county, village: true, title: Unique("大屏幸福家园"));
+        var appeal = await CampaignAsync(_web, city, county, title: Unique("大屏项目"));
+        var eventId = await NamedEventAsync(_web, Unique("大屏公益日"), village, appeal);
         var token = await VerifiedDonorAsync(_web);
-        var donorName = Fresh("王五");
-        var team = await TeamAsync(_web, village, token, Fresh("大屏团"), goalAmount: 50_000);
+        var donorName = Unique("王五");
+        var team = (await TeamAsync(_web.Client, village, token, Unique("大屏团"), goalAmount: 50_000)).GetProperty("id").GetGuid();
         await GiveAsync(_web.Client, appeal, 1_000, token, donorName);
 
         await using var context = await browser.NewContextAsync(_web, new() { Width = 1920, Height = 1080 });
@@ -153,14 +154,17 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
         await GiveAsync(_web.Client, village, 12_345, token, donorName, teamId: team);
         var acknowledged = Stopwatch.StartNew();
         await AllWithinAsync(WithinTwoSeconds,
-            t => Expect(screen.Locator("#screen-raised")).ToHaveTextAsync("¥133.45", new() { Timeout = t }),
-            t => Expect(screen.Locator("#screen-count")).ToHaveTextAsync("2", new() { Timeout = t }),
+            // The figure the totals tick towards (the text runs up to it in under a second, after).
+            t => Expect(screen.Locator("#screen-raised")).ToHaveAttributeAsync("data-value", "13345", new() { Timeout = t }),
+            t => Expect(screen.Locator("#screen-count")).ToHaveAttributeAsync("data-value", "2", new() { Timeout = t }),
             t => Expect(Row(screen, "#screen-campaigns", village.ToString())).ToHaveAttributeAsync("data-rank", "1", new() { Timeout = t }),
             t => Expect(Row(screen, "#screen-villages", village.ToString())).ToContainTextAsync("¥123.45", new() { Timeout = t }),
             t => Expect(Row(screen, "#screen-teams", team.ToString())).ToContainTextAsync("¥123.45", new() { Timeout = t }),
             t => Expect(Row(screen, "#screen-cities", city)).ToContainTextAsync("¥133.45", new() { Timeout = t }),
             t => Expect(RowNamed(screen, "#screen-donors", donorName)).ToContainTextAsync("¥133.45", new() { Timeout = t }));
         Assert.True(acknowledged.ElapsedMilliseconds <= WithinTwoSeconds + 250, $"the big screen took {acknowledged.ElapsedMilliseconds} ms");
+        await Expect(screen.Locator("#screen-raised")).ToHaveTextAsync("¥133.45");
+        await Expect(screen.Locator("#screen-count")).ToHaveTextAsync("2");
         await Expect(screen.Locator("#screen-matched")).ToHaveTextAsync("¥0.00");
         await screen.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "big-screen-1080p.png") });
 
@@ -185,12 +189,12 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
     [Fact]
     public async Task AnAnonymousGiftNeverShowsItsDonorsNameOnAnyPage()
     {
-        var (city, county) = (Fresh("匿名市"), Fresh("匿名县"));
-        var campaign = await CampaignAsync(_web, Fresh("匿名捐赠项目"), city, county);
-        var eventId = await EventAsync(_web, Fresh("匿名公益日"), campaign);
+        var (city, county) = (Unique("匿名市"), Unique("匿名县"));
+        var campaign = await CampaignAsync(_web, city, county, title: Unique("匿名捐赠项目"));
+        var eventId = await NamedEventAsync(_web, Unique("匿名公益日"), campaign);
         var token = await VerifiedDonorAsync(_web);
-        var secret = Fresh("不该出现的名字");
-        var team = await TeamAsync(_web, campaign, await VerifiedDonorAsync(_web), Fresh("匿名团"), goalAmount: 10_000);
+        var secret = Unique("不该出现的名字");
+        var team = (await TeamAsync(_web.Client, campaign, await VerifiedDonorAsync(_web), Unique("匿名团"), goalAmount: 10_000)).GetProperty("id").GetGuid();
         // The same verified donor gives anonymously twice, once through the team.
         await GiveAsync(_web.Client, campaign, 600, token, secret, anonymous: true);
         await GiveAsync(_web.Client, campaign, 400, token, secret, anonymous: true, teamId: team);

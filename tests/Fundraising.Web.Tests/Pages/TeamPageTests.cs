@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using static Fundraising.Web.Tests.Pages.BoardCalls;
+using static Fundraising.Web.Tests.Leaderboards.BoardCalls;
+using static Fundraising.Web.Tests.Pages.BoardPageActions;
 using static Microsoft.Playwright.Assertions;
 
 namespace Fundraising.Web.Tests.Pages;
@@ -32,11 +33,11 @@ public sealed class TeamPageTests(UnlimitedPlatform platform, BrowserFixture bro
     [Fact]
     public async Task TheCampaignPageShowsItsRankOnTheEventsBoardsAndItChangesLive()
     {
-        var (city, county) = (Fresh("名次市"), Fresh("名次县"));
-        var village = await CampaignAsync(_web, Fresh("名次幸福家园"), city, county, kind: "village");
-        var rival = await CampaignAsync(_web, Fresh("对手项目"), city, county);
-        var name = Fresh("名次公益日");
-        var eventId = await EventAsync(_web, name, village, rival);
+        var (city, county) = (Unique("名次市"), Unique("名次县"));
+        var village = await CampaignAsync(_web, city, county, village: true, title: Unique("名次幸福家园"));
+        var rival = await CampaignAsync(_web, city, county, title: Unique("对手项目"));
+        var name = Unique("名次公益日");
+        var eventId = await NamedEventAsync(_web, name, village, rival);
         var token = await VerifiedDonorAsync(_web);
         await GiveAsync(_web.Client, rival, 5_000, token, "对手的捐赠人");
         await GiveAsync(_web.Client, village, 1_000, token, "村里的捐赠人");
@@ -65,8 +66,8 @@ public sealed class TeamPageTests(UnlimitedPlatform platform, BrowserFixture bro
     [Fact]
     public async Task AVerifiedDonorStartsATeamOnTheCampaignPageAndGiftsThroughItsShareLinkMoveTheTeamPageLive()
     {
-        var campaign = await CampaignAsync(_web, Fresh("一起捐项目"), Fresh("团市"), Fresh("团县"));
-        await EventAsync(_web, Fresh("一起捐公益日"), campaign);
+        var campaign = await CampaignAsync(_web, Unique("团市"), Unique("团县"), title: Unique("一起捐项目"));
+        await NamedEventAsync(_web, Unique("一起捐公益日"), campaign);
         var founderToken = await VerifiedDonorAsync(_web);
 
         // Not verified: the page asks for the e-mail first and offers no form.
@@ -93,7 +94,7 @@ public sealed class TeamPageTests(UnlimitedPlatform platform, BrowserFixture bro
         await founder.Locator("#new-team-create").ClickAsync();
         await Expect(founder.Locator("#new-team-name-error")).ToContainTextAsync("40");
 
-        var teamName = Fresh("商洛老乡一起捐");
+        var teamName = Unique("商洛老乡一起捐");
         await founder.Locator("#new-team-name").FillAsync(teamName);
         await founder.Locator("#new-team-goal").FillAsync("500");
         await founder.Locator("#new-team-story").FillAsync("家乡的桥，我们一起修。");
@@ -151,7 +152,7 @@ public sealed class TeamPageTests(UnlimitedPlatform platform, BrowserFixture bro
     [Fact]
     public async Task AShareLinkOfAnUnknownTeamGivesToTheCampaignAloneAndAnUnknownTeamPageSaysSo()
     {
-        var campaign = await CampaignAsync(_web, Fresh("没有这个团队"), Fresh("市"), Fresh("县"));
+        var campaign = await CampaignAsync(_web, Unique("市"), Unique("县"), title: Unique("没有这个团队"));
         await using var context = await browser.NewContextAsync(_web);
         var page = await OpenLiveAsync(context, $"campaign.html?id={campaign}&team={Guid.CreateVersion7()}");
         var sent = RecordDonations(page);

@@ -17,7 +17,8 @@ const by = query.get('by') === 'count' ? 'count' : 'amount';
 const SCREEN_BOARDS = ['campaigns', 'villages', 'cities', 'counties', 'teams', 'donors'];
 /** Rows a tile holds without scrolling. */
 const ROWS = 6;
-const TICK_MS = 900;
+/** How long a total takes to run up to its new figure. */
+const TICK_MS = 700;
 
 let event = null;
 
