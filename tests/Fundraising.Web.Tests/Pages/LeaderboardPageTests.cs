@@ -187,6 +187,30 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
     }
 
     [Fact]
+    public async Task MatchedMoneyShowsBesideTheAmountOnTheBoardsAndIsNeverAddedIn()
+    {
+        var (city, county) = (Unique("配捐市"), Unique("配捐县"));
+        var campaign = await CampaignAsync(_web, city, county, title: Unique("配捐排行项目"));
+        var eventId = await NamedEventAsync(_web, Unique("配捐排行公益日"), campaign);
+        await Matching.MatchingCalls.CreatePoolAsync(_web.Admin, eventId, budget: 100_000, maxPerGift: 3_000, maxPerDonorPerDay: 10_000);
+        var token = await VerifiedDonorAsync(_web);
+
+        await using var context = await browser.NewContextAsync(_web, new() { Width = 390, Height = 844 });
+        var home = await OpenLiveAsync(context, $"event.html?id={eventId}");
+        var given = await GiveAsync(_web.Client, campaign, 10_000, token, Unique("配捐的捐赠人"));
+        Assert.Equal(3_000, Matching.MatchingCalls.MatchAmount(given)); // capped per gift
+
+        var row = Row(home, "#board-campaigns", campaign.ToString());
+        await Expect(row.Locator(".board-amount")).ToHaveTextAsync("¥100.00");
+        await Expect(row.Locator(".board-matched")).ToHaveTextAsync("配捐 ¥30.00");
+        await Expect(Row(home, "#board-cities", city).Locator(".board-matched")).ToHaveTextAsync("配捐 ¥30.00");
+        await Expect(home.Locator("#board-campaigns .board-totals")).ToHaveTextAsync("合计 ¥100.00 · 1 人次 · 配捐 ¥30.00");
+        await Expect(home.Locator("#event-raised")).ToHaveTextAsync("¥100.00");
+        await Expect(home.Locator("#event-matched")).ToHaveTextAsync("¥30.00");
+        Assert.Empty(PageActions.ScriptErrors(home));
+    }
+
+    [Fact]
     public async Task AnAnonymousGiftNeverShowsItsDonorsNameOnAnyPage()
     {
         var (city, county) = (Unique("匿名市"), Unique("匿名县"));
