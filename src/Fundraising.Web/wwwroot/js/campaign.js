@@ -134,7 +134,7 @@ const rankOrders = {};
 function applyRank(board, rank) {
   rankOrders[board] ??= asOfOrder();
   if (rankOrders[board].accept(rank)) {
-    view.ranks[board] = rank;
+    view.ranks[board] = { ...view.ranks[board], ...rank }; // a REST read knows only the rank by amount
     renderRanks();
   }
 }
@@ -157,7 +157,7 @@ async function watchRanks(campaign) {
   const boards = campaign.kind === 'village' ? ['campaigns', 'villages'] : ['campaigns'];
   const watched = boards.map((board) => live.watch('leaderboardEntry', [event.id, board, campaignId], (entry) => applyRank(board, entry)));
   await Promise.all(boards.map((board) => getLeaderboard(event.id, board, { key: campaignId, top: 1 }).then(
-    (body) => applyRank(board, { asOf: body.asOf, rankByAmount: body.entry?.rank ?? null, rankByCount: null }),
+    (body) => applyRank(board, { asOf: body.asOf, rankByAmount: body.entry?.rank ?? null }),
     () => {}))); // no boards here yet: the page simply shows no rank
   return watched;
 }
