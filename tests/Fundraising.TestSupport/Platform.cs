@@ -131,13 +131,17 @@ public static class Platform
         });
 
     /// <summary>A standalone silo (Fundraising.Silo) as a process, so that tests can kill it the way a crash would.</summary>
-    public static Task<AppProcess> StartSiloAsync(TestDatabase database, string name = "silo")
+    public static Task<AppProcess> StartSiloAsync(TestDatabase database, string name = "silo", IReadOnlyDictionary<string, string>? settings = null)
     {
         return RetryWhilePortTaken(() =>
         {
             var environment = Common(database);
             environment["Orleans__SiloPort"] = TestEnvironment.FreePort().ToString();
             environment["Orleans__GatewayPort"] = TestEnvironment.FreePort().ToString();
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                environment[key] = value;
+            }
             return AppProcess.StartAsync("Fundraising.Silo", name, environment);
         });
     }

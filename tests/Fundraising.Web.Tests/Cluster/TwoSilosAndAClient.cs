@@ -12,11 +12,14 @@ public abstract class TwoSilosAndAClient : IAsyncLifetime
 
     protected WebFrontEnd Web { get; private set; } = null!;
 
+    /// <summary>Settings for the two silos beyond the defaults (environment-variable style); none by default.</summary>
+    protected virtual IReadOnlyDictionary<string, string>? SiloSettings => null;
+
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync(migrate: false);
-        Silos.Add(await Platform.StartSiloAsync(Database, "silo-a"));
-        Silos.Add(await Platform.StartSiloAsync(Database, "silo-b"));
+        Silos.Add(await Platform.StartSiloAsync(Database, "silo-a", SiloSettings));
+        Silos.Add(await Platform.StartSiloAsync(Database, "silo-b", SiloSettings));
         Web = await Platform.StartClientWebAsync(Database, Platform.WithoutRateLimits);
     }
 

@@ -185,3 +185,28 @@ public sealed class LeaderboardTests(UnlimitedPlatform platform) : IClassFixture
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
 }
+
+/// <summary>A platform whose campaigns feed no boards (<c>Leaderboards:Enabled=false</c>), as the benchmark's comparison runs.</summary>
+public sealed class BoardsOffPlatform : CoHostedPlatform
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["RateLimits__Enabled"] = "false",
+        ["Leaderboards__Enabled"] = "false",
+    };
+}
+
+public sealed class BoardsOffTests(BoardsOffPlatform platform) : IClassFixture<BoardsOffPlatform>
+{
+    [Fact]
+    public async Task WithLeaderboardsOffNothingFeedsTheBoards()
+    {
+        var campaign = await CampaignAsync(platform.Web, Unique("市"), Unique("县"));
+        var eventId = await EventAsync(platform.Web.Admin, [campaign]);
+        Assert.Equal(0, TotalAmount(await BoardAsync(platform.Web.Client, eventId, "campaigns")));
+        await GiveAsync(platform.Web.Client, campaign, 1_000);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(0, TotalAmount(await BoardAsync(platform.Web.Client, eventId, "campaigns")));
+        Assert.Equal(1_000, (await ApiCalls.GetCampaignAsync(platform.Web.Client, campaign)).GetProperty("raisedAmount").GetInt64());
+    }
+}
