@@ -146,3 +146,29 @@ export function listPools(eventId) {
 export function getPool(id) {
   return request('GET', `/api/pools/${encodeURIComponent(id)}`);
 }
+
+/**
+ * One of an event's boards (排行榜): `{board, by, asOf, entries: [{rank, key, name, amount, count, matchedAmount}], totals,
+ * currency, entry}`. board: campaigns | villages | towns | counties | cities | teams | donors; by: amount | count; `key`
+ * asks for that entry's rank as `entry`, even outside the top.
+ */
+export function getLeaderboard(eventId, board, { by = 'amount', top, key } = {}) {
+  const query = new URLSearchParams({ by });
+  if (top) {
+    query.set('top', String(top));
+  }
+  if (key) {
+    query.set('key', key);
+  }
+  return request('GET', `/api/events/${encodeURIComponent(eventId)}/leaderboards/${encodeURIComponent(board)}?${query}`);
+}
+
+/** A team (一起捐): `{id, campaignId, eventId, name, goalAmount, raisedAmount, donationCount, story, shareUrl, recent}`. */
+export function getTeam(id) {
+  return request('GET', `/api/teams/${encodeURIComponent(id)}`);
+}
+
+/** A verified donor opens a team for a campaign: `{name, goalAmount, story?}` → the team with its `shareUrl`. */
+export function createTeam(campaignId, body, donorToken) {
+  return request('POST', `/api/campaigns/${encodeURIComponent(campaignId)}/teams`, { body, headers: { 'Donor-Token': donorToken } });
+}

@@ -1,23 +1,34 @@
-// campaign.html?id=...: one campaign, its live progress, recent donors and the donate form.
+// campaign.html?id=...[&team=...]: one campaign, its live progress, its rank on its giving day's boards, recent
+// donors and the donate form; the team (一起捐) a share link names, whose gifts count for it; and starting a team.
 import {
-  getCampaign, listDonations, createDonation, confirmPayment, getPaymentOptions, createMonthlyGift, ProblemError, NetworkError,
+  getCampaign, listDonations, createDonation, confirmPayment, getPaymentOptions, createMonthlyGift, listEvents, getLeaderboard,
+  getTeam, createTeam, ProblemError, NetworkError,
 } from './api.js';
 import { formatMoney, percentOf, parseYuan } from './money.js';
 import { el, kindBadge, statusBadge, regionText, formatDate, timeAgo, formatCount } from './ui.js';
-import { watchCampaign, showLiveState } from './live.js';
-import { setupVerification, verifiedDonor, forgetDonor, isDonorTokenRefusal, matchOutcome } from './donor.js';
+import { openHub, showLiveState, asOfOrder } from './live.js';
+import {
+  setupVerification, verifiedDonor, forgetDonor, isDonorTokenRefusal, matchOutcome, onDonorChange, openVerification,
+} from './donor.js';
+import { currentEvent } from './pools.js';
 
 const ANONYMOUS_NAME = '匿名爱心人士';
 const MESSAGE_LIMIT = 280;
 
 const $ = (id) => document.getElementById(id);
 const campaignId = new URLSearchParams(location.search).get('id') ?? '';
+const teamId = new URLSearchParams(location.search).get('team') ?? '';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const sameId = (a, b) => String(a ?? '').toLowerCase() === String(b ?? '').toLowerCase();
 
 /** What the page shows; REST fills it first, then every newer `progress` message replaces it. */
 const view = {
   campaign: null,
   donors: [],
   fromHub: false,
+  team: null, // the team the share link names, once read (and only if it is this campaign's)
+  rankEvent: null, // the giving day whose boards rank this campaign
+  ranks: {}, // board -> {rankByAmount, rankByCount}
 };
 
 let live = null;
@@ -85,6 +96,7 @@ function renderFormAvailability() {
   $('donate-fields').disabled = !open;
   closedNote.hidden = open;
   closedNote.textContent = status === 'closed' ? '本项目已结束募捐，感谢每一位爱心人士。' : '本项目尚未开始募捐，敬请关注。';
+  $('start-team').hidden = !open;
   if (open) {
     syncAnonymous();
   }
@@ -92,6 +104,106 @@ function renderFormAvailability() {
 
 function renderLiveState(state) {
   showLiveState($('live-status'), state);
+}
+
+// ---------- its rank on the event's boards ----------
+
+const RANK_BOARDS = { campaigns: '项目榜', villages: '幸福家园榜' };
+
+function renderRanks() {
+  const event = view.rankEvent;
+  const boards = Object.keys(RANK_BOARDS).filter((board) => view.ranks[board]);
+  const container = $('campaign-ranks');
+  container.hidden = !event || boards.length === 0;
+  if (container.hidden) {
+    return;
+  }
+  container.replaceChildren(
+    el('a', { class: 'campaign-rank-event', text: event.name, attrs: { href: `/event.html?id=${encodeURIComponent(event.id)}` } }),
+    ...boards.map((board) => {
+      const { rankByAmount, rankByCount } = view.ranks[board];
+      return el('span', { class: 'campaign-rank', attrs: { id: `rank-${board}`, 'data-rank': rankByAmount ?? '' } },
+        `${RANK_BOARDS[board]} `,
+        el('strong', { text: rankByAmount ? `第 ${rankByAmount} 名` : '暂未上榜' }),
+        rankByCount ? ` · 人次第 ${rankByCount} 名` : null);
+    }));
+}
+
+const rankOrders = {};
+
+function applyRank(board, rank) {
+  rankOrders[board] ??= asOfOrder();
+  if (rankOrders[board].accept(rank)) {
+    view.ranks[board] = { ...view.ranks[board], ...rank }; // a REST read knows only the rank by amount
+    renderRanks();
+  }
+}
+
+/** The giving day this campaign takes part in (by id, or by its county), the one on now or else the next. */
+async function findEvent(campaign) {
+  const list = await listEvents().catch(() => null);
+  const takingPart = (list?.items ?? []).filter((event) => event.currency === campaign.currency
+    && (event.campaignIds.some((id) => sameId(id, campaignId)) || event.regions.includes(campaign.region?.county)));
+  return currentEvent(takingPart);
+}
+
+/** Reads its rank on the event's projects board (and villages board for a village project), then watches it. */
+async function watchRanks(campaign) {
+  const event = await findEvent(campaign);
+  if (!event) {
+    return [];
+  }
+  view.rankEvent = event;
+  const boards = campaign.kind === 'village' ? ['campaigns', 'villages'] : ['campaigns'];
+  const watched = boards.map((board) => live.watch('leaderboardEntry', [event.id, board, campaignId], (entry) => applyRank(board, entry)));
+  await Promise.all(boards.map((board) => getLeaderboard(event.id, board, { key: campaignId, top: 1 }).then(
+    (body) => applyRank(board, { asOf: body.asOf, rankByAmount: body.entry?.rank ?? null }),
+    () => {}))); // no boards here yet: the page simply shows no rank
+  return watched;
+}
+
+// ---------- the team a share link names ----------
+
+function renderTeam() {
+  const team = view.team;
+  $('team-banner').hidden = !team;
+  $('donate-team').hidden = !team;
+  if (!team) {
+    return;
+  }
+  const currency = view.campaign?.currency ?? 'CNY';
+  const percent = percentOf(team.raisedAmount, team.goalAmount);
+  const shown = Math.min(percent, 100);
+  $('team-banner-name').textContent = team.name;
+  $('team-banner-raised').textContent = formatMoney(team.raisedAmount, currency);
+  $('team-banner-goal').textContent = formatMoney(team.goalAmount, currency);
+  $('team-banner-count').textContent = formatCount(team.donationCount);
+  $('team-banner-link').href = `/team.html?id=${encodeURIComponent(team.id)}`;
+  const bar = $('team-banner-progress');
+  bar.setAttribute('aria-valuenow', String(shown));
+  bar.setAttribute('aria-valuetext', `已筹 ${percent}%`);
+  bar.querySelector('.progress-fill').style.width = `${shown}%`;
+  $('donate-team').textContent = `本次捐赠计入团队「${team.name}」。Counts for the team.`;
+}
+
+function applyTeam(team) {
+  if (sameId(team?.campaignId, campaignId)) {
+    view.team = team;
+    renderTeam();
+  }
+}
+
+/** The share link's team: shown and given through only when it is a team of this campaign. */
+async function watchTeam() {
+  if (!GUID.test(teamId)) {
+    return [];
+  }
+  try {
+    applyTeam(await getTeam(teamId));
+  } catch {
+    return []; // unknown team (or none on this server): the page gives to the campaign alone
+  }
+  return view.team ? [live.watch('team', teamId, applyTeam)] : [];
 }
 
 // ---------- data ----------
@@ -217,6 +329,8 @@ function readForm() {
       displayName: displayName || null,
       anonymous: $('anonymous').checked,
       message: message || null,
+      // Through a team's share link the gift counts for the team too (card payments carry it to the provider's path).
+      ...(view.team ? { teamId: view.team.id } : {}),
     },
   };
 }
@@ -471,6 +585,123 @@ function wireForm() {
   }).observe($('donate'));
 }
 
+// ---------- starting a team (一起捐): verified donors only ----------
+
+const TEAM_FIELDS = { name: 'new-team-name-error', goalAmount: 'new-team-goal-error', story: 'new-team-story-error' };
+
+function showTeamError(field, text) {
+  const id = TEAM_FIELDS[field] ?? 'new-team-error';
+  $(id).textContent = text;
+  $(id).hidden = !text;
+  const input = $('new-team-form').querySelector(`[aria-describedby~="${id}"]`);
+  if (text) {
+    input?.setAttribute('aria-invalid', 'true');
+  } else {
+    input?.removeAttribute('aria-invalid');
+  }
+}
+
+function readTeamForm() {
+  const errors = {};
+  const name = $('new-team-name').value.trim();
+  if (!name) {
+    errors.name = '请填写团队名称。Please name the team.';
+  } else if (Array.from(name).length > 40) {
+    errors.name = '团队名称最多 40 字。At most 40 characters.';
+  }
+  const goal = parseYuan($('new-team-goal').value, '团队目标');
+  if (goal.error) {
+    errors.goalAmount = goal.error;
+  }
+  const story = $('new-team-story').value.trim();
+  if (Array.from(story).length > 2000) {
+    errors.story = '发起人的话最多 2000 字。At most 2,000 characters.';
+  }
+  return { errors, body: { name, goalAmount: goal.fen, story: story || null } };
+}
+
+let creatingTeam = false;
+
+async function onCreateTeam(event) {
+  event.preventDefault();
+  if (creatingTeam) {
+    return;
+  }
+  for (const field of [...Object.keys(TEAM_FIELDS), 'form']) {
+    showTeamError(field, '');
+  }
+  const { errors, body } = readTeamForm();
+  if (Object.keys(errors).length > 0) {
+    for (const [field, text] of Object.entries(errors)) {
+      showTeamError(field, text);
+    }
+    $('new-team-form').querySelector('[aria-invalid="true"]')?.focus();
+    return;
+  }
+  const donor = verifiedDonor();
+  if (!donor) {
+    openVerification();
+    return;
+  }
+  creatingTeam = true;
+  $('new-team-create').disabled = true;
+  try {
+    showTeamCreated(await createTeam(campaignId, body, donor.token));
+  } catch (error) {
+    if (isDonorTokenRefusal(error)) {
+      forgetDonor();
+      showTeamError('form', '邮箱验证已失效，请重新验证后再创建。Your verification has expired; verify again.');
+    } else if (error instanceof ProblemError && Object.keys(error.fieldErrors).length > 0) {
+      for (const [field, messages] of Object.entries(error.fieldErrors)) {
+        const key = field.charAt(0).toLowerCase() + field.slice(1);
+        showTeamError(key in TEAM_FIELDS ? key : 'form', [].concat(messages).join(' '));
+      }
+    } else if (error instanceof ProblemError) {
+      const said = error.problem?.detail || error.problem?.title || '';
+      showTeamError('form', {
+        404: '未找到该项目。No such project.',
+        409: `本项目不在进行中或即将开始的公益日活动中，暂不能发起团队。${said}`,
+      }[error.status] ?? (said || `未能创建团队（错误 ${error.status}）。`));
+    } else {
+      showTeamError('form', '网络不稳定，团队未确认创建，请稍后再试。The server did not answer; please try again.');
+    }
+  } finally {
+    creatingTeam = false;
+    $('new-team-create').disabled = false;
+  }
+}
+
+function showTeamCreated(team) {
+  const url = new URL(team.shareUrl ?? `/campaign.html?id=${campaignId}&team=${team.id}`, location.origin);
+  $('new-team-share-url').value = url.origin === location.origin ? url.href : `${location.origin}/campaign.html?id=${campaignId}&team=${team.id}`;
+  $('new-team-page').href = `/team.html?id=${encodeURIComponent(team.id)}`;
+  $('new-team-form').hidden = true;
+  $('new-team-form').reset();
+  $('new-team-created').hidden = false;
+  $('new-team-share-url').focus();
+  $('new-team-share-url').select();
+}
+
+async function copyShareLink() {
+  const button = $('new-team-copy');
+  try {
+    await navigator.clipboard.writeText($('new-team-share-url').value);
+    button.textContent = '已复制 Copied';
+  } catch {
+    $('new-team-share-url').select(); // no clipboard here: leave it selected to copy by hand
+  }
+}
+
+function wireStartTeam() {
+  $('start-team-verify').addEventListener('click', openVerification);
+  $('new-team-form').addEventListener('submit', onCreateTeam);
+  $('new-team-copy').addEventListener('click', copyShareLink);
+  onDonorChange((donor) => {
+    $('start-team-unverified').hidden = Boolean(donor);
+    $('new-team-form').hidden = !donor || !$('new-team-created').hidden;
+  });
+}
+
 /** Back from a card provider's payment page: say how it went, then tidy the address. */
 function handlePaymentReturn() {
   const query = new URLSearchParams(location.search);
@@ -512,12 +743,17 @@ async function main() {
     return;
   }
   wireForm();
+  wireStartTeam();
   handlePaymentReturn();
   offerMonthly();
-  live = watchCampaign(campaignId, { onProgress: applyProgress, onState: renderLiveState });
+  live = openHub({ onState: renderLiveState });
+  live.watch('campaign', campaignId, applyProgress);
   try {
     await loadFromApi();
     document.body.dataset.loaded = 'true';
+    // Its rank and the share link's team come after the campaign itself; `data-watching` says their watches are in.
+    const watched = await Promise.all([watchRanks(view.campaign), watchTeam()]);
+    Promise.all(watched.flat()).then(() => { document.body.dataset.watching = 'true'; });
   } catch (error) {
     if (error instanceof ProblemError && error.status === 404) {
       live.stop();

@@ -1,16 +1,8 @@
 // index.html: a link to the giving day now on (or, if none is, the next one), from the public event list.
 import { listEvents } from './api.js';
-import { windowText, eventPhase } from './pools.js';
+import { windowText, eventPhase, currentEvent } from './pools.js';
 
 const $ = (id) => document.getElementById(id);
-
-/** The running event that ends soonest, else the upcoming one that starts soonest, else null. */
-export function currentEvent(events, now = Date.now()) {
-  const by = (field) => (a, b) => Date.parse(a[field]) - Date.parse(b[field]);
-  const running = events.filter((e) => eventPhase(e, now) === 'running').sort(by('endsAt'));
-  const upcoming = events.filter((e) => eventPhase(e, now) === 'upcoming').sort(by('startsAt'));
-  return running[0] ?? upcoming[0] ?? null;
-}
 
 async function show() {
   const list = await listEvents().catch(() => null);

@@ -43,8 +43,26 @@ function showError(id, text) {
   }
 }
 
+const listeners = [];
+
+/** Calls `listener(donor)` now and whenever the tab's verified donor changes (verified, forgotten, refused). */
+export function onDonorChange(listener) {
+  listeners.push(listener);
+  listener(verifiedDonor());
+}
+
+/** Opens the verification step and puts the cursor in it (for another part of the page that needs a verified donor). */
+export function openVerification() {
+  $('match-verify').open = true;
+  $('match-verify').scrollIntoView({ block: 'center' });
+  (verifiedDonor() ? $('verify-forget') : $('verify-email')).focus({ preventScroll: true });
+}
+
 function render() {
   const donor = verifiedDonor();
+  for (const listener of listeners) {
+    listener(donor);
+  }
   $('verify-steps').hidden = Boolean(donor);
   $('verified').hidden = !donor;
   $('verified-text').textContent = donor ? `✓ 已验证 ${donor.email}，本次捐赠将参与配捐。Verified: your gifts can be matched.` : '';

@@ -1,11 +1,14 @@
 // event.html?id=...: a giving day's home. Its window in its own time zone, its totals (raised, 人次 and matched, side
-// by side), a match meter per pool and the campaigns taking part. Live: the pools' `pool` messages and the campaigns'
-// `progress` messages come over one hub connection; either one makes the page read the event's exact totals again.
+// by side), its boards (排行榜: projects, villages, cities, counties, teams, donors; by amount or by 人次), a match meter
+// per pool and the campaigns taking part. Live: the boards' `leaderboard` messages (each replaces its board), the
+// pools' `pool` messages and the campaigns' `progress` messages come over one hub connection; a pool or progress
+// message makes the page read the event's exact totals again.
 import { getEvent, listPools, getPool, getCampaign, listCampaigns, ProblemError } from './api.js';
 import { formatMoney } from './money.js';
 import { el, formatCount, regionText } from './ui.js';
 import { openHub, showLiveState } from './live.js';
 import { POOL_STATUS_TEXT, windowText, eventPhase, countdownText, rulesText, remainingPercent } from './pools.js';
+import { BOARDS, liveBoards, renderBoard, totalsText } from './boards.js';
 
 const $ = (id) => document.getElementById(id);
 const eventId = new URLSearchParams(location.search).get('id') ?? '';
@@ -22,6 +25,11 @@ const view = {
 };
 
 let hub = null;
+
+/** The boards the event home shows, in the order of their tabs. */
+const EVENT_BOARDS = ['campaigns', 'villages', 'cities', 'counties', 'teams', 'donors'];
+
+let boards = null;
 
 // ---------- rendering ----------
 
@@ -114,6 +122,70 @@ function renderCampaigns() {
     el('a', { text: c.title, attrs: { href: `campaign.html?id=${encodeURIComponent(c.id)}` } }),
     el('span', { class: 'region', text: regionText(c.region) }),
     el('span', { class: 'event-campaign-raised', text: formatMoney(c.raisedAmount, c.currency) }))));
+}
+
+// ---------- boards: one tab each, all ranked the same way (按金额 or 按人次) ----------
+
+function buildBoards() {
+  $('board-tabs').replaceChildren(...EVENT_BOARDS.map((board, i) => el('button', {
+    class: 'board-tab',
+    attrs: {
+      type: 'button', role: 'tab', id: `tab-${board}`, 'aria-controls': `board-${board}`, 'data-board': board,
+      'aria-selected': i === 0 ? 'true' : 'false', tabindex: i === 0 ? '0' : '-1',
+    },
+  }, BOARDS[board].zh, el('span', { class: 'tab-en', text: BOARDS[board].en, attrs: { lang: 'en' } }))));
+  $('board-panels').replaceChildren(...EVENT_BOARDS.map((board, i) => el('div', {
+    class: 'board-panel',
+    attrs: { id: `board-${board}`, role: 'tabpanel', 'aria-labelledby': `tab-${board}`, 'data-board': board, hidden: i !== 0 },
+  }, el('ol', { class: 'board-list' }, el('li', { class: 'board-empty', text: '正在加载… Loading' })), el('p', { class: 'board-totals hint' }))));
+  $('board-tabs').addEventListener('click', (event) => {
+    const tab = event.target.closest('[role="tab"]');
+    if (tab) {
+      selectBoard(tab.dataset.board);
+    }
+  });
+  $('board-tabs').addEventListener('keydown', (event) => {
+    const index = EVENT_BOARDS.indexOf(document.activeElement?.dataset?.board);
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: EVENT_BOARDS.length - 1 }[event.key];
+    if (index < 0 || next === undefined) {
+      return;
+    }
+    event.preventDefault();
+    const board = EVENT_BOARDS[(next + EVENT_BOARDS.length) % EVENT_BOARDS.length];
+    selectBoard(board);
+    $(`tab-${board}`).focus();
+  });
+  for (const button of document.querySelectorAll('.board-by [data-by]')) {
+    button.addEventListener('click', () => rankBy(button.dataset.by));
+  }
+  $('big-screen-link').href = `/board.html?event=${encodeURIComponent(eventId)}`;
+}
+
+function selectBoard(board) {
+  for (const name of EVENT_BOARDS) {
+    const selected = name === board;
+    $(`tab-${name}`).setAttribute('aria-selected', String(selected));
+    $(`tab-${name}`).tabIndex = selected ? 0 : -1;
+    $(`board-${name}`).hidden = !selected;
+  }
+}
+
+function rankBy(by) {
+  for (const button of document.querySelectorAll('.board-by [data-by]')) {
+    button.setAttribute('aria-pressed', String(button.dataset.by === by));
+  }
+  boards?.setBy(by);
+}
+
+/** A board from REST or the hub: it replaces what its panel showed. */
+function renderEventBoard(body) {
+  const panel = $(`board-${body.board}`);
+  if (!panel) {
+    return;
+  }
+  panel.dataset.by = body.by;
+  renderBoard(panel.querySelector('.board-list'), body);
+  panel.querySelector('.board-totals').textContent = totalsText(body);
 }
 
 function renderLiveState(state) {
@@ -249,7 +321,9 @@ async function main() {
     }
     renderEvent();
     renderPools();
-    await loadCampaigns(event);
+    buildBoards();
+    boards = liveBoards({ eventId, boards: EVENT_BOARDS, onBoard: renderEventBoard });
+    await Promise.all([loadCampaigns(event), boards.read()]);
     renderCampaigns();
   } catch (error) {
     showMissing(error instanceof ProblemError && error.status === 404 ? '未找到该活动，它可能已被移除。' : '活动信息加载失败，请刷新页面重试。');
@@ -257,6 +331,7 @@ async function main() {
   }
   // One connection for everything live; each watch sends its current state first.
   hub = openHub({ onState: renderLiveState });
+  boards.connect(hub);
   for (const pool of view.pools.values()) {
     hub.watch('pool', pool.id, applyPool);
   }

@@ -1,13 +1,30 @@
-// Live updates over SignalR (/hubs/progress): campaigns' `progress` and matching pools' `pool` messages on one
-// connection. The browser client is the npm package @microsoft/signalr, loaded as a classic script before this
-// module (global `signalR`).
+// Live updates over SignalR (/hubs/progress) on one connection: campaigns' `progress`, matching pools' `pool`, an
+// event's boards (`leaderboard`), one entry's ranks (`leaderboardEntry`) and teams (`team`). The browser client is the
+// npm package @microsoft/signalr, loaded as a classic script before this module (global `signalR`).
 
 const RETRY_DELAYS_MS = [0, 2000, 5000, 10000, 20000, 30000];
 
-/** What the hub sends for each kind of watch, and how to unsubscribe. */
+const lower = (value) => String(value ?? '').toLowerCase();
+
+/**
+ * What the hub sends for each kind of watch, and how to unsubscribe. A watch is named by the arguments its hub method
+ * takes (`args`); `watchKey(args)` and `messageKey(body)` must agree, so that each message reaches its watch. Keys are
+ * compared without case (ids are GUIDs, which the server may spell in either case).
+ */
 const KINDS = {
-  campaign: { watch: 'Watch', unwatch: 'Unwatch', message: 'progress' },
-  pool: { watch: 'WatchPool', unwatch: 'UnwatchPool', message: 'pool' },
+  campaign: { watch: 'Watch', unwatch: 'Unwatch', message: 'progress', watchKey: ([id]) => lower(id), messageKey: (b) => lower(b?.id), order: newerVersion },
+  pool: { watch: 'WatchPool', unwatch: 'UnwatchPool', message: 'pool', watchKey: ([id]) => lower(id), messageKey: (b) => lower(b?.id), order: newerVersion },
+  // WatchLeaderboard(eventId, board, by): one connection watches the boards of one event.
+  leaderboard: {
+    watch: 'WatchLeaderboard', unwatch: 'UnwatchLeaderboard', message: 'leaderboard',
+    watchKey: ([, board, by]) => lower(`${board}:${by}`), messageKey: (b) => lower(`${b?.board}:${b?.by}`), order: newerAsOf,
+  },
+  // WatchLeaderboardEntry(eventId, board, key): a campaign's (or a team's) own ranks.
+  leaderboardEntry: {
+    watch: 'WatchLeaderboardEntry', unwatch: 'UnwatchLeaderboardEntry', message: 'leaderboardEntry',
+    watchKey: ([, board, key]) => lower(`${board}:${key}`), messageKey: (b) => lower(`${b?.board}:${b?.key}`), order: newerAsOf,
+  },
+  team: { watch: 'WatchTeam', unwatch: 'UnwatchTeam', message: 'team', watchKey: ([id]) => lower(id), messageKey: (b) => lower(b?.id), order: newerAsOf },
 };
 
 let warnedUnsafe = false;
@@ -38,9 +55,39 @@ function newerVersion() {
 }
 
 /**
+ * Boards, entries and teams carry the instant they were made (`asOf`), not a version: a message older than the one
+ * applied is stale (a REST read and a push may cross). One without `asOf` is taken as it comes.
+ */
+function newerAsOf() {
+  let last = -Infinity;
+  return {
+    reset() { last = -Infinity; },
+    accept(message) {
+      const at = Date.parse(message?.asOf ?? '');
+      if (Number.isNaN(at)) {
+        return true;
+      }
+      if (at < last) {
+        return false;
+      }
+      last = at;
+      return true;
+    },
+  };
+}
+
+/** The same ordering for data read over REST before (or between) pushes: `accept(body)` is false for a stale one. */
+export function asOfOrder() {
+  return newerAsOf();
+}
+
+/**
  * Opens one hub connection. onState(state) gets 'connecting' | 'connected' | 'reconnecting' | 'disconnected' |
- * 'unavailable' (every watch was refused: no such campaign or pool). Returns { watch(kind, id, onMessage), stop(),
- * get state }: watch('campaign' | 'pool', id, onMessage) subscribes now and again after every reconnection.
+ * 'unavailable' (every watch was refused: no such campaign or pool, or a server without that method). Returns
+ * { watch(kind, args, onMessage), unwatch(kind, args), stop(), get state }: watch(kind, args, onMessage) subscribes now
+ * and again after every reconnection; `args` are the hub method's arguments (one id may be given alone), e.g.
+ * watch('campaign', id, …), watch('leaderboard', [eventId, 'cities', 'amount'], …), watch('team', teamId, …). It
+ * returns a promise that settles once the server has first taken (or refused) the watch; it never rejects.
  */
 export function openHub({ onState = () => {} } = {}) {
   let state = 'connecting';
@@ -56,6 +103,7 @@ export function openHub({ onState = () => {} } = {}) {
 
   const handle = {
     watch() {},
+    unwatch() {},
     stop() {},
     get state() { return state; },
   };
@@ -71,9 +119,9 @@ export function openHub({ onState = () => {} } = {}) {
     .configureLogging(signalR.LogLevel.Warning)
     .build();
 
-  for (const [kind, { message }] of Object.entries(KINDS)) {
+  for (const [kind, { message, messageKey }] of Object.entries(KINDS)) {
     connection.on(message, (body) => {
-      const watch = watches.get(`${kind}:${body?.id}`);
+      const watch = watches.get(`${kind}:${messageKey(body)}`);
       if (watch && watch.order.accept(body)) {
         watch.onMessage(body);
       }
@@ -84,7 +132,7 @@ export function openHub({ onState = () => {} } = {}) {
   async function subscribe(watch) {
     watch.order.reset();
     try {
-      await connection.invoke(KINDS[watch.kind].watch, watch.id);
+      await connection.invoke(KINDS[watch.kind].watch, ...watch.args);
       watch.refused = false;
     } catch (error) {
       if (connection.state !== signalR.HubConnectionState.Connected) {
@@ -92,8 +140,9 @@ export function openHub({ onState = () => {} } = {}) {
       }
       // The hub answered with a refusal (unknown id, a limit): say so once, do not retry it.
       watch.refused = true;
-      console.warn(`${KINDS[watch.kind].watch}(${watch.id}) was refused: ${error?.message}`);
+      console.warn(`${KINDS[watch.kind].watch}(${watch.args.join(', ')}) was refused: ${error?.message}`);
     }
+    watch.sent();
   }
 
   async function subscribeAll() {
@@ -153,15 +202,35 @@ export function openHub({ onState = () => {} } = {}) {
     }
   });
 
-  handle.watch = (kind, id, onMessage) => {
-    const key = `${kind}:${id}`;
-    if (watches.has(key) || !KINDS[kind]) {
+  const keyOf = (kind, args) => `${kind}:${KINDS[kind].watchKey(args)}`;
+  const argsOf = (idOrArgs) => (Array.isArray(idOrArgs) ? idOrArgs : [idOrArgs]).map(String);
+
+  handle.watch = (kind, idOrArgs, onMessage) => {
+    if (!KINDS[kind]) {
       return;
     }
-    const watch = { kind, id, onMessage, order: newerVersion(), refused: false };
+    const args = argsOf(idOrArgs);
+    const key = keyOf(kind, args);
+    if (watches.has(key)) {
+      return watches.get(key).subscribed;
+    }
+    const watch = { kind, args, onMessage, order: KINDS[kind].order(), refused: false };
+    watch.subscribed = new Promise((resolve) => { watch.sent = resolve; });
     watches.set(key, watch);
     if (subscribed) {
       subscribe(watch).catch(() => {}); // a lost connection resubscribes every watch when it comes back
+    }
+    return watch.subscribed;
+  };
+  handle.unwatch = (kind, idOrArgs) => {
+    const args = argsOf(idOrArgs);
+    const watch = watches.get(keyOf(kind, args));
+    if (!watch) {
+      return;
+    }
+    watches.delete(keyOf(kind, args)); // its messages are dropped from now on, whatever the server still sends
+    if (!watch.refused && connection.state === signalR.HubConnectionState.Connected) {
+      connection.invoke(KINDS[kind].unwatch, ...args).catch(() => {});
     }
   };
   handle.stop = () => {
@@ -172,16 +241,6 @@ export function openHub({ onState = () => {} } = {}) {
 
   connect();
   return handle;
-}
-
-/**
- * Watches one campaign. onProgress(message) gets each `progress` message newer than the last one applied;
- * onState(state) as for openHub. Returns { stop, get state }.
- */
-export function watchCampaign(campaignId, { onProgress, onState }) {
-  const hub = openHub({ onState });
-  hub.watch('campaign', campaignId, onProgress);
-  return hub;
 }
 
 const LIVE_TEXT = {

@@ -39,6 +39,14 @@ export function eventPhase(event, now = Date.now()) {
   return now < Date.parse(event.endsAt) ? 'running' : 'over';
 }
 
+/** The running event that ends soonest, else the upcoming one that starts soonest, else null. */
+export function currentEvent(events, now = Date.now()) {
+  const by = (field) => (a, b) => Date.parse(a[field]) - Date.parse(b[field]);
+  const running = events.filter((e) => eventPhase(e, now) === 'running').sort(by('endsAt'));
+  const upcoming = events.filter((e) => eventPhase(e, now) === 'upcoming').sort(by('startsAt'));
+  return running[0] ?? upcoming[0] ?? null;
+}
+
 /** "00:00:08", or "2 天 03:04:05" (never negative). */
 export function countdownText(milliseconds) {
   const total = Math.max(0, Math.ceil(milliseconds / 1000));
