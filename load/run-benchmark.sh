@@ -9,9 +9,9 @@
 #   opening-baseline, opening     the 10:00 opening: 200 campaigns, one event, one matching pool that opens 20 s into the
 #                                 measured window and drains, verified donors (a few too fast: flagged); the naive baseline
 #                                 and the platform with the same generator settings (the pool sized from the hot platform row)
-#   opening-noboards              the opening on a second platform process with Leaderboards__Enabled=false (the rate boards cost)
-#                                 the opening itself runs with BOARD_WATCHERS SignalR clients on the event's boards (lag) and
-#                                 checks every board against the acknowledged gifts after the run
+#   opening-noboards              the opening on a fresh platform process and database with Leaderboards__Enabled=false (the rate
+#                                 boards cost); the opening itself also runs on a fresh process and database, with BOARD_WATCHERS
+#                                 SignalR clients on the event's boards (lag), and checks every board against the acknowledged gifts
 #   opening-half                  the opening on the platform paced at half its opening rate (ack latency)
 #   card                          the platform with Stripe through our fake Stripe: Checkout, declines, webhooks
 #                                 duplicated, reordered and dropped; the dropped ones settled after the run by the
@@ -101,7 +101,7 @@ echo "Starting PostgreSQL on 127.0.0.1:$PORT_DB (fresh)..."
 pg_stop bench
 rm -rf .data/pg-bench
 pg_start bench "$PORT_DB"
-for db in platform noboards baseline capacity card; do pg_create_database bench "$PORT_DB" "$db"; done
+for db in platform noboards boards baseline capacity card; do pg_create_database bench "$PORT_DB" "$db"; done
 # A write-heavy server's usual setting: room for a whole run's WAL, so that no checkpoint (and the burst of
 # full-page writes after it) lands in the middle of one run and not another. Same server for every run.
 PGPASSWORD="$(cat .data/pg-bench/password)" "$(pg_bin)/psql" -q -h 127.0.0.1 -p "$PORT_DB" -U postgres -d postgres \
@@ -219,7 +219,11 @@ if [ "$HOT_ONLY" = false ] && [ -f "$RESULTS/platform.json" ]; then
   Leaderboards__Enabled=false start_platform noboards "$NOBOARDS" 55466 55467 noboards; NOBOARDS_PID=$STARTED_PID
   opening opening-noboards "$NOBOARDS" "$NOBOARDS_PID"
   stop_pid "$NOBOARDS_PID"
-  opening opening "$PLATFORM" "$PLATFORM_PID" --board-watchers "$BOARD_WATCHERS"
+  # With boards, on a fresh process and database too, so that the two rows differ only in the boards.
+  BOARDS=http://127.0.0.1:55468
+  start_platform boards "$BOARDS" 55463 55464 boards; BOARDS_PID=$STARTED_PID
+  opening opening "$BOARDS" "$BOARDS_PID" --board-watchers "$BOARD_WATCHERS"
+  stop_pid "$BOARDS_PID"
   if [ -f "$RESULTS/opening.json" ]; then
     opening opening-half "$PLATFORM" "$PLATFORM_PID" --rate-from "$RESULTS/opening.json" --rate-factor 0.5
   fi
