@@ -24,8 +24,9 @@ public static class BoardDeltas
             return CampaignBoardDelta.RereadOf(campaignId);
         }
         // Each change as (gift, amount, count): a success adds the gift; a refund takes its money out (and the gift, in full).
-        var changes = outcome.Succeeded.Select(d => (Gift: d, Sums: BucketSums.Of(BucketOf(d), d.Amount, 1)))
-            .Concat(outcome.AppliedRefunds.Select(r => (Gift: r.Donation!, Sums: BucketSums.Of(BucketOf(r.Donation!), -r.Refund!.Amount, LedgerBatchOutcome.RefundCount(r.Donation!)))))
+        var changes = outcome.Succeeded.Select(d => (Gift: d, IsGift: true, Sums: BucketSums.Of(BucketOf(d), d.Amount, 1)))
+            .Concat(outcome.AppliedRefunds.Select(r => (Gift: r.Donation!, IsGift: false,
+                Sums: BucketSums.Of(BucketOf(r.Donation!), -r.Refund!.Amount, LedgerBatchOutcome.RefundCount(r.Donation!)))))
             .ToList();
         var sums = changes.Aggregate(BucketSums.Zero, (total, c) => total.Add(c.Sums));
         var donors = changes.Where(c => c.Gift.DonorId is not null)
@@ -37,11 +38,10 @@ public static class BoardDeltas
                     g.Aggregate(BucketSums.Zero, (total, c) => total.Add(c.Sums)));
             })
             .ToList();
-        var succeeded = outcome.Succeeded.ToHashSet();
         var teams = changes.Where(c => c.Gift.TeamId is not null)
             .GroupBy(c => c.Gift.TeamId!.Value)
             .Select(g => new TeamDelta(g.Key, g.Aggregate(BucketSums.Zero, (total, c) => total.Add(c.Sums)),
-                [.. g.Where(c => succeeded.Contains(c.Gift)).Select(c => c.Gift).OrderByDescending(d => d.SucceededAt).Take(TeamRecentCount)
+                [.. g.Where(c => c.IsGift).Select(c => c.Gift).OrderByDescending(d => d.SucceededAt).Take(TeamRecentCount)
                     .Select(d => new TeamGift(d.PublicName, d.Amount, d.SucceededAt ?? d.CreatedAt))]))
             .ToList();
         return new CampaignBoardDelta(campaignId, version, false, sums, outcome.Matching?.MatchedDelta ?? 0, donors, teams);

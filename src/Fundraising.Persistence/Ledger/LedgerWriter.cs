@@ -295,9 +295,10 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
     /// </summary>
     private static async Task ChangeTotalsAsync(LedgerTransaction tx, CancellationToken cancellationToken)
     {
+        // A batch whose totals move changes what counts, so that test alone picks the campaigns to update.
         var deltas = tx.Work.Select(w => (Work: w, w.Batch.CampaignId, Outcome: w.Outcome()))
-            .Select(d => (d.Work, d.CampaignId, Delta: d.Outcome.TotalsDelta(), Changed: d.Outcome.ChangesWhatCounts()))
-            .Where(d => d.Changed || d.Delta != CampaignTotals.Zero).OrderBy(d => d.CampaignId).ToList();
+            .Where(d => d.Outcome.ChangesWhatCounts())
+            .Select(d => (d.Work, d.CampaignId, Delta: d.Outcome.TotalsDelta())).OrderBy(d => d.CampaignId).ToList();
         if (deltas.Count == 0)
         {
             return;
@@ -336,7 +337,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         {
             throw new CampaignNotInCatalogueException(deltas.Select(d => d.CampaignId).Where(id => !changed.ContainsKey(id)).ToList());
         }
-        foreach (var (work, campaignId, _, _) in deltas)
+        foreach (var (work, campaignId, _) in deltas)
         {
             work.TotalsVersion = changed[campaignId];
         }
