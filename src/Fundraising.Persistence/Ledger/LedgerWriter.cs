@@ -30,6 +30,35 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
     /// </summary>
     public async Task<IReadOnlyList<LedgerBatchOutcome>> CommitManyAsync(IReadOnlyList<LedgerBatch> batches, CancellationToken cancellationToken = default)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await CommitOnceAsync(batches, cancellationToken);
+            }
+            catch (Exception exception) when (attempt < MaxAttempts && IsConflict(exception))
+            {
+                // Rolled back (the transaction is disposed unfinished): nothing of it was written, so it is simply run again.
+                Interlocked.Increment(ref _conflicts);
+            }
+        }
+    }
+
+    /// <summary>Attempts of one transaction before a conflict with concurrent commits is given up and thrown.</summary>
+    public const int MaxAttempts = 8;
+
+    private long _conflicts;
+
+    /// <summary>Transactions run again because a concurrent commit changed the same donor's rows (or deadlocked with it).</summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
+
+    // A donor's matching rows are read without locks and written only if unchanged (MatchStep); two commits writing the
+    // rows of the same donors in different orders can also deadlock, which PostgreSQL breaks by failing one of them.
+    private static bool IsConflict(Exception exception) =>
+        exception is DonorRowsChangedException or PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected };
+
+    private async Task<IReadOnlyList<LedgerBatchOutcome>> CommitOnceAsync(IReadOnlyList<LedgerBatch> batches, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var tx = new LedgerTransaction(connection, transaction, batches);

@@ -59,13 +59,9 @@ internal static class MatchStep
         if (planned.Count > 0)
         {
             var facts = new MatchFacts();
-            await LockSlicesAsync(connection, transaction, facts, [.. planned.Select(i => items[i].CampaignId)], cancellationToken);
             var donors = planned.SelectMany(i => items[i].Succeeded).Where(d => d.DonorId is not null).Select(d => d.DonorId!.Value).Distinct().Order().ToArray();
-            await LockPaceAsync(connection, transaction, facts, donors, cancellationToken);
-            var days = planned
-                .SelectMany(i => items[i].Plan!.Pools.Where(p => facts.Slices.ContainsKey((items[i].CampaignId, p.PoolId))))
-                .Distinct().ToList();
-            await LockDonorDaysAsync(connection, transaction, facts, donors, days, cancellationToken);
+            var days = planned.SelectMany(i => items[i].Plan!.Pools).Distinct().ToList();
+            var read = await ReadFactsAsync(connection, transaction, facts, [.. planned.Select(i => items[i].CampaignId)], donors, days, cancellationToken);
 
             var decisions = new List<MatchDecision>();
             foreach (var i in planned)
@@ -80,36 +76,79 @@ internal static class MatchStep
                 }
                 slicesAfter[i] = [.. facts.Slices.Values.Where(s => s.CampaignId == items[i].CampaignId)];
             }
-            await WriteAsync(connection, transaction, decisions, facts, donors, items.Where(i => i.Plan is not null).SelectMany(i => i.Succeeded), cancellationToken);
+            await WriteAsync(connection, transaction, decisions, facts, read, donors, items.Where(i => i.Plan is not null).SelectMany(i => i.Succeeded), cancellationToken);
         }
         return [.. Enumerable.Range(0, items.Count).Select(i => new MatchBatchOutcome(matches[i], deltas[i], slicesAfter[i] ?? [], slicesAfter[i] is not null))];
     }
 
-    private static async Task LockSlicesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MatchFacts facts, Guid[] campaigns, CancellationToken cancellationToken)
+    /// <summary>The donor rows as the commit read them (unlocked): the write succeeds only if they are still so.</summary>
+    private sealed record DonorRowsRead(
+        Dictionary<Guid, string> PaceText, Dictionary<(Guid DonorId, Guid PoolId, DateOnly Day), long> Days, List<(Guid Slice, long Moved)> FoldInto, List<Guid> FoldedAway);
+
+    /// <summary>
+    /// One round trip: the campaigns' open slices, locked (each campaign's own rows: only its commit and its pool's
+    /// closing touch them), and the donors' rows, read without locks. A donor's rows can be changed by another commit at
+    /// the same moment (the same donor giving to two campaigns, on this silo or another); the write step then finds them
+    /// changed and the whole transaction is tried again (<see cref="DonorRowsChangedException"/>). Locking them instead
+    /// would cost every gift a row lock and, for a donor's first gift, an insert before the real write.
+    /// </summary>
+    private static async Task<DonorRowsRead> ReadFactsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MatchFacts facts, Guid[] campaigns,
+        Guid[] donors, List<(Guid PoolId, DateOnly Day)> days, CancellationToken cancellationToken)
     {
-        var open = new List<OpenSlice>();
-        await using (var select = new NpgsqlCommand("""
+        var keys = donors.SelectMany(d => days.Select(p => (Donor: d, p.PoolId, p.Day))).ToList();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        batch.BatchCommands.Add(Command("""
             SELECT id, pool_id, campaign_id, day, amount, used_amount FROM pool_slices
             WHERE campaign_id = ANY($1) AND closed_at IS NULL ORDER BY id FOR UPDATE
-            """, connection, transaction))
+            """, campaigns));
+        batch.BatchCommands.Add(Command("SELECT donor_id, recent, recent::text FROM donor_pace WHERE donor_id = ANY($1)", donors));
+        batch.BatchCommands.Add(Command("""
+            SELECT d.donor_id, d.pool_id, d.day, d.matched_amount FROM donor_pool_days d
+            JOIN unnest($1::uuid[], $2::uuid[], $3::date[]) AS k(donor_id, pool_id, day)
+              ON d.donor_id = k.donor_id AND d.pool_id = k.pool_id AND d.day = k.day
+            """, keys.Select(k => k.Donor).ToArray(), keys.Select(k => k.PoolId).ToArray(), keys.Select(k => k.Day).ToArray()));
+
+        var open = new List<OpenSlice>();
+        var paceText = new Dictionary<Guid, string>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            select.Parameters.Add(new() { Value = campaigns });
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 open.Add(new OpenSlice(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<DateOnly>(3), reader.GetInt64(4), reader.GetInt64(5)));
             }
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var donor = reader.GetGuid(0);
+                facts.Pace[donor] = [.. reader.GetFieldValue<DateTime[]>(1).Select(t => new DateTimeOffset(t, TimeSpan.Zero)).Order()];
+                paceText[donor] = reader.GetString(2);
+            }
+            await reader.NextResultAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                facts.DonorMatched[(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateOnly>(2))] = reader.GetInt64(3);
+            }
         }
+        // A donor's day not yet in the table has nothing matched; the write inserts it (and fails if someone else did first).
+        var daysRead = new Dictionary<(Guid DonorId, Guid PoolId, DateOnly Day), long>(facts.DonorMatched);
+        foreach (var key in keys)
+        {
+            facts.DonorMatched.TryAdd((key.Donor, key.PoolId, key.Day), 0);
+        }
+
         // Grants are new rows (migration 0015): fold a campaign's newer open slices of a pool and day into its oldest
-        // (ids are time-ordered), closing them with nothing unused, so that each gift draws on one slice.
-        var folds = new List<(OpenSlice Into, List<OpenSlice> Folded)>();
+        // (ids are time-ordered), closing them with nothing unused, so that each gift draws on one slice. The folds are
+        // written with the matches (the slices are locked until the commit).
+        var foldInto = new List<(Guid Slice, long Moved)>();
+        var foldedAway = new List<Guid>();
         foreach (var group in open.GroupBy(s => (s.CampaignId, s.PoolId, s.Day)))
         {
             var into = group.First();
             var folded = group.Skip(1).ToList();
             if (folded.Count > 0)
             {
-                folds.Add((into, folded));
+                foldInto.Add((into.SliceId, folded.Sum(f => f.Left)));
+                foldedAway.AddRange(folded.Select(f => f.SliceId));
                 into = into with { Amount = into.Amount + folded.Sum(f => f.Left) };
             }
             // Should an open slice of an earlier day remain (the pool closes those before granting a new day's), today's wins.
@@ -118,108 +157,127 @@ internal static class MatchStep
                 facts.Slices[(into.CampaignId, into.PoolId)] = into;
             }
         }
-        if (folds.Count > 0)
-        {
-            await Sql.ExecuteAsync(connection, transaction, """
-                UPDATE pool_slices s SET amount = s.amount + v.moved FROM unnest($1::uuid[], $2::bigint[]) AS v(id, moved) WHERE s.id = v.id
-                """, cancellationToken, folds.Select(f => f.Into.SliceId).ToArray(), folds.Select(f => f.Folded.Sum(x => x.Left)).ToArray());
-            await Sql.ExecuteAsync(connection, transaction, """
-                UPDATE pool_slices SET amount = used_amount, closed_at = now() WHERE id = ANY($1)
-                """, cancellationToken, folds.SelectMany(f => f.Folded.Select(x => x.SliceId)).ToArray());
-        }
+        return new DonorRowsRead(paceText, daysRead, foldInto, foldedAway);
     }
 
-    private static async Task LockPaceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MatchFacts facts, Guid[] donors, CancellationToken cancellationToken)
-    {
-        await Sql.ExecuteAsync(connection, transaction, "INSERT INTO donor_pace (donor_id) SELECT unnest($1::uuid[]) ORDER BY 1 ON CONFLICT DO NOTHING", cancellationToken, donors);
-        await using var select = new NpgsqlCommand(
-            "SELECT donor_id, recent FROM donor_pace WHERE donor_id = ANY($1) ORDER BY donor_id FOR UPDATE", connection, transaction);
-        select.Parameters.Add(new() { Value = donors });
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            facts.Pace[reader.GetGuid(0)] = [.. reader.GetFieldValue<DateTime[]>(1).Select(t => new DateTimeOffset(t, TimeSpan.Zero)).Order()];
-        }
-    }
-
-    private static async Task LockDonorDaysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, MatchFacts facts, Guid[] donors,
-        List<(Guid PoolId, DateOnly Day)> days, CancellationToken cancellationToken)
-    {
-        if (days.Count == 0)
-        {
-            return;
-        }
-        var keys = donors.SelectMany(d => days.Select(p => (Donor: d, p.PoolId, p.Day))).OrderBy(k => k.Donor).ThenBy(k => k.PoolId).ThenBy(k => k.Day).ToList();
-        var donorIds = keys.Select(k => k.Donor).ToArray();
-        var poolIds = keys.Select(k => k.PoolId).ToArray();
-        var dayValues = keys.Select(k => k.Day).ToArray();
-        await Sql.ExecuteAsync(connection, transaction, """
-            INSERT INTO donor_pool_days (donor_id, pool_id, day)
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[]) ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING
-            """, cancellationToken, donorIds, poolIds, dayValues);
-        await using var select = new NpgsqlCommand("""
-            SELECT d.donor_id, d.pool_id, d.day, d.matched_amount FROM donor_pool_days d
-            JOIN unnest($1::uuid[], $2::uuid[], $3::date[]) AS k(donor_id, pool_id, day)
-              ON d.donor_id = k.donor_id AND d.pool_id = k.pool_id AND d.day = k.day
-            ORDER BY d.donor_id, d.pool_id, d.day FOR UPDATE OF d
-            """, connection, transaction);
-        select.Parameters.Add(new() { Value = donorIds });
-        select.Parameters.Add(new() { Value = poolIds });
-        select.Parameters.Add(new() { Value = dayValues });
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            facts.DonorMatched[(reader.GetGuid(0), reader.GetGuid(1), reader.GetFieldValue<DateOnly>(2))] = reader.GetInt64(3);
-        }
-    }
-
+    /// <summary>
+    /// One round trip: the slices' folds, the match rows, the slices' use, and the donors' rows, each only if it is still
+    /// as it was read (a donor's day by its amount, a donor's pace by its whole list; a row that was absent must still
+    /// be). Any difference throws <see cref="DonorRowsChangedException"/> after the batch, which rolls the transaction back.
+    /// </summary>
     private static async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<MatchDecision> decisions, MatchFacts facts,
-        Guid[] donors, IEnumerable<DonationRecord> considered, CancellationToken cancellationToken)
+        DonorRowsRead read, Guid[] donors, IEnumerable<DonationRecord> considered, CancellationToken cancellationToken)
     {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (read.FoldInto.Count > 0)
+        {
+            batch.BatchCommands.Add(Command("""
+                UPDATE pool_slices s SET amount = s.amount + v.moved FROM unnest($1::uuid[], $2::bigint[]) AS v(id, moved) WHERE s.id = v.id
+                """, read.FoldInto.Select(f => f.Slice).ToArray(), read.FoldInto.Select(f => f.Moved).ToArray()));
+            batch.BatchCommands.Add(Command("UPDATE pool_slices SET amount = used_amount, closed_at = now() WHERE id = ANY($1)", read.FoldedAway.ToArray()));
+        }
+        // The rows each guarded statement must change; checked once the batch has run.
+        var expected = new List<(NpgsqlBatchCommand Command, int Rows)>();
         if (decisions.Count > 0)
         {
             var campaignOf = considered.ToDictionary(d => d.Id, d => d.CampaignId);
-            await using (var insert = new NpgsqlCommand("""
+            var insert = Command("""
                 INSERT INTO donation_matches (donation_id, pool_id, slice_id, campaign_id, donor_id, day, amount, status, flag_reason)
                 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::date[], $7::bigint[], $8::text[], $9::text[])
-                """, connection, transaction))
-            {
-                insert.Parameters.Add(new() { Value = decisions.Select(d => d.DonationId).ToArray() });
-                insert.Parameters.Add(new() { Value = decisions.Select(d => d.PoolId).ToArray() });
-                insert.Parameters.Add(new() { Value = decisions.Select(d => d.SliceId).ToArray() });
-                insert.Parameters.Add(new() { Value = decisions.Select(d => campaignOf[d.DonationId]).ToArray() });
-                insert.Parameters.Add(new() { Value = decisions.Select(d => d.DonorId).ToArray() });
-                insert.Parameters.Add(new() { Value = decisions.Select(d => d.Day).ToArray() });
-                insert.Parameters.Add(new() { Value = decisions.Select(d => d.Amount).ToArray() });
-                insert.Parameters.Add(new() { Value = decisions.Select(d => d.Held ? "held" : "matched").ToArray() });
-                insert.Parameters.Add(new() { Value = decisions.Select(d => d.FlagReason).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
+                """,
+                decisions.Select(d => d.DonationId).ToArray(), decisions.Select(d => d.PoolId).ToArray(), decisions.Select(d => d.SliceId).ToArray(),
+                decisions.Select(d => campaignOf[d.DonationId]).ToArray(), decisions.Select(d => d.DonorId).ToArray(), decisions.Select(d => d.Day).ToArray(),
+                decisions.Select(d => d.Amount).ToArray(), decisions.Select(d => d.Held ? "held" : "matched").ToArray());
+            insert.Parameters.Add(new() { Value = decisions.Select(d => d.FlagReason).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            batch.BatchCommands.Add(insert);
             var bySlice = decisions.GroupBy(d => d.SliceId).OrderBy(g => g.Key).ToList();
-            await Sql.ExecuteAsync(connection, transaction, """
+            batch.BatchCommands.Add(Command("""
                 UPDATE pool_slices s SET used_amount = s.used_amount + v.amount, held_amount = s.held_amount + v.held,
                        match_count = s.match_count + v.count, last_used_at = now()
                 FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[]) AS v(id, amount, held, count)
                 WHERE s.id = v.id
-                """, cancellationToken,
+                """,
                 bySlice.Select(g => g.Key).ToArray(), bySlice.Select(g => g.Sum(d => d.Amount)).ToArray(),
-                bySlice.Select(g => g.Where(d => d.Held).Sum(d => d.Amount)).ToArray(), bySlice.Select(g => (long)g.Count()).ToArray());
+                bySlice.Select(g => g.Where(d => d.Held).Sum(d => d.Amount)).ToArray(), bySlice.Select(g => (long)g.Count()).ToArray()));
+
             var byDonorDay = decisions.GroupBy(d => (d.DonorId, d.PoolId, d.Day)).OrderBy(g => g.Key.DonorId).ThenBy(g => g.Key.PoolId).ToList();
-            await Sql.ExecuteAsync(connection, transaction, """
-                UPDATE donor_pool_days d SET matched_amount = d.matched_amount + v.amount
-                FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::bigint[]) AS v(donor_id, pool_id, day, amount)
-                WHERE d.donor_id = v.donor_id AND d.pool_id = v.pool_id AND d.day = v.day
-                """, cancellationToken,
-                byDonorDay.Select(g => g.Key.DonorId).ToArray(), byDonorDay.Select(g => g.Key.PoolId).ToArray(),
-                byDonorDay.Select(g => g.Key.Day).ToArray(), byDonorDay.Select(g => g.Sum(d => d.Amount)).ToArray());
+            // A day read with an amount must still have it; a day that was absent must still be.
+            var days = byDonorDay.Select(g => (g.Key, Added: g.Sum(d => d.Amount))).ToList();
+            var existing = days.Where(d => read.Days.ContainsKey(d.Key)).Select(d => (d.Key, d.Added, Before: read.Days[d.Key])).ToList();
+            var fresh = days.Where(d => !read.Days.ContainsKey(d.Key)).ToList();
+            if (existing.Count > 0)
+            {
+                var update = Command("""
+                    UPDATE donor_pool_days d SET matched_amount = d.matched_amount + v.amount
+                    FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::bigint[], $5::bigint[]) AS v(donor_id, pool_id, day, amount, before)
+                    WHERE d.donor_id = v.donor_id AND d.pool_id = v.pool_id AND d.day = v.day AND d.matched_amount = v.before
+                    """,
+                    existing.Select(d => d.Key.DonorId).ToArray(), existing.Select(d => d.Key.PoolId).ToArray(), existing.Select(d => d.Key.Day).ToArray(),
+                    existing.Select(d => d.Added).ToArray(), existing.Select(d => d.Before).ToArray());
+                batch.BatchCommands.Add(update);
+                expected.Add((update, existing.Count));
+            }
+            if (fresh.Count > 0)
+            {
+                var insertDays = Command("""
+                    INSERT INTO donor_pool_days (donor_id, pool_id, day, matched_amount)
+                    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::bigint[]) ON CONFLICT DO NOTHING
+                    """,
+                    fresh.Select(d => d.Key.DonorId).ToArray(), fresh.Select(d => d.Key.PoolId).ToArray(), fresh.Select(d => d.Key.Day).ToArray(),
+                    fresh.Select(d => d.Added).ToArray());
+                batch.BatchCommands.Add(insertDays);
+                expected.Add((insertDays, fresh.Count));
+            }
         }
         // Each donor keeps only the latest few gift times: enough for "the 6th within a minute".
-        var pace = donors.SelectMany(d => facts.Pace.GetValueOrDefault(d, []).TakeLast(Fundraising.Contracts.Matching.MatchPace.Remembered).Select(at => (Donor: d, At: at))).ToList();
-        await Sql.ExecuteAsync(connection, transaction, """
-            UPDATE donor_pace p SET recent = v.recent
-            FROM (SELECT donor_id, array_agg(at ORDER BY at) AS recent FROM unnest($1::uuid[], $2::timestamptz[]) AS u(donor_id, at) GROUP BY donor_id) v
-            WHERE p.donor_id = v.donor_id
-            """, cancellationToken, pace.Select(p => p.Donor).ToArray(), pace.Select(p => p.At.UtcDateTime).ToArray());
+        var pace = donors.Select(d => (Donor: d, Recent: facts.Pace.GetValueOrDefault(d, []).TakeLast(MatchPace.Remembered).ToList())).Where(p => p.Recent.Count > 0).ToList();
+        var paceKnown = pace.Where(p => read.PaceText.ContainsKey(p.Donor)).ToList();
+        var paceFresh = pace.Where(p => !read.PaceText.ContainsKey(p.Donor)).ToList();
+        if (paceKnown.Count > 0)
+        {
+            var rows = paceKnown.SelectMany(p => p.Recent.Select(at => (p.Donor, At: at))).ToList();
+            var update = Command("""
+                UPDATE donor_pace p SET recent = v.recent
+                FROM (SELECT donor_id, array_agg(at ORDER BY at) AS recent FROM unnest($1::uuid[], $2::timestamptz[]) AS u(donor_id, at) GROUP BY donor_id) v
+                JOIN unnest($3::uuid[], $4::text[]) AS o(donor_id, before) ON o.donor_id = v.donor_id
+                WHERE p.donor_id = v.donor_id AND p.recent::text = o.before
+                """,
+                rows.Select(r => r.Donor).ToArray(), rows.Select(r => r.At.UtcDateTime).ToArray(),
+                paceKnown.Select(p => p.Donor).ToArray(), paceKnown.Select(p => read.PaceText[p.Donor]).ToArray());
+            batch.BatchCommands.Add(update);
+            expected.Add((update, paceKnown.Count));
+        }
+        if (paceFresh.Count > 0)
+        {
+            var rows = paceFresh.SelectMany(p => p.Recent.Select(at => (p.Donor, At: at))).ToList();
+            var insert = Command("""
+                INSERT INTO donor_pace (donor_id, recent)
+                SELECT donor_id, array_agg(at ORDER BY at) FROM unnest($1::uuid[], $2::timestamptz[]) AS u(donor_id, at) GROUP BY donor_id
+                ON CONFLICT DO NOTHING
+                """,
+                rows.Select(r => r.Donor).ToArray(), rows.Select(r => r.At.UtcDateTime).ToArray());
+            batch.BatchCommands.Add(insert);
+            expected.Add((insert, paceFresh.Count));
+        }
+        if (batch.BatchCommands.Count == 0)
+        {
+            return;
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (expected.Any(e => e.Command.RecordsAffected != e.Rows))
+        {
+            throw new DonorRowsChangedException();
+        }
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+        return command;
     }
 
     private static async Task ReverseAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<MatchStepInput> items, long[] deltas, CancellationToken cancellationToken)
@@ -282,6 +340,12 @@ internal static class MatchStep
             donorId, poolId, day, amount);
     }
 }
+
+/// <summary>
+/// A donor's matching rows changed between the commit's read and its write (another commit matched the same donor at the
+/// same moment). The transaction rolls back and is run again with fresh facts (<see cref="Ledger.PostgresLedgerWriter"/>).
+/// </summary>
+internal sealed class DonorRowsChangedException() : Exception("A donor's matching rows changed under this commit; it is run again.");
 
 /// <summary>How a match row is read and maps to what callers see.</summary>
 internal static class MatchRows

@@ -39,6 +39,14 @@ public sealed partial class ReceiptIssuer(NpgsqlDataSource dataSource, ILogger<R
                 return 0;
             }
         }
+        // Every join of a round goes by key. Left to itself the planner, which estimates the round at a few hundred
+        // rows and receipts from statistics taken before a burst, hashes the whole receipts table to find the few
+        // gifts already numbered: a scan that grows with every receipt ever issued (measured: 74 ms a round, a third
+        // of PostgreSQL's time, in the 10:00 opening). SET LOCAL holds for this transaction only.
+        await using (var plan = new NpgsqlCommand("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off", connection, transaction))
+        {
+            await plan.ExecuteNonQueryAsync(cancellationToken);
+        }
         await using var issue = new NpgsqlCommand($"""
             WITH taken AS (
                 DELETE FROM receipt_queue WHERE donation_id IN (
