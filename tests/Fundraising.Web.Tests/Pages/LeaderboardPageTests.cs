@@ -56,7 +56,8 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
     public async Task AGiftOnOnePageMovesTheCampaignCountyCityTeamAndDonorBoardsOfAnotherWithinTwoSeconds()
     {
         var (cityA, countyA, cityB, countyB) = (Unique("甲市"), Unique("甲县"), Unique("乙市"), Unique("乙县"));
-        var a = await CampaignAsync(_web, cityA, countyA, title: Unique("甲项目"));
+        var townA = Unique("甲镇");
+        var a = await CampaignAsync(_web, cityA, countyA, town: townA, title: Unique("甲项目"));
         var b = await CampaignAsync(_web, cityB, countyB, title: Unique("乙项目"));
         var eventId = await NamedEventAsync(_web, Unique("排行联动公益日"), a, b);
         var (zhang, li) = (Unique("张三"), Unique("李四"));
@@ -84,6 +85,7 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
             t => Expect(Row(watcher, "#board-campaigns", a.ToString())).ToContainTextAsync("¥100.00", new() { Timeout = t }),
             t => Expect(Row(watcher, "#board-campaigns", b.ToString())).ToHaveAttributeAsync("data-rank", "2", new() { Timeout = t }),
             t => Expect(Row(watcher, "#board-counties", $"{cityA}/{countyA}")).ToHaveAttributeAsync("data-rank", "1", new() { Timeout = t }),
+            t => Expect(Row(watcher, "#board-towns", $"{cityA}/{countyA}/{townA}")).ToContainTextAsync("¥100.00", new() { Timeout = t }),
             t => Expect(Row(watcher, "#board-cities", cityA)).ToContainTextAsync("¥100.00", new() { Timeout = t }),
             t => Expect(Row(watcher, "#board-cities", cityA)).ToHaveAttributeAsync("data-rank", "1", new() { Timeout = t }),
             t => Expect(Row(watcher, "#board-teams", team.ToString())).ToContainTextAsync("¥100.00", new() { Timeout = t }),
@@ -118,7 +120,7 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
         await Expect(Row(watcher, "#board-teams", team.ToString())).ToContainTextAsync("1 人次");
 
         // A reader clicks through the tabs: each board is there.
-        foreach (var board in new[] { "cities", "counties", "teams", "donors" })
+        foreach (var board in new[] { "towns", "cities", "counties", "teams", "donors" })
         {
             await watcher.Locator($"#tab-{board}").ClickAsync();
             await Expect(watcher.Locator($"#board-{board} li.board-row").First).ToBeVisibleAsync();

@@ -1,5 +1,5 @@
 // event.html?id=...: a giving day's home. Its window in its own time zone, its totals (raised, 人次 and matched, side
-// by side), its boards (排行榜: projects, villages, cities, counties, teams, donors; by amount or by 人次), a match meter
+// by side), its boards (排行榜: projects, villages, towns, counties, cities, teams, donors; by amount or by 人次), a match meter
 // per pool and the campaigns taking part. Live: the boards' `leaderboard` messages (each replaces its board), the
 // pools' `pool` messages and the campaigns' `progress` messages come over one hub connection; a pool or progress
 // message makes the page read the event's exact totals again.
@@ -27,7 +27,7 @@ const view = {
 let hub = null;
 
 /** The boards the event home shows, in the order of their tabs. */
-const EVENT_BOARDS = ['campaigns', 'villages', 'cities', 'counties', 'teams', 'donors'];
+const EVENT_BOARDS = ['campaigns', 'villages', 'towns', 'counties', 'cities', 'teams', 'donors'];
 
 let boards = null;
 
