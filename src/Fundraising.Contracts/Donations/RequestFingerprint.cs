@@ -22,7 +22,7 @@ public static class RequestFingerprint
     /// <summary>A payment the provider already took: never the same fingerprint as a donor's request under the same key.</summary>
     public static byte[] OfProviderPayment(NewDonation d) => Online("provider-payment", d);
 
-    // The donor and the team are appended only when there is one, so gifts without them keep the fingerprints they always had.
+    // The donor, the team and the sub-plan are appended only when there is one, so gifts without them keep the fingerprints they always had.
     private static byte[] Online(string kind, NewDonation d)
     {
         var parts = new List<string?> { kind, Number(d.Amount), d.Currency, d.DisplayName, Flag(d.Anonymous), d.Message, d.Provider };
@@ -33,6 +33,10 @@ public static class RequestFingerprint
         if (d.TeamId is { } team)
         {
             parts.Add("team:" + team.ToString("N"));
+        }
+        if (d.SubPlanId is { } subPlan)
+        {
+            parts.Add("subplan:" + subPlan.ToString("N"));
         }
         return Hash([.. parts]);
     }
