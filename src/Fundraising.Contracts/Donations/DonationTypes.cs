@@ -55,7 +55,8 @@ public sealed record NewOfflineDonation(
     [property: Id(8)] DonationKind Kind = DonationKind.Money,
     [property: Id(9)] string? Item = null,
     [property: Id(10)] long? Quantity = null,
-    [property: Id(11)] Guid? PledgeId = null);
+    [property: Id(11)] Guid? PledgeId = null,
+    [property: Id(12)] Guid? SubPlanId = null);
 
 /// <summary>One ledger entry.</summary>
 [GenerateSerializer, Immutable]

@@ -41,8 +41,11 @@ public static class RequestFingerprint
         return Hash([.. parts]);
     }
 
-    public static byte[] Of(NewOfflineDonation d) =>
-        Hash("offline", Number(d.Amount), d.Currency, d.DonorName, Flag(d.Anonymous), d.Reference, d.Method,
+    // The sub-plan is appended only when there is one, so entries without one keep the fingerprints they always had.
+    public static byte[] Of(NewOfflineDonation d) => d.SubPlanId is { } subPlan
+        ? Hash("offline", Number(d.Amount), d.Currency, d.DonorName, Flag(d.Anonymous), d.Reference, d.Method,
+            d.Kind.ToString(), d.Item, d.Quantity is { } q ? Number(q) : null, d.PledgeId?.ToString("N"), "subplan:" + subPlan.ToString("N"))
+        : Hash("offline", Number(d.Amount), d.Currency, d.DonorName, Flag(d.Anonymous), d.Reference, d.Method,
             d.Kind.ToString(), d.Item, d.Quantity is { } quantity ? Number(quantity) : null, d.PledgeId?.ToString("N"));
 
     public static byte[] Of(NewMonthlyGift g) =>

@@ -305,11 +305,15 @@ public sealed partial class CampaignGrain(
         {
             return replay;
         }
+        if (donation.SubPlanId is { } subPlanId && !_subPlans.ContainsKey(subPlanId))
+        {
+            return DonationResult.Failed(DonationError.SubPlanNotFound, "'subPlanId' is not a sub-plan of this project.");
+        }
         var now = time.GetUtcNow();
         var record = new DonationRecord(
             Guid.CreateVersion7(), Id, donation.Amount, donation.Currency, donation.DonorName, donation.Anonymous,
             null, DonationStatus.Succeeded, DonationChannel.Offline, "offline", now, now,
-            donation.Kind, 0, donation.Item, donation.Quantity, null, donation.PledgeId);
+            donation.Kind, 0, donation.Item, donation.Quantity, null, donation.PledgeId, SubPlanId: donation.SubPlanId);
         var insert = new LedgerInsert(record, donation.IdempotencyKey, hash, donation.Reference, donation.Method, donation.RecordedBy);
         return Remember(donation.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(insert)));
     }

@@ -26,7 +26,8 @@ public sealed record OfflineDonationRequest(
     DonationKind? Kind,
     string? Item,
     long? Quantity,
-    Guid? PledgeId);
+    Guid? PledgeId,
+    Guid? SubPlanId = null);
 
 public enum OfflineMethod
 {

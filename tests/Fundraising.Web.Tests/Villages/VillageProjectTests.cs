@@ -44,6 +44,38 @@ public sealed class VillageProjectTests(UnlimitedPlatform platform) : IClassFixt
         Assert.Equal(1, await platform.Database.ScalarAsync<long>("SELECT donation_count FROM sub_plans WHERE id = $1", canteen));
         Assert.Equal(12_000, await platform.Database.ScalarAsync<long>(
             "SELECT sum(amount - refunded_amount)::bigint FROM donations WHERE sub_plan_id = $1 AND status <> 'pending'", canteen));
+
+        // Villagers' cash, recorded by staff, may name a sub-plan too; a sub-plan of another project is refused.
+        var cash = await _admin.PostAsJsonAsync($"/api/campaigns/{project}/offline-donations",
+            new { amount = 88_000, currency = "CNY", donorName = "村民代表", reference = $"CASH-{Guid.NewGuid():N}", subPlanId = bridge });
+        Assert.Equal(HttpStatusCode.Created, cash.StatusCode);
+        Assert.Equal((5_000_000, 138_000, 2), Progress(SubPlanOf(await SubPlansAsync(_public, project), bridge)));
+        var stranger = await ProjectAsync(platform.Web);
+        var wrong = await _admin.PostAsJsonAsync($"/api/campaigns/{stranger}/offline-donations",
+            new { amount = 1_000, currency = "CNY", donorName = "村民", reference = $"CASH-{Guid.NewGuid():N}", subPlanId = bridge });
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.True((await ApiCalls.ProblemAsync(wrong)).GetProperty("errors").TryGetProperty("subPlanId", out _));
+    }
+
+    [Fact]
+    public async Task ConcurrentGiftsAcrossSubPlansAddUpExactlyInMemoryAndInTheRows()
+    {
+        var project = await ProjectAsync(platform.Web);
+        var plans = new[] { (await SubPlanAsync(_admin, project, "老年食堂")).GetProperty("id").GetGuid(), (await SubPlanAsync(_admin, project, "便民桥")).GetProperty("id").GetGuid() };
+        // 300 gifts at once (each created, then paid): a third to each sub-plan, a third to the project; they share commit batches.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 300).Select(i => GiveAsync(_public, project, 100 + i, i % 3 == 2 ? null : plans[i % 3])));
+        var elapsed = started.Elapsed;
+        var memory = await SubPlansAsync(_public, project);
+        for (var k = 0; k < 2; k++)
+        {
+            var expected = Enumerable.Range(0, 300).Where(i => i % 3 == k).Sum(i => 100L + i);
+            Assert.Equal((2_000_000, expected, 100), Progress(SubPlanOf(memory, plans[k])));
+            Assert.Equal(expected, await platform.Database.ScalarAsync<long>("SELECT raised_amount FROM sub_plans WHERE id = $1", plans[k]));
+            Assert.Equal(expected, await platform.Database.ScalarAsync<long>("SELECT sum(amount)::bigint FROM donations WHERE sub_plan_id = $1 AND status = 'succeeded'", plans[k]));
+        }
+        Assert.Equal(Enumerable.Range(0, 300).Sum(i => 100L + i), (await ApiCalls.GetCampaignAsync(_public, project)).GetProperty("raisedAmount").GetInt64());
+        Console.WriteLine($"300 gifts (create and pay) over 2 sub-plans and the project: {elapsed.TotalMilliseconds:F0} ms");
     }
 
     [Fact]
