@@ -74,6 +74,9 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<Leaderboards.BoardStore>();
         builder.Services.AddSingleton<Teams.TeamStore>();
         builder.Services.AddSingleton<Leaderboards.ICampaignEvents, Leaderboards.PostgresCampaignEvents>();
+        // Village projects: claims, sub-plans, photos, posts, the feed's history.
+        builder.Services.AddSingleton<Villages.VillageStore>();
+        builder.Services.AddSingleton<Villages.IVillageProjects>(sp => sp.GetRequiredService<Villages.VillageStore>());
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

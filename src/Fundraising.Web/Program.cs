@@ -9,6 +9,8 @@ using Fundraising.Web.Events;
 using Fundraising.Web.Health;
 using Fundraising.Web.Leaderboards;
 using Fundraising.Web.Teams;
+using Fundraising.Web.Villages;
+using Microsoft.AspNetCore.Rewrite;
 using Fundraising.Web.Hosting;
 using Fundraising.Web.Matching;
 using Fundraising.Web.MonthlyGiving;
@@ -65,6 +67,8 @@ app.UseApiConventions();
 app.UseStaffAuthentication();
 app.UseRateLimiter();
 app.UseDevelopmentPages();
+// A village project's page is the campaign page (village.html?id= keeps its query), which shows the village's parts.
+app.UseRewriter(new RewriteOptions().AddRewrite(@"^village\.html$", "campaign.html", skipRemainingRules: true));
 app.UseDefaultFiles();
 app.UseStaticFiles();
 
@@ -76,6 +80,8 @@ app.MapEvents();
 app.MapPools();
 app.MapLeaderboards();
 app.MapTeams();
+// Village projects: claims, sub-plans, photos, updates and milestones, the feed's history.
+app.MapVillages();
 app.MapDonations();
 app.MapPayments();
 app.MapMonthlyGiving();

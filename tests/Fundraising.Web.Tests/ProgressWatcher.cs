@@ -16,7 +16,7 @@ public sealed class ProgressWatcher : IAsyncDisposable
         _connection = connection;
         // Campaigns' "progress" and pools' "pool" messages, in the order they came (a pool's has a sponsorName); boards'
         // messages too, each kept with its method name in BoardMessages.
-        foreach (var method in new[] { "progress", "pool", "leaderboard", "leaderboardEntry", "team" })
+        foreach (var method in new[] { "progress", "pool", "leaderboard", "leaderboardEntry", "team", "feed" })
         {
             _connection.On<JsonElement>(method, message =>
             {
@@ -77,6 +77,9 @@ public sealed class ProgressWatcher : IAsyncDisposable
     public Task WatchAsync(Guid campaignId) => _connection.InvokeAsync("Watch", campaignId.ToString());
 
     public Task UnwatchAsync(Guid campaignId) => _connection.InvokeAsync("Unwatch", campaignId.ToString());
+
+    /// <summary>A project's live feed: its <c>feed</c> messages land in <see cref="MessagesByMethod"/>.</summary>
+    public Task WatchFeedAsync(Guid campaignId) => _connection.InvokeAsync("WatchFeed", campaignId.ToString());
 
     public Task WatchPoolAsync(Guid poolId) => _connection.InvokeAsync("WatchPool", poolId.ToString());
 

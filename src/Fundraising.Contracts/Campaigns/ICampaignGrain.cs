@@ -102,4 +102,20 @@ public interface ICampaignGrain : IGrainWithGuidKey
 
     /// <summary>Re-reads which events this campaign takes part in (one was just created), so its next gifts reach their boards.</summary>
     Task EventsChangedAsync();
+
+    /// <summary>
+    /// Adds a sub-plan to this village project (refused for appeals, closed projects, a title it already has). Gifts may
+    /// name it from then on (<see cref="NewDonation.SubPlanId"/>); a gift naming a sub-plan of another campaign is refused
+    /// with <see cref="DonationError.SubPlanNotFound"/>.
+    /// </summary>
+    Task<Villages.SubPlanResult> CreateSubPlanAsync(Villages.NewSubPlan subPlan);
+
+    /// <summary>This project's sub-plans with their progress (in memory, moved by each commit that touches them).</summary>
+    Task<IReadOnlyList<Villages.SubPlanSummary>> GetSubPlansAsync();
+
+    /// <summary>
+    /// Posts an update or a milestone on this project; every photo it names must be one of this project's. Watchers of the
+    /// feed get it with the next coalesced push.
+    /// </summary>
+    Task<Villages.PostResult> PostAsync(Villages.NewPost post);
 }

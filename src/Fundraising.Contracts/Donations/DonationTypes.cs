@@ -35,7 +35,8 @@ public sealed record NewDonation(
     [property: Id(5)] string? Message,
     [property: Id(6)] string Provider,
     [property: Id(7)] Guid? DonorId = null,
-    [property: Id(8)] Guid? TeamId = null);
+    [property: Id(8)] Guid? TeamId = null,
+    [property: Id(9)] Guid? SubPlanId = null);
 
 /// <summary>
 /// An admin's record of an offline gift: money (<see cref="Method"/> cash, bank transfer, or a payment
@@ -54,7 +55,8 @@ public sealed record NewOfflineDonation(
     [property: Id(8)] DonationKind Kind = DonationKind.Money,
     [property: Id(9)] string? Item = null,
     [property: Id(10)] long? Quantity = null,
-    [property: Id(11)] Guid? PledgeId = null);
+    [property: Id(11)] Guid? PledgeId = null,
+    [property: Id(12)] Guid? SubPlanId = null);
 
 /// <summary>One ledger entry.</summary>
 [GenerateSerializer, Immutable]
@@ -78,7 +80,8 @@ public sealed record DonationRecord(
     [property: Id(16)] string? ReceiptNumber = null,
     [property: Id(17)] Guid? PledgeId = null,
     [property: Id(18)] Guid? DonorId = null,
-    [property: Id(19)] Guid? TeamId = null)
+    [property: Id(19)] Guid? TeamId = null,
+    [property: Id(20)] Guid? SubPlanId = null)
 {
     /// <summary>What this gift adds to its campaign's total now: nothing until it succeeds, less any refunds.</summary>
     public long NetAmount => Net(Status, Amount, RefundedAmount);
@@ -116,6 +119,9 @@ public enum DonationError
 
     /// <summary>The gift names a team (一起捐) that is not one of this campaign's.</summary>
     TeamNotFound,
+
+    /// <summary>The gift names a sub-plan that is not one of this project's.</summary>
+    SubPlanNotFound,
 }
 
 /// <summary>

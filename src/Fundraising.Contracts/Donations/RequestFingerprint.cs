@@ -22,7 +22,7 @@ public static class RequestFingerprint
     /// <summary>A payment the provider already took: never the same fingerprint as a donor's request under the same key.</summary>
     public static byte[] OfProviderPayment(NewDonation d) => Online("provider-payment", d);
 
-    // The donor and the team are appended only when there is one, so gifts without them keep the fingerprints they always had.
+    // The donor, the team and the sub-plan are appended only when there is one, so gifts without them keep the fingerprints they always had.
     private static byte[] Online(string kind, NewDonation d)
     {
         var parts = new List<string?> { kind, Number(d.Amount), d.Currency, d.DisplayName, Flag(d.Anonymous), d.Message, d.Provider };
@@ -34,11 +34,18 @@ public static class RequestFingerprint
         {
             parts.Add("team:" + team.ToString("N"));
         }
+        if (d.SubPlanId is { } subPlan)
+        {
+            parts.Add("subplan:" + subPlan.ToString("N"));
+        }
         return Hash([.. parts]);
     }
 
-    public static byte[] Of(NewOfflineDonation d) =>
-        Hash("offline", Number(d.Amount), d.Currency, d.DonorName, Flag(d.Anonymous), d.Reference, d.Method,
+    // The sub-plan is appended only when there is one, so entries without one keep the fingerprints they always had.
+    public static byte[] Of(NewOfflineDonation d) => d.SubPlanId is { } subPlan
+        ? Hash("offline", Number(d.Amount), d.Currency, d.DonorName, Flag(d.Anonymous), d.Reference, d.Method,
+            d.Kind.ToString(), d.Item, d.Quantity is { } q ? Number(q) : null, d.PledgeId?.ToString("N"), "subplan:" + subPlan.ToString("N"))
+        : Hash("offline", Number(d.Amount), d.Currency, d.DonorName, Flag(d.Anonymous), d.Reference, d.Method,
             d.Kind.ToString(), d.Item, d.Quantity is { } quantity ? Number(quantity) : null, d.PledgeId?.ToString("N"));
 
     public static byte[] Of(NewMonthlyGift g) =>

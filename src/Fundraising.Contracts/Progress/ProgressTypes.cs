@@ -10,12 +10,18 @@ public sealed record RecentDonor(
     [property: Id(2)] string? Message,
     [property: Id(3)] DateTimeOffset At);
 
-/// <summary>What a watcher sees of a campaign. <see cref="Version"/> only grows, so stale pushes can be dropped.</summary>
+/// <summary>
+/// What a watcher sees of a campaign. <see cref="Version"/> only grows, so stale pushes can be dropped.
+/// <see cref="SubPlans"/> are a village project's sub-plans with their progress; <see cref="Feed"/> the feed entries
+/// (gifts, updates, milestones) since the previous push, oldest first, so the feed rides the same coalesced push.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ProgressSnapshot(
     [property: Id(0)] CampaignSummary Campaign,
     [property: Id(1)] IReadOnlyList<RecentDonor> RecentDonors,
-    [property: Id(2)] long Version);
+    [property: Id(2)] long Version,
+    [property: Id(3)] IReadOnlyList<Villages.SubPlanSummary>? SubPlans = null,
+    [property: Id(4)] IReadOnlyList<Villages.FeedEntry>? Feed = null);
 
 /// <summary>A front end that relays progress to its SignalR clients.</summary>
 public interface IProgressObserver : IGrainObserver

@@ -13,6 +13,8 @@ using Fundraising.Contracts.Leaderboards;
 using Fundraising.Contracts.Teams;
 using Fundraising.Grains.Leaderboards;
 using Fundraising.Persistence.Leaderboards;
+using Fundraising.Contracts.Villages;
+using Fundraising.Persistence.Villages;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -40,6 +42,7 @@ public sealed partial class CampaignGrain(
     ICampaignPools pools,
     ICampaignEvents events,
     BoardFeed boards,
+    IVillageProjects villages,
     IOptions<DonationLimits> limits,
     IOptions<MatchingOptions> matching,
     IOptions<LeaderboardOptions> leaderboards,
@@ -48,6 +51,8 @@ public sealed partial class CampaignGrain(
 {
     private const int RecentDonorCount = 10;
     private const int IdempotencyCacheLimit = 100_000;
+    private const int MaxSubPlans = 50;
+    private const int MaxFeedPerPush = 50;
 
     private readonly SemaphoreSlim _commands = new(1, 1);
     private readonly ProgressSubscribers _observers = new();
@@ -69,6 +74,8 @@ public sealed partial class CampaignGrain(
     // The events this campaign takes part in (their boards get its deltas), and the teams known to be its own.
     private IReadOnlyList<Guid> _events = [];
     private readonly HashSet<Guid> _teams = [];
+    private readonly Dictionary<Guid, SubPlanSummary> _subPlans = [];
+    private readonly List<FeedEntry> _feed = [];
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -88,6 +95,13 @@ public sealed partial class CampaignGrain(
         if (await catalog.LoadAsync(Id, cancellationToken) is { } row)
         {
             Adopt(row);
+            if (row.Definition.Kind == CampaignKind.Village)
+            {
+                foreach (var plan in await villages.SubPlansAsync(Id, cancellationToken))
+                {
+                    _subPlans[plan.Id] = plan;
+                }
+            }
             foreach (var donation in (await queries.ListSucceededAsync(Id, new PageRequest(RecentDonorCount), cancellationToken)).Items)
             {
                 _recentDonors.AddLast(ToRecentDonor(donation));
@@ -263,11 +277,16 @@ public sealed partial class CampaignGrain(
         {
             return DonationResult.Failed(DonationError.TeamNotFound);
         }
+        // Sub-plans are all in memory (read at activation, added only here): one that is not known is not this project's.
+        if (donation.SubPlanId is { } subPlanId && !_subPlans.ContainsKey(subPlanId))
+        {
+            return DonationResult.Failed(DonationError.SubPlanNotFound, "'subPlanId' is not a sub-plan of this project.");
+        }
         var now = time.GetUtcNow();
         var record = new DonationRecord(
             Guid.CreateVersion7(), Id, donation.Amount, donation.Currency, donation.DisplayName, donation.Anonymous,
             donation.Message, status, DonationChannel.Online, donation.Provider, now, status == DonationStatus.Pending ? null : now,
-            DonorId: donation.DonorId, TeamId: donation.TeamId);
+            DonorId: donation.DonorId, TeamId: donation.TeamId, SubPlanId: donation.SubPlanId);
         if (status == DonationStatus.Succeeded && donation.DonorId is not null)
         {
             await PrepareMatchingAsync();
@@ -286,11 +305,15 @@ public sealed partial class CampaignGrain(
         {
             return replay;
         }
+        if (donation.SubPlanId is { } subPlanId && !_subPlans.ContainsKey(subPlanId))
+        {
+            return DonationResult.Failed(DonationError.SubPlanNotFound, "'subPlanId' is not a sub-plan of this project.");
+        }
         var now = time.GetUtcNow();
         var record = new DonationRecord(
             Guid.CreateVersion7(), Id, donation.Amount, donation.Currency, donation.DonorName, donation.Anonymous,
             null, DonationStatus.Succeeded, DonationChannel.Offline, "offline", now, now,
-            donation.Kind, 0, donation.Item, donation.Quantity, null, donation.PledgeId);
+            donation.Kind, 0, donation.Item, donation.Quantity, null, donation.PledgeId, SubPlanId: donation.SubPlanId);
         var insert = new LedgerInsert(record, donation.IdempotencyKey, hash, donation.Reference, donation.Method, donation.RecordedBy);
         return Remember(donation.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(insert)));
     }
@@ -349,6 +372,13 @@ public sealed partial class CampaignGrain(
         {
             // A batch failed without telling whether it committed: re-read the durable totals first.
             _totals = await catalog.LoadTotalsAsync(Id) ?? _totals;
+            if (_subPlans.Count > 0)
+            {
+                foreach (var plan in await villages.SubPlansAsync(Id))
+                {
+                    _subPlans[plan.Id] = plan;
+                }
+            }
             _totalsSuspect = false;
             _version++;
         }
@@ -393,6 +423,7 @@ public sealed partial class CampaignGrain(
         {
             boards.Add(_events, boardDelta);
         }
+        ApplyToSubPlans(outcome);
         var delta = outcome.TotalsDelta();
         if (delta == CampaignTotals.Zero)
         {
@@ -410,6 +441,100 @@ public sealed partial class CampaignGrain(
         }
         _version++;
         return Task.CompletedTask;
+    }
+
+    // Village projects: the sub-plans (their progress moved by each commit that touches them, as the ledger's row is)
+    // and the feed entries since the last push, sent with it.
+    public async Task<SubPlanResult> CreateSubPlanAsync(NewSubPlan subPlan)
+    {
+        await _commands.WaitAsync();
+        try
+        {
+            if (_definition is null)
+            {
+                return new SubPlanResult(SubPlanError.CampaignNotFound, null);
+            }
+            if (_definition.Kind != CampaignKind.Village)
+            {
+                return new SubPlanResult(SubPlanError.NotVillage, null, "Sub-plans belong to village projects; this campaign is an appeal.");
+            }
+            if (_status == CampaignStatus.Closed)
+            {
+                return new SubPlanResult(SubPlanError.CampaignClosed, null, "The project is closed: it takes no more gifts, so no new sub-plans.");
+            }
+            if (_subPlans.Count >= MaxSubPlans)
+            {
+                return new SubPlanResult(SubPlanError.TooMany, null, $"A project has at most {MaxSubPlans} sub-plans.");
+            }
+            var record = new SubPlanSummary(Guid.CreateVersion7(), Id, subPlan.Title, subPlan.Description, subPlan.GoalAmount, 0, 0, ToMicroseconds(time.GetUtcNow()));
+            if (_subPlans.Values.Any(p => p.Title == subPlan.Title) || !await villages.CreateSubPlanAsync(record, subPlan.CreatedBy))
+            {
+                return new SubPlanResult(SubPlanError.DuplicateTitle, null, $"The project already has a sub-plan titled '{subPlan.Title}'.");
+            }
+            _subPlans[record.Id] = record;
+            _version++;
+            return new SubPlanResult(SubPlanError.None, record);
+        }
+        finally
+        {
+            _commands.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<SubPlanSummary>> GetSubPlansAsync() => Task.FromResult(SubPlanList());
+
+    public async Task<PostResult> PostAsync(NewPost post)
+    {
+        if (_definition is null)
+        {
+            return new PostResult(PostError.CampaignNotFound, null);
+        }
+        var photos = post.PhotoIds.Distinct().ToList();
+        if (photos.Count > 0 && await villages.CountPhotosAsync(Id, photos) != photos.Count)
+        {
+            return new PostResult(PostError.PhotoNotFound, null, "Every photo must be one uploaded to this project.");
+        }
+        var now = ToMicroseconds(time.GetUtcNow());
+        // A milestone is reached when the coordinator says (now unless told); an update has no such date.
+        var reachedAt = post.Kind == FeedKind.Milestone ? ToMicroseconds(post.ReachedAt ?? now) : (DateTimeOffset?)null;
+        var entry = new FeedEntry(post.Kind, Guid.CreateVersion7(), Id, now, Title: post.Title, Body: post.Body, PhotoIds: photos, ReachedAt: reachedAt);
+        await villages.CreatePostAsync(entry, post.CreatedBy);
+        AddToFeed(entry);
+        _version++;
+        return new PostResult(PostError.None, entry);
+    }
+
+    private IReadOnlyList<SubPlanSummary> SubPlanList() => [.. _subPlans.Values.OrderBy(p => p.CreatedAt).ThenBy(p => p.Id)];
+
+    // Only while someone watches: the feed's history is the ledger's and the posts' tables, this is only the live part.
+    private void AddToFeed(FeedEntry entry)
+    {
+        if (_pushTimer is null)
+        {
+            return;
+        }
+        _feed.Add(entry);
+        if (_feed.Count > MaxFeedPerPush)
+        {
+            _feed.RemoveAt(0);
+        }
+    }
+
+    private void ApplyToSubPlans(LedgerBatchOutcome outcome)
+    {
+        foreach (var (subPlanId, amount, count) in outcome.SubPlanDeltas())
+        {
+            if (_subPlans.TryGetValue(subPlanId, out var plan))
+            {
+                _subPlans[subPlanId] = plan with { RaisedAmount = plan.RaisedAmount + amount, DonationCount = plan.DonationCount + count };
+            }
+        }
+        foreach (var donation in outcome.Succeeded)
+        {
+            AddToFeed(new FeedEntry(FeedKind.Gift, donation.Id, Id, donation.SucceededAt ?? donation.CreatedAt, donation.PublicName,
+                donation.Amount, donation.Currency, donation.SubPlanId,
+                donation.SubPlanId is { } plan && _subPlans.TryGetValue(plan, out var named) ? named.Title : null));
+        }
     }
 
     public Task SubscribeAsync(IProgressObserver observer)
@@ -440,11 +565,12 @@ public sealed partial class CampaignGrain(
             _pushTimer = null;
             return;
         }
-        if (_pushedVersion == _version || Snapshot() is not { } snapshot)
+        if (_pushedVersion == _version || Snapshot(_feed.Count == 0 ? null : [.. _feed]) is not { } snapshot)
         {
             return;
         }
         _pushedVersion = _version;
+        _feed.Clear();
         // OnProgressAsync is one-way: a slow or dead front end cannot hold up the others.
         await Task.WhenAll(_observers.All.Select(o => o.OnProgressAsync(snapshot)));
     }
@@ -558,8 +684,8 @@ public sealed partial class CampaignGrain(
         ? new CampaignSummary(Id, definition, _status, _totals.RaisedAmount, _totals.DonationCount, _totals)
         : null;
 
-    private ProgressSnapshot? Snapshot() => Summary() is { } summary
-        ? new ProgressSnapshot(summary, [.. _recentDonors], _version)
+    private ProgressSnapshot? Snapshot(IReadOnlyList<FeedEntry>? feed = null) => Summary() is { } summary
+        ? new ProgressSnapshot(summary, [.. _recentDonors], _version, _subPlans.Count == 0 ? null : SubPlanList(), feed)
         : null;
 
     /// <summary>Memory takes what is durable: definition, status and the totals the ledger keeps exact.</summary>

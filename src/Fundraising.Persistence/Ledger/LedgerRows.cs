@@ -12,7 +12,7 @@ internal static class LedgerRows
         id, campaign_id, amount, currency, display_name, anonymous, message, status, channel, provider,
         created_at, succeeded_at, kind, refunded_amount, item, quantity,
         (SELECT r.number FROM receipts r WHERE r.donation_id = donations.id) AS receipt_number,
-        pledge_id, idempotency_key, request_hash, donor_id, team_id
+        pledge_id, idempotency_key, request_hash, donor_id, team_id, sub_plan_id
         """;
 
     public static NpgsqlParameter Texts(IEnumerable<string?> values) =>
@@ -65,5 +65,6 @@ internal static class LedgerRows
         PledgeId: reader.IsDBNull(17) ? null : reader.GetGuid(17),
         // Queries that select their own columns (receipts) stop before the donor, which they do not need.
         DonorId: reader.FieldCount > 20 && !reader.IsDBNull(20) ? reader.GetGuid(20) : null,
-        TeamId: reader.FieldCount > 21 && !reader.IsDBNull(21) ? reader.GetGuid(21) : null);
+        TeamId: reader.FieldCount > 21 && !reader.IsDBNull(21) ? reader.GetGuid(21) : null,
+        SubPlanId: reader.FieldCount > 22 && !reader.IsDBNull(22) ? reader.GetGuid(22) : null);
 }

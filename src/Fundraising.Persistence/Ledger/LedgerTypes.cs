@@ -77,6 +77,25 @@ public sealed record LedgerBatchOutcome(
         return delta;
     }
 
+    /// <summary>What this batch did to each village sub-plan its gifts name: new successes in, new refunds out.</summary>
+    public IEnumerable<(Guid SubPlanId, long Amount, long Count)> SubPlanDeltas()
+    {
+        foreach (var donation in Succeeded)
+        {
+            if (donation.SubPlanId is { } subPlan)
+            {
+                yield return (subPlan, donation.Amount, 1);
+            }
+        }
+        foreach (var refund in AppliedRefunds)
+        {
+            if (refund.Donation!.SubPlanId is { } subPlan)
+            {
+                yield return (subPlan, -refund.Refund!.Amount, RefundCount(refund.Donation));
+            }
+        }
+    }
+
     /// <summary>What a refund does to the gift count (人次): a gift refunded in full no longer counts as a gift.</summary>
     public static long RefundCount(DonationRecord after) => after.Status == DonationStatus.Refunded ? -1 : 0;
 

@@ -71,6 +71,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         await MatchAsync(tx, cancellationToken);
         await AuditAsync(tx, cancellationToken);
         await ChangeTotalsAsync(tx, cancellationToken);
+        await ChangeSubPlansAsync(tx, cancellationToken);
 
         try
         {
@@ -94,10 +95,10 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         await using var command = tx.Command("""
             INSERT INTO donations (id, campaign_id, amount, currency, display_name, anonymous, message, status, channel,
                                    provider, created_at, succeeded_at, idempotency_key, request_hash, reference, method, recorded_by,
-                                   kind, item, quantity, pledge_id, donor_id, team_id)
+                                   kind, item, quantity, pledge_id, donor_id, team_id, sub_plan_id)
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[],
                                  $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::bytea[],
-                                 $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::bigint[], $21::uuid[], $22::uuid[], $23::uuid[])
+                                 $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::bigint[], $21::uuid[], $22::uuid[], $23::uuid[], $24::uuid[])
             ON CONFLICT (campaign_id, idempotency_key) DO NOTHING
             RETURNING id
             """);
@@ -124,6 +125,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.PledgeId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.DonorId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         command.Parameters.Add(new() { Value = rows.Select(r => r.Record.TeamId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Record.SubPlanId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
 
         var written = new HashSet<Guid>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -370,6 +372,33 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         {
             work.TotalsVersion = changed[campaignId];
         }
+    }
+
+    /// <summary>
+    /// Village sub-plans' progress: one update for every sub-plan that this transaction's gifts or refunds touched, in the
+    /// transaction that wrote them, so a sub-plan's totals equal its gifts. A transaction without sub-plan gifts skips it.
+    /// Rows are locked in id order (as the campaigns' are) so that two transactions in flight never deadlock.
+    /// </summary>
+    private static async Task ChangeSubPlansAsync(LedgerTransaction tx, CancellationToken cancellationToken)
+    {
+        var deltas = tx.Work.Select(w => w.Outcome()).SelectMany(o => o.SubPlanDeltas())
+            .GroupBy(d => d.SubPlanId).Select(g => (Id: g.Key, Amount: g.Sum(d => d.Amount), Count: g.Sum(d => d.Count)))
+            .OrderBy(d => d.Id).ToList();
+        if (deltas.Count == 0)
+        {
+            return;
+        }
+        await using var command = tx.Command("""
+            WITH v AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS v(id, amount, count)),
+                 locked AS MATERIALIZED (SELECT id FROM sub_plans WHERE id IN (SELECT id FROM v) ORDER BY id FOR NO KEY UPDATE)
+            UPDATE sub_plans s SET raised_amount = s.raised_amount + v.amount, donation_count = s.donation_count + v.count
+            FROM v JOIN locked ON locked.id = v.id
+            WHERE s.id = v.id
+            """);
+        command.Parameters.Add(new() { Value = deltas.Select(d => d.Id).ToArray() });
+        command.Parameters.Add(new() { Value = deltas.Select(d => d.Amount).ToArray() });
+        command.Parameters.Add(new() { Value = deltas.Select(d => d.Count).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // A payment against a pledge may never take it past what was pledged, even when two arrive at once.

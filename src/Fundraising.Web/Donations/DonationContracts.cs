@@ -5,8 +5,11 @@ using Fundraising.Web.Matching;
 
 namespace Fundraising.Web.Donations;
 
-/// <summary>Body of <c>POST /api/campaigns/{id}/donations</c>. Amount in minor units (fen); <c>TeamId</c> is the team (一起捐) whose share link the gift came through.</summary>
-public sealed record CreateDonationRequest(long? Amount, string? Currency, string? DisplayName, bool? Anonymous, string? Message, Guid? TeamId = null);
+/// <summary>
+/// Body of <c>POST /api/campaigns/{id}/donations</c>. Amount in minor units (fen); <c>TeamId</c> is the team (一起捐) whose share
+/// link the gift came through; <c>SubPlanId</c> the village project's sub-plan the gift is for (none: the project as a whole).
+/// </summary>
+public sealed record CreateDonationRequest(long? Amount, string? Currency, string? DisplayName, bool? Anonymous, string? Message, Guid? TeamId = null, Guid? SubPlanId = null);
 
 /// <summary>
 /// Body of <c>POST /api/campaigns/{id}/offline-donations</c> (admin). Money: cash, bank transfer, or a
@@ -23,7 +26,8 @@ public sealed record OfflineDonationRequest(
     DonationKind? Kind,
     string? Item,
     long? Quantity,
-    Guid? PledgeId);
+    Guid? PledgeId,
+    Guid? SubPlanId = null);
 
 public enum OfflineMethod
 {
@@ -60,12 +64,13 @@ public sealed record DonationResponse(
     long RefundedAmount,
     Guid? PledgeId,
     string? ReceiptToken,
-    MatchResponse? Match)
+    MatchResponse? Match,
+    Guid? SubPlanId = null)
 {
     public static DonationResponse From(DonationRecord d, PaymentInstruction? payment, string? receiptToken = null, MatchOutcome? match = null) => new(
         d.Id, d.CampaignId, d.Amount, d.Currency, d.Status, d.Channel, d.DisplayName, d.Anonymous, d.Message, d.CreatedAt, d.SucceededAt,
         payment is null ? null : new PaymentResponse(payment.Provider, payment.ConfirmUrl, payment.RedirectUrl), d.Kind, d.Item, d.Quantity, d.RefundedAmount, d.PledgeId,
-        receiptToken, MatchResponse.From(match));
+        receiptToken, MatchResponse.From(match), d.SubPlanId);
 }
 
 /// <summary>A succeeded gift as anyone may see it: no name when the donor chose anonymity.</summary>

@@ -75,7 +75,7 @@ public static class DonationEndpoints
         }
 
         var result = await grains.GetGrain<ICampaignGrain>(campaignId)
-            .CreateDonationAsync(new NewDonation(key!, amount, currency!, name, anonymous, message, provider.Name, donorId, request.TeamId));
+            .CreateDonationAsync(new NewDonation(key!, amount, currency!, name, anonymous, message, provider.Name, donorId, request.TeamId, request.SubPlanId));
         if (Refusal.Of(result.Error, result.Detail, campaignId) is { } refusal)
         {
             return refusal.Errors is { } errors ? TypedResults.ValidationProblem(errors) : TypedResults.Problem(refusal.Problem!);
@@ -125,7 +125,7 @@ public static class DonationEndpoints
         }
         var result = await grains.GetGrain<ICampaignGrain>(campaignId).RecordOfflineDonationAsync(new NewOfflineDonation(
             key!, amount, currency!, donorName!, request.Anonymous ?? false, reference!, MethodText(method), Actor.Of(user),
-            kind, kind == DonationKind.Goods ? item : null, kind == DonationKind.Goods ? request.Quantity : null, request.PledgeId));
+            kind, kind == DonationKind.Goods ? item : null, kind == DonationKind.Goods ? request.Quantity : null, request.PledgeId, request.SubPlanId));
         if (Refusal.Of(result.Error, result.Detail, campaignId) is { } refusal)
         {
             return refusal.Errors is { } errors ? TypedResults.ValidationProblem(errors) : TypedResults.Problem(refusal.Problem!);

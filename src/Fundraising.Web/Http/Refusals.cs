@@ -20,6 +20,7 @@ public sealed record Refusal(ProblemDetails? Problem, IDictionary<string, string
         DonationError.IdempotencyKeyReused => new(Idempotency.KeyReused(what), null),
         DonationError.PledgeNotFound => Field("pledgeId", "'pledgeId' is not a pledge of this campaign."),
         DonationError.TeamNotFound => Field("teamId", "'teamId' is not a team of this campaign."),
+        DonationError.SubPlanNotFound => Field("subPlanId", "'subPlanId' is not a sub-plan of this project."),
         DonationError.PledgeOverpaid => new(Http.Problem.Unprocessable(
             "The payment is more than the pledge has left.", "A pledge can be paid in parts, but never beyond the amount pledged."), null),
         _ => new(Http.Problem.NotFound(what, null), null),

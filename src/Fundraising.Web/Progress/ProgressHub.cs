@@ -30,6 +30,34 @@ public sealed class ProgressHub(
 
     public static string PoolGroupName(Guid poolId) => $"pool:{poolId:N}";
 
+    public const string FeedMethod = "feed";
+
+    public static string FeedGroupName(Guid campaignId) => $"feed:{campaignId:N}";
+
+    /// <summary>
+    /// A project's live feed: <c>feed</c> messages with its new gifts (anonymous donors as 匿名爱心人士), updates and
+    /// milestones, at most about four a second; the history is <c>GET /api/campaigns/{id}/feed</c>. It shares the
+    /// campaign's subscription with <see cref="Watch"/> (one per front end), and counts toward the same per-connection limit.
+    /// </summary>
+    public async Task WatchFeed(string campaignId)
+    {
+        Limit();
+        var id = Parse(campaignId);
+        if (!await directory.ExistsAsync(id) || DraftVisibility.IsHidden(await grains.GetGrain<ICampaignGrain>(id).GetSummaryAsync(), Context.User ?? new()))
+        {
+            throw new HubException($"There is no campaign with id {id}.");
+        }
+        if (!await relay.WatchAsync(Context.ConnectionId, id))
+        {
+            throw new HubException(
+                $"A connection may watch at most {options.Value.MaxWatchesPerConnection} campaigns at once; unwatch one first.");
+        }
+        await Groups.AddToGroupAsync(Context.ConnectionId, FeedGroupName(id));
+    }
+
+    /// <summary>Stops the feed; the campaign stays subscribed while this connection also watches its progress.</summary>
+    public Task UnwatchFeed(string campaignId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, FeedGroupName(Parse(campaignId)));
+
     public async Task Watch(string campaignId)
     {
         Limit();

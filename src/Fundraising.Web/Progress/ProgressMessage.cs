@@ -22,13 +22,15 @@ public sealed record ProgressMessage(
     IReadOnlyList<RecentDonorMessage> RecentDonors,
     long Version,
     long MatchedAmount,
-    long RaisedAndMatchedAmount)
+    long RaisedAndMatchedAmount,
+    IReadOnlyList<Villages.SubPlanResponse>? SubPlans = null)
 {
     public static ProgressMessage From(ProgressSnapshot snapshot)
     {
         var c = CampaignResponse.From(snapshot.Campaign);
         return new ProgressMessage(c.Id, c.Title, c.Kind, c.Region, c.Currency, c.GoalAmount, c.RaisedAmount, c.DonationCount, c.Status,
             c.StartsAt, c.EndsAt, [.. snapshot.RecentDonors.Select(d => new RecentDonorMessage(d.DisplayName, d.Amount, d.Message, d.At))],
-            snapshot.Version, c.MatchedAmount, c.RaisedAndMatchedAmount);
+            snapshot.Version, c.MatchedAmount, c.RaisedAndMatchedAmount,
+            snapshot.SubPlans is { } plans ? [.. plans.Select(Villages.SubPlanResponse.From)] : null);
     }
 }

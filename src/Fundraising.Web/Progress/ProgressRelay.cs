@@ -68,8 +68,16 @@ public sealed class ProgressRelay(
         return subscriptions.Select(s => ((object)s.Id, (Func<Task>)(() => SubscribeAsync(s.Id, s.Pool))));
     }
 
-    public Task OnProgressAsync(ProgressSnapshot snapshot) =>
-        hub.Clients.Group(ProgressHub.GroupName(snapshot.Campaign.Id)).SendAsync(ProgressHub.ProgressMethod, ProgressMessage.From(snapshot));
+    public async Task OnProgressAsync(ProgressSnapshot snapshot)
+    {
+        await hub.Clients.Group(ProgressHub.GroupName(snapshot.Campaign.Id)).SendAsync(ProgressHub.ProgressMethod, ProgressMessage.From(snapshot));
+        // The feed rides the same coalesced push: one message per push with the entries since the last, never one per gift.
+        if (snapshot.Feed is { Count: > 0 } feed)
+        {
+            await hub.Clients.Group(ProgressHub.FeedGroupName(snapshot.Campaign.Id)).SendAsync(ProgressHub.FeedMethod,
+                new Villages.FeedMessage(snapshot.Campaign.Id, [.. feed.Select(Villages.FeedEntryResponse.From)]));
+        }
+    }
 
     public Task OnPoolAsync(PoolSnapshot snapshot) =>
         hub.Clients.Group(ProgressHub.PoolGroupName(snapshot.Id)).SendAsync(ProgressHub.PoolMethod, PoolResponse.From(snapshot));

@@ -52,6 +52,12 @@ public static class Access
     /// <summary>Reports without donors' names: reconciliation, the audit trail (in scope).</summary>
     public const string ReadReports = "ReadReports";
 
+    /// <summary>Village projects: a project's sub-plans, photos, updates and milestones (in scope: a coordinator's own projects).</summary>
+    public const string PostOnProjects = "PostOnProjects";
+
+    /// <summary>Claim a village for a county association (in its county).</summary>
+    public const string ClaimVillages = "ClaimVillages";
+
     /// <summary>Any account or the bootstrap key: who am I, my tokens, sign-out.</summary>
     public const string SignedIn = "SignedIn";
 
@@ -66,6 +72,8 @@ public static class Access
         [Refund] = [Roles.Admin, Roles.Association],
         [ReadDonors] = [Roles.Admin, Roles.Association, Roles.Coordinator],
         [ReadReports] = [Roles.Admin, Roles.Association, Roles.Coordinator, Roles.Viewer],
+        [PostOnProjects] = [Roles.Admin, Roles.Association, Roles.Coordinator],
+        [ClaimVillages] = [Roles.Admin, Roles.Association],
         [SignedIn] = [.. Roles.All],
     };
 }

@@ -14,7 +14,8 @@ namespace Fundraising.Web.Seeding;
 /// Figures follow the city's 2021 report (see shared/DOMAIN.md).
 /// </summary>
 public sealed partial class DemoSeeder(
-    IGrainFactory grains, ICampaignCatalog catalog, EventStore events, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger)
+    IGrainFactory grains, ICampaignCatalog catalog, EventStore events, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger,
+    VillageDemo villages)
     : BackgroundService
 {
     private const string Province = "陕西省";
@@ -66,6 +67,8 @@ public sealed partial class DemoSeeder(
             var definition = new CampaignDefinition($"慈善幸福家园 · {town}{village}", $"{county}{town}{village}：{purpose}。村民和在外乡贤共同参与，善款用于本村。",
                 CampaignKind.Village, new Region(Province, City, county, town + village, town), "CNY", goal * 100, starts, ends);
             seeded.Add(await SeedAsync(definition, seeded.Count));
+            // Claimed by its county association, with sub-plans and a first update (the village page's).
+            await villages.SeedAsync(seeded[^1], county, town, town + village, purpose, definition.GoalAmount);
         }
         LogSeeded(seeded.Count);
         await SeedGivingDayAsync(seeded, now, stoppingToken);
@@ -125,6 +128,7 @@ public static class DemoSeedingExtensions
 {
     public static WebApplicationBuilder AddDemoSeeding(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<VillageDemo>();
         builder.Services.AddHostedService<DemoSeeder>();
         return builder;
     }

@@ -40,6 +40,7 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<Fundraising.Persistence.Matching.ICampaignPools>(Ledger);
             silo.Services.AddSingleton<Fundraising.Persistence.Leaderboards.ICampaignEvents>(Ledger);
             silo.Services.AddSingleton<Fundraising.Grains.Leaderboards.BoardFeed>();
+            silo.Services.AddSingleton<Fundraising.Persistence.Villages.IVillageProjects>(Ledger);
             silo.Services.AddOptions<Fundraising.Grains.Matching.MatchingOptions>();
             // Small limits, so admission's limit is testable without huge numbers.
             silo.Services.AddOptions<DonationLimits>().Configure(o => (o.MaxOnlineAmount, o.MaxOfflineAmount) = (MaxOnlineAmount, MaxOfflineAmount));

@@ -16,8 +16,19 @@ namespace Fundraising.Grains.Tests.Campaigns;
 /// The real ones are tested against PostgreSQL in Persistence/.
 /// </summary>
 public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignCatalog, IPledgeStore, ICampaignPools,
-    Fundraising.Persistence.Leaderboards.ICampaignEvents
+    Fundraising.Persistence.Leaderboards.ICampaignEvents, Fundraising.Persistence.Villages.IVillageProjects
 {
+    // No village projects in memory: sub-plans and posts are PostgreSQL's (their tests run against it through the web host).
+    public Task<IReadOnlyList<Fundraising.Contracts.Villages.SubPlanSummary>> SubPlansAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<Fundraising.Contracts.Villages.SubPlanSummary>>([]);
+
+    public Task<bool> CreateSubPlanAsync(Fundraising.Contracts.Villages.SubPlanSummary subPlan, string actor, CancellationToken cancellationToken = default) =>
+        Task.FromResult(false);
+
+    public Task<int> CountPhotosAsync(Guid campaignId, IReadOnlyList<Guid> photoIds, CancellationToken cancellationToken = default) => Task.FromResult(0);
+
+    public Task CreatePostAsync(Fundraising.Contracts.Villages.FeedEntry post, string actor, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, Fundraising.Contracts.Teams.TeamRecord> _teams = new();
 
     // No events in memory: boards are PostgreSQL's (their tests run against it); teams are kept for the team rule.

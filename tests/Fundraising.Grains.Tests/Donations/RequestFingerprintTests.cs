@@ -15,7 +15,7 @@ public sealed class RequestFingerprintTests
         "k", 12_000, "CNY", "县慈善超市", false, "RCPT-1", "in_kind", "admin-a", DonationKind.Goods, "大米 (10 kg)", 20, null);
 
     private static readonly NewOfflineDonation PledgePayment = new(
-        "k", 50_000, "CNY", "企业家", true, "BANK-7", "pledge_payment", "admin-a", DonationKind.Money, null, null, Guid.NewGuid());
+        "k", 50_000, "CNY", "企业家", true, "BANK-7", "pledge_payment", "admin-a", DonationKind.Money, null, null, Guid.NewGuid(), Guid.NewGuid());
 
     private static readonly NewDonation Online = new("k", 1_000, "CNY", "李四", false, "加油", "sandbox");
 

@@ -112,6 +112,7 @@ public sealed class SpreadGiftsThroughGrainsTests : IAsyncLifetime
             silo.Services.AddSingleton<Fundraising.Persistence.Teams.TeamStore>();
             silo.Services.AddSingleton<Fundraising.Persistence.Leaderboards.ICampaignEvents, Fundraising.Persistence.Leaderboards.PostgresCampaignEvents>();
             silo.Services.AddSingleton<Fundraising.Grains.Leaderboards.BoardFeed>();
+            silo.Services.AddSingleton<Fundraising.Persistence.Villages.IVillageProjects, Fundraising.Persistence.Villages.VillageStore>();
             silo.Services.AddOptions<Fundraising.Grains.Matching.MatchingOptions>();
         }
     }

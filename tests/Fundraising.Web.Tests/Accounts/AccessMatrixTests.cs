@@ -29,7 +29,8 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Platform.InitializeAsync();
-        CampaignA = await ApiCalls.CreateLiveCampaignAsync(Web, ApiCalls.NewCampaign(county: CountyA));
+        // A village project (慈善幸福家园), so that the village rows (sub-plans) succeed on it too.
+        CampaignA = await ApiCalls.CreateLiveCampaignAsync(Web, ApiCalls.NewCampaign(kind: "village", county: CountyA, village: "甲村"));
         CampaignB = await ApiCalls.CreateLiveCampaignAsync(Web, ApiCalls.NewCampaign(county: CountyB));
         Staff["admin"] = await StaffClients.CreateAsync(Web, "admin");
         Staff["association-a"] = await StaffClients.CreateAsync(Web, "association", new { county = CountyA });
@@ -56,6 +57,10 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
             "SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL",
             "SELECT string_agg(id::text || paused::text, ',' ORDER BY id) FROM matching_pools",
             "SELECT string_agg(donation_id::text || status, ',' ORDER BY donation_id) FROM donation_matches",
+            "SELECT count(*) FROM village_claims",
+            "SELECT count(*) FROM sub_plans",
+            "SELECT count(*) FROM photos",
+            "SELECT count(*) FROM project_posts",
         })
         {
             counts.Add((await Platform.Database.ScalarAsync<object>(sql))?.ToString() ?? "null");
@@ -162,6 +167,15 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         new("GET", "/api/admin/donations/{donationId:guid}/receipt", GiftRecorders, Scope.CampaignA, async (f, _, t) => new HttpRequestMessage(HttpMethod.Get, $"/api/admin/donations/{await GiftAsync(f, t)}/receipt")),
         new("POST", "/api/campaigns/{campaignId:guid}/pledges/", GiftRecorders, Scope.CampaignA, (f, _, t) => Post($"/api/campaigns/{t}/pledges", new { donorName = "某企业", amount = 100_000, currency = "CNY" }, key: true)),
         new("GET", "/api/campaigns/{campaignId:guid}/pledges/", GiftRecorders, Scope.CampaignA, (f, _, t) => Get($"/api/campaigns/{t}/pledges")),
+        // Village projects: sub-plans, photos, updates and milestones by the project's coordinator, its county, admins; claims by a county.
+        new("POST", "/api/campaigns/{campaignId:guid}/subplans", GiftRecorders, Scope.CampaignA, (f, _, t) => Post($"/api/campaigns/{t}/subplans",
+            new { title = $"子计划{Guid.NewGuid():N}"[..12], goalAmount = 100_000 })),
+        new("POST", "/api/campaigns/{campaignId:guid}/photos", GiftRecorders, Scope.CampaignA, (f, _, t) =>
+            Task.FromResult(new HttpRequestMessage(HttpMethod.Post, $"/api/campaigns/{t}/photos") { Content = PhotoForm() })),
+        new("POST", "/api/campaigns/{campaignId:guid}/updates", GiftRecorders, Scope.CampaignA, (f, _, t) => Post($"/api/campaigns/{t}/updates", new { title = "进展", body = "开工了" })),
+        new("POST", "/api/campaigns/{campaignId:guid}/milestones", GiftRecorders, Scope.CampaignA, (f, _, t) => Post($"/api/campaigns/{t}/milestones", new { title = "建成" })),
+        new("POST", "/api/villages/claims/", Managers, Scope.CampaignA, (f, _, t) => Post("/api/villages/claims",
+            new { county = AccessMatrixFixture.CountyA, village = $"村{Guid.NewGuid():N}"[..10] })),
         new("GET", "/api/admin/reconciliation", WholeReaders, Scope.Whole, (f, _, t) => Get("/api/admin/reconciliation")),
         new("GET", "/api/admin/audit", WholeReaders, Scope.Whole, (f, _, t) => Get("/api/admin/audit?limit=5")),
         new("GET", "/api/admin/audit", Readers, Scope.CampaignA, (f, _, t) => Get($"/api/admin/audit?campaignId={t}"), Query: "?campaignId=A"),
@@ -288,6 +302,13 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         Assert.True(response.StatusCode == expected, $"{row} as {who}: expected {(int)expected}, got {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(before, await fixture.SnapshotAsync());
+    }
+
+    private static MultipartFormDataContent PhotoForm()
+    {
+        var file = new ByteArrayContent(Villages.VillageCalls.Image(8, 8));
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        return new MultipartFormDataContent { { file, "file", "photo.png" } };
     }
 
     private static Task<HttpRequestMessage> Get(string url) => Task.FromResult(new HttpRequestMessage(HttpMethod.Get, url));

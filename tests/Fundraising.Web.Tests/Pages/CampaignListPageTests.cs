@@ -55,7 +55,8 @@ public sealed class CampaignListPageTests(CoHostedPlatform platform, BrowserFixt
         // A card leads to its campaign page.
         await page.Locator("#kind").SelectOptionAsync("");
         await villageCard.Locator("a.card-link").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex($"campaign\\.html\\?id={village}$"));
+        // A village project opens on its village page (sub-plans, photos, live feed).
+        await Expect(page).ToHaveURLAsync(new Regex($"village\\.html\\?id={village}$"));
         await Expect(page.Locator("#title")).ToHaveTextAsync("慈善幸福家园 · 万湾村");
         await Expect(page.Locator("#raised")).ToHaveTextAsync("¥45,012.34");
         Assert.Empty(PageActions.ScriptErrors(page));

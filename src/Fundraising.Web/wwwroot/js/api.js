@@ -172,3 +172,20 @@ export function getTeam(id) {
 export function createTeam(campaignId, body, donorToken) {
   return request('POST', `/api/campaigns/${encodeURIComponent(campaignId)}/teams`, { body, headers: { 'Donor-Token': donorToken } });
 }
+
+/** A village project's village (when claimed), story, photos and sub-plans. */
+export function getVillageProject(id) {
+  return request('GET', `/api/campaigns/${encodeURIComponent(id)}/village`);
+}
+
+/** A project's feed, newest first; pass the previous page's `next` as `before` for older entries. */
+export function getFeed(id, before = null, limit = 20) {
+  const older = before ? `&before=${encodeURIComponent(before)}` : '';
+  return request('GET', `/api/campaigns/${encodeURIComponent(id)}/feed?limit=${limit}${older}`);
+}
+
+/** One feed of several followed projects (at most 20), newest first. */
+export function getFollowedFeed(ids, before = null, limit = 30) {
+  const older = before ? `&before=${encodeURIComponent(before)}` : '';
+  return request('GET', `/api/feed?campaignIds=${ids.map(encodeURIComponent).join(',')}&limit=${limit}${older}`);
+}

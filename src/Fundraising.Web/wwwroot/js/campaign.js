@@ -1,4 +1,4 @@
-// campaign.html?id=...[&team=...]: one campaign, its live progress, its rank on its giving day's boards, recent
+// campaign.html?id=...[&team=...] (and village.html?id=..., the same page): one campaign, its live progress, its rank on its giving day's boards, recent
 // donors and the donate form; the team (一起捐) a share link names, whose gifts count for it; and starting a team.
 import {
   getCampaign, listDonations, createDonation, confirmPayment, getPaymentOptions, createMonthlyGift, listEvents, getLeaderboard,
@@ -45,6 +45,8 @@ function renderCampaign() {
     $('description').textContent = c.description || '发起方暂未填写项目介绍。';
   }
   $('dates').textContent = `${formatDate(c.startsAt)} 至 ${formatDate(c.endsAt)}`;
+  // village.js shows a village project's own parts (sub-plans, photos, live feed) once it knows the kind.
+  document.dispatchEvent(new CustomEvent('campaign:shown', { detail: c }));
   renderProgress();
   renderFormAvailability();
 }
@@ -162,6 +164,16 @@ async function watchRanks(campaign) {
   return watched;
 }
 
+// ---------- the live feed (the village page shows it) ----------
+
+/** A village project's `feed` messages go to whoever listens for `campaign:feed` (village.js). */
+async function watchFeed() {
+  if (view.campaign?.kind !== 'village') {
+    return [];
+  }
+  return [live.watch('feed', campaignId, (message) => document.dispatchEvent(new CustomEvent('campaign:feed', { detail: message })))];
+}
+
 // ---------- the team a share link names ----------
 
 function renderTeam() {
@@ -215,6 +227,8 @@ function applyProgress(message) {
   view.fromHub = true;
   renderCampaign();
   renderDonors();
+  // The village page (village.js) shares this page's connection: it hears each push, sub-plans included.
+  document.dispatchEvent(new CustomEvent('campaign:progress', { detail: message }));
 }
 
 /** REST data has no version: it only fills what no `progress` message has filled yet. */
@@ -331,6 +345,8 @@ function readForm() {
       message: message || null,
       // Through a team's share link the gift counts for the team too (card payments carry it to the provider's path).
       ...(view.team ? { teamId: view.team.id } : {}),
+      // On a village page the donor may name one of the project's sub-plans.
+      ...($('donate-subplan')?.value ? { subPlanId: $('donate-subplan').value } : {}),
     },
   };
 }
@@ -752,7 +768,7 @@ async function main() {
     await loadFromApi();
     document.body.dataset.loaded = 'true';
     // Its rank and the share link's team come after the campaign itself; `data-watching` says their watches are in.
-    const watched = await Promise.all([watchRanks(view.campaign), watchTeam()]);
+    const watched = await Promise.all([watchRanks(view.campaign), watchTeam(), watchFeed()]);
     Promise.all(watched.flat()).then(() => { document.body.dataset.watching = 'true'; });
   } catch (error) {
     if (error instanceof ProblemError && error.status === 404) {

@@ -32,7 +32,7 @@ function card(c) {
   const shown = Math.min(percent, 100);
   const fill = el('div', { class: 'progress-fill' });
   fill.style.width = `${shown}%`;
-  const link = el('a', { class: 'card-link', text: c.title, attrs: { href: `campaign.html?id=${encodeURIComponent(c.id)}` } });
+  const link = el('a', { class: 'card-link', text: c.title, attrs: { href: `${c.kind === 'village' ? 'village' : 'campaign'}.html?id=${encodeURIComponent(c.id)}` } });
   return el('li', { class: 'card campaign-card', attrs: { 'data-campaign-id': c.id } },
     el('div', { class: 'badges' }, kindBadge(c.kind), c.status !== 'live' ? statusBadge(c.status) : null),
     el('h2', { class: 'card-title' }, link),

@@ -1,5 +1,5 @@
 // Live updates over SignalR (/hubs/progress) on one connection: campaigns' `progress`, matching pools' `pool`, an
-// event's boards (`leaderboard`), one entry's ranks (`leaderboardEntry`) and teams (`team`). The browser client is the
+// event's boards (`leaderboard`), one entry's ranks (`leaderboardEntry`), teams (`team`) and projects' feeds (`feed`). The browser client is the
 // npm package @microsoft/signalr, loaded as a classic script before this module (global `signalR`).
 
 const RETRY_DELAYS_MS = [0, 2000, 5000, 10000, 20000, 30000];
@@ -25,6 +25,8 @@ const KINDS = {
     watchKey: ([, board, key]) => lower(`${board}:${key}`), messageKey: (b) => lower(`${b?.board}:${b?.key}`), order: newerAsOf,
   },
   team: { watch: 'WatchTeam', unwatch: 'UnwatchTeam', message: 'team', watchKey: ([id]) => lower(id), messageKey: (b) => lower(b?.id), order: newerAsOf },
+  // WatchFeed(campaignId): a project's new gifts, updates and milestones; every message is new entries, none is stale.
+  feed: { watch: 'WatchFeed', unwatch: 'UnwatchFeed', message: 'feed', watchKey: ([id]) => lower(id), messageKey: (b) => lower(b?.campaignId), order: everyMessage },
 };
 
 let warnedUnsafe = false;
@@ -74,6 +76,11 @@ function newerAsOf() {
       return true;
     },
   };
+}
+
+/** Feed messages carry only new entries: each is taken (the page drops an entry it already shows, by id). */
+function everyMessage() {
+  return { reset() {}, accept() { return true; } };
 }
 
 /** The same ordering for data read over REST before (or between) pushes: `accept(body)` is false for a stale one. */

@@ -1,0 +1,41 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Fundraising.Web.Tests.Villages;
+
+/// <summary>A front end that seeds the local demo (<c>Demo:Seed</c>) into its empty database.</summary>
+public sealed class DemoSeededPlatform : CoHostedPlatform
+{
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Demo__Seed"] = "true" };
+}
+
+/// <summary>The local demo's village projects: claimed, with sub-plans and a first update, as the village page shows them.</summary>
+public sealed class DemoVillageTests(DemoSeededPlatform platform) : IClassFixture<DemoSeededPlatform>
+{
+    [Fact]
+    public async Task EverySeededVillageIsClaimedWithSubPlansAndAnUpdate()
+    {
+        var client = platform.Web.Client;
+        JsonElement villages = default;
+        // The seed runs in the background once the host has started.
+        for (var i = 0; i < 100 && (villages.ValueKind != JsonValueKind.Array || villages.GetArrayLength() < 7); i++)
+        {
+            await Task.Delay(200);
+            villages = (await client.GetFromJsonAsync<JsonElement>("/api/campaigns?kind=village&pageSize=20")).GetProperty("items");
+        }
+        Assert.Equal(7, villages.GetArrayLength());
+        for (var i = 0; i < 100 && (await client.GetFromJsonAsync<JsonElement>("/api/villages/claims")).GetProperty("items").GetArrayLength() < 7; i++)
+        {
+            await Task.Delay(200);
+        }
+        foreach (var village in villages.EnumerateArray())
+        {
+            var id = village.GetProperty("id").GetGuid();
+            var project = await client.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}/village");
+            Assert.Equal(village.GetProperty("region").GetProperty("village").GetString(), project.GetProperty("claim").GetProperty("village").GetString());
+            Assert.Equal(2, project.GetProperty("subPlans").GetArrayLength());
+            Assert.Equal(village.GetProperty("goalAmount").GetInt64(), project.GetProperty("subPlans").EnumerateArray().Sum(p => p.GetProperty("goalAmount").GetInt64()));
+            Assert.Equal("update", (await VillageCalls.FeedAsync(client, id))[0].GetProperty("kind").GetString());
+        }
+    }
+}
