@@ -74,6 +74,7 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<Leaderboards.BoardStore>();
         builder.Services.AddSingleton<Teams.TeamStore>();
         builder.Services.AddSingleton<Leaderboards.ICampaignEvents, Leaderboards.PostgresCampaignEvents>();
+        builder.Services.AddSingleton<Reports.ReportStore>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

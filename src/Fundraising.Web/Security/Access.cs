@@ -52,6 +52,9 @@ public static class Access
     /// <summary>Reports without donors' names: reconciliation, the audit trail (in scope).</summary>
     public const string ReadReports = "ReadReports";
 
+    /// <summary>The reports' own data, admins' alone: other cities' figures (external data) and which event is a year's giving day.</summary>
+    public const string ManageReports = "ManageReports";
+
     /// <summary>Any account or the bootstrap key: who am I, my tokens, sign-out.</summary>
     public const string SignedIn = "SignedIn";
 
@@ -66,6 +69,7 @@ public static class Access
         [Refund] = [Roles.Admin, Roles.Association],
         [ReadDonors] = [Roles.Admin, Roles.Association, Roles.Coordinator],
         [ReadReports] = [Roles.Admin, Roles.Association, Roles.Coordinator, Roles.Viewer],
+        [ManageReports] = [Roles.Admin],
         [SignedIn] = [.. Roles.All],
     };
 }

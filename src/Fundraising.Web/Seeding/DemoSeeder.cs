@@ -14,7 +14,7 @@ namespace Fundraising.Web.Seeding;
 /// Figures follow the city's 2021 report (see shared/DOMAIN.md).
 /// </summary>
 public sealed partial class DemoSeeder(
-    IGrainFactory grains, ICampaignCatalog catalog, EventStore events, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger)
+    IGrainFactory grains, ICampaignCatalog catalog, EventStore events, HistorySeeder history, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger)
     : BackgroundService
 {
     private const string Province = "陕西省";
@@ -50,6 +50,7 @@ public sealed partial class DemoSeeder(
         if (existing.Total > 0)
         {
             LogSkipped(existing.Total);
+            await history.SeedAsync(stoppingToken);
             return;
         }
 
@@ -69,6 +70,8 @@ public sealed partial class DemoSeeder(
         }
         LogSeeded(seeded.Count);
         await SeedGivingDayAsync(seeded, now, stoppingToken);
+        // The 2020 and 2021 ledgers behind the annual report (idempotent on its own: it may be added to an older demo database).
+        await history.SeedAsync(stoppingToken);
     }
 
     // The demo's giving day: every seeded campaign takes part, and a sponsor's 1:1 pool opens at Demo:PoolOpensAt (local
@@ -125,6 +128,7 @@ public static class DemoSeedingExtensions
 {
     public static WebApplicationBuilder AddDemoSeeding(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<HistorySeeder>();
         builder.Services.AddHostedService<DemoSeeder>();
         return builder;
     }
