@@ -43,7 +43,7 @@ public static class RequestFingerprint
 
     public static byte[] Of(ImportedGift g) =>
         Hash("import", Number(g.Amount), g.Currency, g.DonorName, Flag(g.Anonymous), g.Channel.ToString(), g.Kind.ToString(),
-            g.MadeAt.UtcTicks.ToString(CultureInfo.InvariantCulture), g.Source, g.ImportedBy, g.Item, g.Quantity is { } quantity ? Number(quantity) : null);
+            g.MadeAt.UtcTicks.ToString(CultureInfo.InvariantCulture), g.Source, g.Item, g.Quantity is { } quantity ? Number(quantity) : null);
 
     public static byte[] Of(NewMonthlyGift g) =>
         Hash("monthly", Number(g.Amount), g.Currency, g.DisplayName, Flag(g.Anonymous), g.Email);
