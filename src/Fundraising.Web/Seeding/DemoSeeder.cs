@@ -11,7 +11,8 @@ namespace Fundraising.Web.Seeding;
 /// Seeds a demo giving day for a local run (<c>Demo:Seed=true</c>), once, into an empty database:
 /// Shangluo's appeals and a village project in each of its seven counties, with a few offline
 /// gifts so the pages show movement, and a giving-day event over them whose matching pool opens shortly after the seed.
-/// Figures follow the city's 2021 report (see shared/DOMAIN.md).
+/// Figures follow the city's 2021 report (see shared/DOMAIN.md). Then the 2020 and 2021 ledgers behind the annual
+/// report (<see cref="HistorySeeder"/>, idempotent on its own, so it also completes an older demo database).
 /// </summary>
 public sealed partial class DemoSeeder(
     IGrainFactory grains, ICampaignCatalog catalog, EventStore events, HistorySeeder history, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger)

@@ -111,6 +111,14 @@ public sealed class SeedReportTests(CoHostedPlatform platform, BrowserFixture br
         Assert.True(pdf.Length > 20_000, $"the PDF is only {pdf.Length} bytes");
         await page.EmulateMediaAsync(new() { Media = Media.Screen });
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "annual-report-2021.png"), FullPage = true });
+
+        // The same page reports one event: 2021's giving day, which carries the year's growth and rank too.
+        var eventId = (await platform.Web.Admin.GetFromJsonAsync<JsonElement>("/api/reports/annual/2021")).GetProperty("givingDay").GetProperty("eventId").GetGuid();
+        await page.GotoAsync($"/reports/annual.html?event={eventId}");
+        await Expect(page.Locator("#report-title")).ToContainTextAsync("2021年99公益日 活动报告", new() { Timeout = PageActions.ServerTimeoutMs });
+        await Expect(page.Locator("#online")).ToHaveTextAsync("¥7,500,000.00");
+        await Expect(page.Locator("#giving-day-rank")).ToHaveTextAsync("第5名 / 共12个城市");
+        await Expect(page.Locator("#csv")).ToHaveAttributeAsync("href", $"/api/reports/events/{eventId}.csv");
     }
 
     [Fact]
