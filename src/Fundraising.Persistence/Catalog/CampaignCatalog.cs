@@ -7,7 +7,7 @@ using Npgsql;
 namespace Fundraising.Persistence.Catalog;
 
 /// <summary>A page of the catalogue (filters: null means any); drafts (admins' work in progress) are listed only with <c>IncludeDrafts</c>.</summary>
-/// <remarks><c>PinnedOnly</c> lists only appeals opened from a template (the home page pins those that are live).</remarks>
+/// <remarks><c>PinnedOnly</c> lists only appeals opened from a template whose window has not ended (the home page pins those that are live).</remarks>
 public sealed record CampaignListQuery(CampaignKind? Kind, CampaignStatus? Status, string? County, PageRequest Page, bool IncludeDrafts = false, bool PinnedOnly = false);
 
 /// <summary>One page of campaigns, how many match in all, and the position after the page when more follow.</summary>
@@ -180,7 +180,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = query.IncludeDrafts });
         command.Parameters.Add(new() { Value = query.PinnedOnly });
-        return "($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3) AND ($4 OR status <> 'draft') AND (NOT $5 OR template IS NOT NULL)";
+        return "($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3) AND ($4 OR status <> 'draft') AND (NOT $5 OR (template IS NOT NULL AND ends_at > now()))";
     }
 
     // Columns 1 to 14 are DefinitionColumns, in order.

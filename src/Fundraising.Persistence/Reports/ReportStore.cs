@@ -62,7 +62,8 @@ public enum GivingDayMarkOutcome
 /// </summary>
 public sealed class ReportStore(NpgsqlDataSource dataSource)
 {
-    // One statement: the campaigns in scope, their gifts in the window net of refunds, summed four ways at once.
+    // One statement: the campaigns in scope, their gifts in the window net of refunds summed per campaign (one pass over
+    // the gifts, grouped by one key), then those few rows rolled up four ways at once.
     private const string FiguresSql = """
         WITH scope AS (
             SELECT c.id, c.title, c.programme, c.county FROM campaigns c
@@ -71,21 +72,25 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
                    OR EXISTS (SELECT 1 FROM event_campaigns ec WHERE ec.event_id = $4 AND ec.campaign_id = c.id)
                    OR EXISTS (SELECT 1 FROM event_counties ek WHERE ek.event_id = $4 AND ek.county = c.county))
               AND ($5::text IS NULL OR c.county = $5)
-        ), gifts AS (
-            SELECT s.id AS campaign_id, s.title, s.programme, s.county, d.kind, d.channel, d.status,
-                   d.amount - coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.donation_id = d.id), 0) AS net
-            FROM scope s JOIN donations d ON d.campaign_id = s.id
-            WHERE d.status <> 'pending' AND d.created_at >= $1 AND d.created_at < $2
+        ), refunded AS (
+            -- Refunds are few: summed once per gift and hash-joined, not looked up for every gift.
+            SELECT r.donation_id, sum(r.amount) AS amount FROM refunds r WHERE r.campaign_id IN (SELECT id FROM scope) GROUP BY r.donation_id
+        ), per_campaign AS (
+            SELECT d.campaign_id,
+                   coalesce(sum(d.amount - coalesce(r.amount, 0)) FILTER (WHERE d.kind = 'money' AND d.channel = 'online'), 0) AS online,
+                   coalesce(sum(d.amount - coalesce(r.amount, 0)) FILTER (WHERE d.kind = 'money' AND d.channel = 'offline'), 0) AS offline,
+                   coalesce(sum(d.amount - coalesce(r.amount, 0)) FILTER (WHERE d.kind = 'goods'), 0) AS goods,
+                   count(*) FILTER (WHERE d.status <> 'refunded') AS gifts
+            FROM donations d LEFT JOIN refunded r ON r.donation_id = d.id
+            WHERE d.campaign_id IN (SELECT id FROM scope) AND d.status <> 'pending' AND d.created_at >= $1 AND d.created_at < $2
+            GROUP BY d.campaign_id
         )
-        SELECT CASE WHEN grouping(campaign_id) = 0 THEN 'campaign' WHEN grouping(programme) = 0 THEN 'programme'
-                    WHEN grouping(county) = 0 THEN 'county' ELSE 'total' END,
-               campaign_id, title, programme, county,
-               coalesce(sum(net) FILTER (WHERE kind = 'money' AND channel = 'online'), 0)::bigint,
-               coalesce(sum(net) FILTER (WHERE kind = 'money' AND channel = 'offline'), 0)::bigint,
-               coalesce(sum(net) FILTER (WHERE kind = 'goods'), 0)::bigint,
-               count(*) FILTER (WHERE status <> 'refunded')::bigint
-        FROM gifts
-        GROUP BY GROUPING SETS ((), (programme), (county), (campaign_id, title, programme, county))
+        SELECT CASE WHEN grouping(s.id) = 0 THEN 'campaign' WHEN grouping(s.programme) = 0 THEN 'programme'
+                    WHEN grouping(s.county) = 0 THEN 'county' ELSE 'total' END,
+               s.id, s.title, s.programme, s.county,
+               coalesce(sum(p.online), 0)::bigint, coalesce(sum(p.offline), 0)::bigint, coalesce(sum(p.goods), 0)::bigint, coalesce(sum(p.gifts), 0)::bigint
+        FROM per_campaign p JOIN scope s ON s.id = p.campaign_id
+        GROUP BY GROUPING SETS ((), (s.programme), (s.county), (s.id, s.title, s.programme, s.county))
         """;
 
     public async Task<ReportFigures> FiguresAsync(ReportQuery query, CancellationToken cancellationToken = default)

@@ -105,6 +105,20 @@ public sealed class AppealTemplateTests(UnlimitedPlatform platform, BrowserFixtu
         Assert.Empty(browser.CspViolations);
     }
 
+    [Fact]
+    public async Task AnAppealWhoseWindowHasEndedIsNoLongerPinnedThoughNobodyClosedIt()
+    {
+        var created = await platform.Web.Admin.PostAsJsonAsync("/api/campaigns/from-template", Appeal("柞水县", "柞水县冰雹灾害救助"));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Assert.Contains(id, await PinnedIdsAsync());
+        // Its 90 days are over (the status stays live: the campaign just takes no more gifts).
+        await platform.Database.ScalarAsync<int>("UPDATE campaigns SET ends_at = now() - interval '1 minute' WHERE id = $1 RETURNING 1", id);
+        Assert.DoesNotContain(id, await PinnedIdsAsync());
+    }
+
+    private async Task<List<Guid>> PinnedIdsAsync() =>
+        [.. (await platform.Web.Client.GetFromJsonAsync<JsonElement>("/api/campaigns/pinned")).GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid())];
+
     private async Task<long> PinnedCountAsync() =>
         (await platform.Web.Client.GetFromJsonAsync<JsonElement>("/api/campaigns/pinned")).GetProperty("total").GetInt64();
 }
