@@ -48,11 +48,8 @@ public enum GivingDayMarkOutcome
     Marked,
     UnknownEvent,
 
-    /// <summary>The event's window does not start in that year (in the event's own time zone).</summary>
+    /// <summary>The event's window does not start in that year (in the event's own time zone), so it can be no other year's either.</summary>
     WrongYear,
-
-    /// <summary>The event is already the giving day of another year.</summary>
-    TakenByAnotherYear,
 }
 
 /// <summary>
@@ -161,8 +158,7 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var check = new NpgsqlCommand("""
-            SELECT extract(year FROM e.starts_at AT TIME ZONE e.time_zone)::int, (SELECT g.year FROM giving_days g WHERE g.event_id = e.id)
-            FROM events e WHERE e.id = $1 FOR UPDATE
+            SELECT extract(year FROM e.starts_at AT TIME ZONE e.time_zone)::int FROM events e WHERE e.id = $1 FOR UPDATE
             """, connection, transaction))
         {
             check.Parameters.Add(new() { Value = eventId });
@@ -174,10 +170,6 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
             if (reader.GetInt32(0) != year)
             {
                 return GivingDayMarkOutcome.WrongYear;
-            }
-            if (!reader.IsDBNull(1) && reader.GetInt32(1) != year)
-            {
-                return GivingDayMarkOutcome.TakenByAnotherYear;
             }
         }
         await using (var upsert = new NpgsqlCommand("""

@@ -98,11 +98,10 @@ public static class ReportEndpoints
         {
             GivingDayMarkOutcome.Marked => TypedResults.Ok(new GivingDayMarkResponse(number, request.EventId.Value)),
             GivingDayMarkOutcome.UnknownEvent => TypedResults.Problem(Problem.NotFound("event", request.EventId)),
-            GivingDayMarkOutcome.WrongYear => TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            _ => TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
                 ["eventId"] = [$"The event does not start in {number} (in its own time zone), so it cannot be that year's giving day."],
             }),
-            _ => TypedResults.Problem(Problem.Conflict("The event is already another year's giving day.")),
         };
     }
 
