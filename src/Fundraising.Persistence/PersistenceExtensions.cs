@@ -77,6 +77,7 @@ public static class PersistenceExtensions
         // Village projects: claims, sub-plans, photos, posts, the feed's history.
         builder.Services.AddSingleton<Villages.VillageStore>();
         builder.Services.AddSingleton<Villages.IVillageProjects>(sp => sp.GetRequiredService<Villages.VillageStore>());
+        builder.Services.AddSingleton<Reports.ReportStore>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

@@ -19,6 +19,7 @@ using Fundraising.Web.Http;
 using Fundraising.Web.Pledges;
 using Fundraising.Web.Progress;
 using Fundraising.Web.Receipts;
+using Fundraising.Web.Reports;
 using Fundraising.Web.Security;
 using Fundraising.Web.Seeding;
 
@@ -56,6 +57,9 @@ builder.AddLiveLeaderboards();
 // The admins' live giving-day dashboard: one sampler per watched event on this front end, fanned out over /hubs/dashboard.
 builder.AddLiveDashboard();
 
+// Reports from the ledger: the annual and giving-day reports (JSON, CSV), the association's city, zone and counties.
+builder.AddReports();
+
 // Demo data for a local giving day (off unless Demo:Seed is true).
 builder.AddDemoSeeding();
 
@@ -91,6 +95,8 @@ app.MapDonors();
 app.MapAdmin();
 app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConnections);
 app.MapDashboard();
+app.MapReports();
+app.MapCampaignTemplates();
 
 app.Run();
 

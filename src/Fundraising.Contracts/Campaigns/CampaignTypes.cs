@@ -36,7 +36,13 @@ public sealed record CampaignDefinition(
     [property: Id(4)] string Currency,
     [property: Id(5)] long GoalAmount,
     [property: Id(6)] DateTimeOffset StartsAt,
-    [property: Id(7)] DateTimeOffset EndsAt);
+    [property: Id(7)] DateTimeOffset EndsAt,
+    [property: Id(8)] Programme? Programme = null,
+    [property: Id(9)] string? Template = null)
+{
+    /// <summary>The programme the campaign reports under: the one set at creation, or its kind's default.</summary>
+    public Programme ProgrammeOrDefault => Programme ?? Programmes.DefaultFor(Kind);
+}
 
 /// <summary>A campaign as the outside world sees it: its definition, status and running totals.</summary>
 [GenerateSerializer, Immutable]
@@ -88,3 +94,66 @@ public sealed record CampaignCommandResult(
     [property: Id(0)] CampaignCommandError Error,
     [property: Id(1)] CampaignSummary? Campaign,
     [property: Id(2)] string? Detail = null);
+
+/// <summary>What a campaign's money is for (项目类别), the rows of the reports' "by programme" table.</summary>
+public enum Programme
+{
+    /// <summary>Happy Homeland village projects (慈善幸福家园).</summary>
+    VillageHomes,
+    DisasterRelief,
+    /// <summary>Spring Festival relief for households in need (春节慰问).</summary>
+    FestivalRelief,
+    StudentAid,
+    Elderly,
+    Children,
+    /// <summary>Footbridges (慈安便民桥).</summary>
+    Bridges,
+    Other,
+}
+
+/// <summary>The programmes' stable codes (as the schema's CHECK lists them) and names, and the default by kind.</summary>
+public static class Programmes
+{
+    public static readonly IReadOnlyList<Programme> All = Enum.GetValues<Programme>();
+
+    /// <summary>A village project is village homes unless said otherwise; an appeal with no stated purpose is "other".</summary>
+    public static Programme DefaultFor(CampaignKind kind) => kind == CampaignKind.Village ? Programme.VillageHomes : Programme.Other;
+
+    public static string Code(Programme programme) => programme switch
+    {
+        Programme.VillageHomes => "village_homes",
+        Programme.DisasterRelief => "disaster_relief",
+        Programme.FestivalRelief => "festival_relief",
+        Programme.StudentAid => "student_aid",
+        Programme.Elderly => "elderly",
+        Programme.Children => "children",
+        Programme.Bridges => "bridges",
+        _ => "other",
+    };
+
+    public static Programme? FromCode(string? code) => All.Cast<Programme?>().FirstOrDefault(p => Code(p!.Value) == code);
+
+    public static string ChineseName(Programme programme) => programme switch
+    {
+        Programme.VillageHomes => "慈善幸福家园",
+        Programme.DisasterRelief => "灾害救助",
+        Programme.FestivalRelief => "节日慰问",
+        Programme.StudentAid => "助学",
+        Programme.Elderly => "敬老助老",
+        Programme.Children => "关爱儿童",
+        Programme.Bridges => "慈安便民桥",
+        _ => "其他",
+    };
+
+    public static string EnglishName(Programme programme) => programme switch
+    {
+        Programme.VillageHomes => "Village homes",
+        Programme.DisasterRelief => "Disaster relief",
+        Programme.FestivalRelief => "Festival relief",
+        Programme.StudentAid => "Student aid",
+        Programme.Elderly => "Elderly",
+        Programme.Children => "Children",
+        Programme.Bridges => "Bridges",
+        _ => "Other",
+    };
+}

@@ -47,6 +47,14 @@ public interface ICampaignGrain : IGrainWithGuidKey
     Task<DonationResult> RecordOfflineDonationAsync(NewOfflineDonation donation);
 
     /// <summary>
+    /// Imports a gift made before the platform kept the ledger (an earlier year's records): written through the same
+    /// group commit, with its past date, as succeeded, online (provider <c>import</c>) or offline (method <c>import</c>),
+    /// with an <c>import_gift</c> audit entry. Taken whatever the campaign's status (the gift happened), in its currency;
+    /// idempotent on <see cref="ImportedGift.IdempotencyKey"/>, so an import run twice counts once.
+    /// </summary>
+    Task<DonationResult> ImportGiftAsync(ImportedGift gift);
+
+    /// <summary>
     /// Whether a monthly gift of this amount and currency may start now: the same admission as a one-off
     /// online gift (live, currency, limit). Writes nothing; each paid month is recorded through
     /// <see cref="RecordProviderPaymentAsync"/>.

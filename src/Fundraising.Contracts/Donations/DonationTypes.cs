@@ -58,6 +58,25 @@ public sealed record NewOfflineDonation(
     [property: Id(11)] Guid? PledgeId = null,
     [property: Id(12)] Guid? SubPlanId = null);
 
+/// <summary>
+/// A gift from an earlier year's records, imported into the ledger with the date it was made. Online gifts came through
+/// a provider at the time; offline ones are money (cash, transfers) or goods at their valuation.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ImportedGift(
+    [property: Id(0)] string IdempotencyKey,
+    [property: Id(1)] long Amount,
+    [property: Id(2)] string Currency,
+    [property: Id(3)] string? DonorName,
+    [property: Id(4)] bool Anonymous,
+    [property: Id(5)] DonationChannel Channel,
+    [property: Id(6)] DonationKind Kind,
+    [property: Id(7)] DateTimeOffset MadeAt,
+    [property: Id(8)] string Source,
+    [property: Id(9)] string ImportedBy,
+    [property: Id(10)] string? Item = null,
+    [property: Id(11)] long? Quantity = null);
+
 /// <summary>One ledger entry.</summary>
 [GenerateSerializer, Immutable]
 public sealed record DonationRecord(

@@ -48,6 +48,10 @@ public static class RequestFingerprint
         : Hash("offline", Number(d.Amount), d.Currency, d.DonorName, Flag(d.Anonymous), d.Reference, d.Method,
             d.Kind.ToString(), d.Item, d.Quantity is { } quantity ? Number(quantity) : null, d.PledgeId?.ToString("N"));
 
+    public static byte[] Of(ImportedGift g) =>
+        Hash("import", Number(g.Amount), g.Currency, g.DonorName, Flag(g.Anonymous), g.Channel.ToString(), g.Kind.ToString(),
+            g.MadeAt.UtcTicks.ToString(CultureInfo.InvariantCulture), g.Source, g.Item, g.Quantity is { } quantity ? Number(quantity) : null);
+
     public static byte[] Of(NewMonthlyGift g) =>
         Hash("monthly", Number(g.Amount), g.Currency, g.DisplayName, Flag(g.Anonymous), g.Email);
 

@@ -177,6 +177,8 @@ public sealed partial class CampaignGrain(
     {
         // Kept as PostgreSQL keeps it (to the microsecond), so a reactivated grain holds exactly what this one did.
         definition = definition with { StartsAt = ToMicroseconds(definition.StartsAt), EndsAt = ToMicroseconds(definition.EndsAt) };
+        // The programme is decided once, here: the one asked for, or the kind's default (reports group by it for good).
+        definition = definition with { Programme = definition.ProgrammeOrDefault };
         await _commands.WaitAsync();
         try
         {
@@ -316,6 +318,29 @@ public sealed partial class CampaignGrain(
             donation.Kind, 0, donation.Item, donation.Quantity, null, donation.PledgeId, SubPlanId: donation.SubPlanId);
         var insert = new LedgerInsert(record, donation.IdempotencyKey, hash, donation.Reference, donation.Method, donation.RecordedBy);
         return Remember(donation.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(insert)));
+    }
+
+    public async Task<DonationResult> ImportGiftAsync(ImportedGift gift)
+    {
+        // An earlier year's gift happened whatever the campaign's status now; currency and size are checked as for any gift.
+        var max = gift.Channel == DonationChannel.Online ? limits.Value.MaxOnlineAmount : limits.Value.MaxOfflineAmount;
+        if (Admit(new(gift.Currency, gift.Amount, max, MustBeLive: false)) is { } refusal)
+        {
+            return refusal;
+        }
+        var hash = RequestFingerprint.Of(gift);
+        if (Replay(gift.IdempotencyKey, hash) is { } replay)
+        {
+            return replay;
+        }
+        var at = ToMicroseconds(gift.MadeAt);
+        // Goods are always recorded offline, as the ledger's buckets count them.
+        var channel = gift.Kind == DonationKind.Goods ? DonationChannel.Offline : gift.Channel;
+        var record = new DonationRecord(
+            Guid.CreateVersion7(), Id, gift.Amount, gift.Currency, gift.DonorName, gift.Anonymous, null, DonationStatus.Succeeded,
+            channel, channel == DonationChannel.Online ? "import" : "offline", at, at, gift.Kind, 0, gift.Item, gift.Quantity);
+        var insert = new LedgerInsert(record, gift.IdempotencyKey, hash, gift.Source, "import", gift.ImportedBy);
+        return Remember(gift.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(insert)));
     }
 
     public async Task<PledgeResult> RecordPledgeAsync(NewPledge pledge)

@@ -7,7 +7,8 @@ using Npgsql;
 namespace Fundraising.Persistence.Catalog;
 
 /// <summary>A page of the catalogue (filters: null means any); drafts (admins' work in progress) are listed only with <c>IncludeDrafts</c>.</summary>
-public sealed record CampaignListQuery(CampaignKind? Kind, CampaignStatus? Status, string? County, PageRequest Page, bool IncludeDrafts = false);
+/// <remarks><c>PinnedOnly</c> lists only appeals opened from a template whose window has not ended (the home page pins those that are live).</remarks>
+public sealed record CampaignListQuery(CampaignKind? Kind, CampaignStatus? Status, string? County, PageRequest Page, bool IncludeDrafts = false, bool PinnedOnly = false);
 
 /// <summary>One page of campaigns, how many match in all, and the position after the page when more follow.</summary>
 public sealed record CampaignPage(IReadOnlyList<CampaignSummary> Items, long Total, Keyset? Next);
@@ -45,7 +46,7 @@ public interface ICampaignCatalog
 
 public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICampaignCatalog
 {
-    private const string DefinitionColumns = "title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at, town";
+    private const string DefinitionColumns = "title, description, kind, province, city, county, village, currency, goal_amount, starts_at, ends_at, town, programme, template";
 
     public async Task<CampaignRow?> LoadAsync(Guid id, CancellationToken cancellationToken = default)
     {
@@ -56,7 +57,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         command.Parameters.Add(new() { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
-            ? new CampaignRow(ReadDefinition(reader), ParseStatus(reader.GetString(13)), ReadTotals(reader, 14))
+            ? new CampaignRow(ReadDefinition(reader), ParseStatus(reader.GetString(15)), ReadTotals(reader, 16))
             : null;
     }
 
@@ -66,7 +67,7 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand($"""
             INSERT INTO campaigns (id, {DefinitionColumns}, status)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'draft')
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'draft')
             ON CONFLICT (id) DO NOTHING
             """, connection, transaction))
         {
@@ -84,6 +85,8 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
             command.Parameters.Add(new() { Value = definition.StartsAt.UtcDateTime });
             command.Parameters.Add(new() { Value = definition.EndsAt.UtcDateTime });
             command.Parameters.Add(new() { Value = (object?)region.Town ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.Parameters.Add(new() { Value = Programmes.Code(definition.ProgrammeOrDefault) });
+            command.Parameters.Add(new() { Value = (object?)definition.Template ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
                 return false;
@@ -152,10 +155,10 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
             while (await reader.ReadAsync(cancellationToken))
             {
                 var definition = ReadDefinition(reader);
-                var totals = ReadTotals(reader, 14);
+                var totals = ReadTotals(reader, 16);
                 var id = reader.GetGuid(0);
-                items.Add((new CampaignSummary(id, definition, ParseStatus(reader.GetString(13)), totals.RaisedAmount, totals.DonationCount, totals),
-                    new Keyset(reader.GetFieldValue<DateTimeOffset>(20), id)));
+                items.Add((new CampaignSummary(id, definition, ParseStatus(reader.GetString(15)), totals.RaisedAmount, totals.DonationCount, totals),
+                    new Keyset(reader.GetFieldValue<DateTimeOffset>(22), id)));
             }
         }
         var page = KeysetSql.Page(items, query.Page.Size, item => item.Position);
@@ -176,10 +179,11 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         command.Parameters.Add(new() { Value = query.Status is { } status ? StatusText(status) : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)query.County ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = query.IncludeDrafts });
-        return "($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3) AND ($4 OR status <> 'draft')";
+        command.Parameters.Add(new() { Value = query.PinnedOnly });
+        return "($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR county = $3) AND ($4 OR status <> 'draft') AND (NOT $5 OR (template IS NOT NULL AND ends_at > now()))";
     }
 
-    // Columns 1 to 12 are DefinitionColumns, in order.
+    // Columns 1 to 14 are DefinitionColumns, in order.
     private static CampaignDefinition ReadDefinition(NpgsqlDataReader reader) => new(
         Title: reader.GetString(1),
         Description: reader.GetString(2),
@@ -189,7 +193,9 @@ public sealed class PostgresCampaignCatalog(NpgsqlDataSource dataSource) : ICamp
         Currency: reader.GetString(8).Trim(),
         GoalAmount: reader.GetInt64(9),
         StartsAt: reader.GetFieldValue<DateTimeOffset>(10),
-        EndsAt: reader.GetFieldValue<DateTimeOffset>(11));
+        EndsAt: reader.GetFieldValue<DateTimeOffset>(11),
+        Programme: Programmes.FromCode(reader.GetString(13)),
+        Template: reader.IsDBNull(14) ? null : reader.GetString(14));
 
     private static CampaignTotals ReadTotals(NpgsqlDataReader reader, int first) => new(
         reader.GetInt64(first), reader.GetInt64(first + 1), reader.GetInt64(first + 2), reader.GetInt64(first + 3), reader.GetInt64(first + 4),

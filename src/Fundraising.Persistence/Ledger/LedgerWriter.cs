@@ -288,7 +288,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
     {
         var entries = tx.Work
             .SelectMany(w => w.Batch.Inserts.Where(i => i.RecordedBy is not null && w.Written.Contains(i.Record.Id) && !w.Refused.ContainsKey(i.Record.Id)))
-            .Select(e => new LedgerAuditEntry(e.RecordedBy!, e.Record.Kind == DonationKind.Goods ? "record_goods" : "record_offline_gift", e.Record.CampaignId, e.Record.Id,
+            .Select(e => new LedgerAuditEntry(e.RecordedBy!, AuditAction(e), e.Record.CampaignId, e.Record.Id,
                 JsonSerializer.Serialize(new
                 {
                     amount = e.Record.Amount,
@@ -317,6 +317,10 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         command.Parameters.Add(new() { Value = entries.Select(e => e.Details).ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    // An imported gift (an earlier year's record, online or offline) is audited as the import it was, not as a new entry.
+    private static string AuditAction(LedgerInsert insert) =>
+        insert.Method == "import" ? "import_gift" : insert.Record.Kind == DonationKind.Goods ? "record_goods" : "record_offline_gift";
 
     /// <summary>
     /// Every campaign's totals in one update, in the transaction that wrote its rows, with its <c>totals_version</c> one

@@ -14,7 +14,8 @@ public sealed record CreateCampaignRequest(
     string? Currency,
     long? GoalAmount,
     DateTimeOffset? StartsAt,
-    DateTimeOffset? EndsAt);
+    DateTimeOffset? EndsAt,
+    Programme? Programme = null);
 
 public sealed record RegionResponse(string Province, string City, string County, string? Village, string? Town = null);
 
@@ -36,7 +37,9 @@ public sealed record CampaignResponse(
     long OfflineAmount,
     long GoodsAmount,
     long MatchedAmount,
-    long RaisedAndMatchedAmount)
+    long RaisedAndMatchedAmount,
+    Programme Programme = Programme.Other,
+    string? Template = null)
 {
     public static CampaignResponse From(CampaignSummary summary)
     {
@@ -45,7 +48,8 @@ public sealed record CampaignResponse(
         return new CampaignResponse(summary.Id, d.Title, d.Description, d.Kind,
             new RegionResponse(d.Region.Province, d.Region.City, d.Region.County, d.Region.Village, d.Region.Town),
             d.Currency, d.GoalAmount, summary.RaisedAmount, summary.DonationCount, summary.Status, d.StartsAt, d.EndsAt,
-            t.MoneyAmount, t.OnlineAmount, t.OfflineAmount, t.GoodsAmount, t.MatchedAmount, summary.RaisedAmount + t.MatchedAmount);
+            t.MoneyAmount, t.OnlineAmount, t.OfflineAmount, t.GoodsAmount, t.MatchedAmount, summary.RaisedAmount + t.MatchedAmount,
+            d.ProgrammeOrDefault, d.Template);
     }
 }
 

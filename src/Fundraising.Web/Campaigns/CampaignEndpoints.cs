@@ -126,7 +126,7 @@ public static class CampaignEndpoints
         return new CampaignDefinition(
             title ?? "", description, request.Kind ?? CampaignKind.Appeal,
             new Region(province ?? "", city ?? "", county ?? "", village, town),
-            currency ?? "", goal, request.StartsAt ?? default, request.EndsAt ?? default);
+            currency ?? "", goal, request.StartsAt ?? default, request.EndsAt ?? default, request.Programme);
     }
 
     private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> CommandAsync(Guid id, Task<CampaignCommandResult> command)

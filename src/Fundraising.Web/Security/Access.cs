@@ -57,6 +57,8 @@ public static class Access
 
     /// <summary>Claim a village for a county association (in its county).</summary>
     public const string ClaimVillages = "ClaimVillages";
+    /// <summary>The reports' own data, admins' alone: other cities' figures (external data) and which event is a year's giving day.</summary>
+    public const string ManageReports = "ManageReports";
 
     /// <summary>Any account or the bootstrap key: who am I, my tokens, sign-out.</summary>
     public const string SignedIn = "SignedIn";
@@ -74,6 +76,7 @@ public static class Access
         [ReadReports] = [Roles.Admin, Roles.Association, Roles.Coordinator, Roles.Viewer],
         [PostOnProjects] = [Roles.Admin, Roles.Association, Roles.Coordinator],
         [ClaimVillages] = [Roles.Admin, Roles.Association],
+        [ManageReports] = [Roles.Admin],
         [SignedIn] = [.. Roles.All],
     };
 }

@@ -11,10 +11,11 @@ namespace Fundraising.Web.Seeding;
 /// Seeds a demo giving day for a local run (<c>Demo:Seed=true</c>), once, into an empty database:
 /// Shangluo's appeals and a village project in each of its seven counties, with a few offline
 /// gifts so the pages show movement, and a giving-day event over them whose matching pool opens shortly after the seed.
-/// Figures follow the city's 2021 report (see shared/DOMAIN.md).
+/// Figures follow the city's 2021 report (see shared/DOMAIN.md). Then the 2020 and 2021 ledgers behind the annual
+/// report (<see cref="HistorySeeder"/>, idempotent on its own, so it also completes an older demo database).
 /// </summary>
 public sealed partial class DemoSeeder(
-    IGrainFactory grains, ICampaignCatalog catalog, EventStore events, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger,
+    IGrainFactory grains, ICampaignCatalog catalog, EventStore events, HistorySeeder history, IConfiguration configuration, TimeProvider time, ILogger<DemoSeeder> logger,
     VillageDemo villages)
     : BackgroundService
 {
@@ -51,6 +52,7 @@ public sealed partial class DemoSeeder(
         if (existing.Total > 0)
         {
             LogSkipped(existing.Total);
+            await history.SeedAsync(stoppingToken);
             return;
         }
 
@@ -72,6 +74,8 @@ public sealed partial class DemoSeeder(
         }
         LogSeeded(seeded.Count);
         await SeedGivingDayAsync(seeded, now, stoppingToken);
+        // The 2020 and 2021 ledgers behind the annual report (idempotent on its own: it may be added to an older demo database).
+        await history.SeedAsync(stoppingToken);
     }
 
     // The demo's giving day: every seeded campaign takes part, and a sponsor's 1:1 pool opens at Demo:PoolOpensAt (local
@@ -129,6 +133,7 @@ public static class DemoSeedingExtensions
     public static WebApplicationBuilder AddDemoSeeding(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<VillageDemo>();
+        builder.Services.AddSingleton<HistorySeeder>();
         builder.Services.AddHostedService<DemoSeeder>();
         return builder;
     }

@@ -21,14 +21,25 @@ public sealed class RequestFingerprintTests
 
     private static readonly NewMonthlyGift Monthly = new("k", 3_000, "CNY", "王五", false, "donor@example.com");
 
-    // Not part of what was asked: the key itself, and who typed the entry in.
-    private static readonly string[] NotFingerprinted = [nameof(NewOfflineDonation.IdempotencyKey), nameof(NewOfflineDonation.RecordedBy)];
+    private static readonly ImportedGift Imported = new(
+        "k", 8_800, "CNY", "在外乡贤", false, DonationChannel.Offline, DonationKind.Goods, new DateTimeOffset(2021, 9, 8, 10, 0, 0, TimeSpan.FromHours(8)),
+        "2021年度台账", "demo-history", "棉被", 10);
+
+    // Not part of what was asked: the key itself, and who typed the entry in (or ran the import).
+    private static readonly string[] NotFingerprinted = [nameof(NewOfflineDonation.IdempotencyKey), nameof(NewOfflineDonation.RecordedBy), nameof(ImportedGift.ImportedBy)];
 
     public static TheoryData<string> OfflineFields() => Fields<NewOfflineDonation>();
 
     public static TheoryData<string> OnlineFields() => Fields<NewDonation>();
 
     public static TheoryData<string> MonthlyFields() => Fields<NewMonthlyGift>();
+
+    public static TheoryData<string> ImportedFields() => Fields<ImportedGift>();
+
+    [Theory]
+    [MemberData(nameof(ImportedFields))]
+    public void AnImportedGiftDifferingInAnyOneFieldHasAnotherFingerprint(string field) =>
+        Assert.False(RequestFingerprint.Of(Imported).AsSpan().SequenceEqual(RequestFingerprint.Of(Changed(Imported, field))), $"{field} is not in the fingerprint");
 
     [Theory]
     [MemberData(nameof(OfflineFields))]
@@ -97,6 +108,8 @@ public sealed class RequestFingerprintTests
             var t when t == typeof(bool) => !(bool)value!,
             var t when t == typeof(Guid?) => value is null ? Guid.NewGuid() : null,
             var t when t == typeof(DonationKind) => (DonationKind)value! == DonationKind.Goods ? DonationKind.Money : DonationKind.Goods,
+            var t when t == typeof(DonationChannel) => (DonationChannel)value! == DonationChannel.Online ? DonationChannel.Offline : DonationChannel.Online,
+            var t when t == typeof(DateTimeOffset) => ((DateTimeOffset)value!).AddTicks(10),
             var t => throw new InvalidOperationException($"Teach this test how to change a {t.Name} ({field})."),
         };
         property.SetValue(clone, other);

@@ -43,7 +43,9 @@ public sealed class PostgresGrainStorageTests : IAsyncLifetime
         var id = Guid.NewGuid();
         var definition = new CampaignDefinition("慈安便民桥", "修桥", CampaignKind.Village, new Region("陕西省", "商洛市", "丹凤县", "万湾村"), "CNY", 18_000_000,
             // Whole seconds: a definition is kept to the microsecond, as PostgreSQL keeps it.
-            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).AddDays(-1), DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).AddDays(1));
+            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).AddDays(-1), DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).AddDays(1),
+            // Its programme too (a footbridge, not the village default) is on the record a new activation loads.
+            Programme.Bridges);
         await using (var cluster = await StartClusterAsync())
         {
             var grain = cluster.GrainFactory.GetGrain<ICampaignGrain>(id);

@@ -15,7 +15,17 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
     public const string CountyA = "甲县";
     public const string CountyB = "乙县";
 
-    public CoHostedPlatform Platform { get; } = new();
+    public CoHostedPlatform Platform { get; } = new MatrixPlatform();
+
+    // The two counties are the association's own, so that appeals may be opened there from a template.
+    private sealed class MatrixPlatform : CoHostedPlatform
+    {
+        protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+        {
+            ["Association__Counties__0"] = CountyA,
+            ["Association__Counties__1"] = CountyB,
+        };
+    }
 
     public WebFrontEnd Web => Platform.Web;
 
@@ -61,6 +71,8 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
             "SELECT count(*) FROM sub_plans",
             "SELECT count(*) FROM photos",
             "SELECT count(*) FROM project_posts",
+            "SELECT count(*) FROM external_city_figures",
+            "SELECT string_agg(year::text || event_id::text, ',' ORDER BY year) FROM giving_days",
         })
         {
             counts.Add((await Platform.Database.ScalarAsync<object>(sql))?.ToString() ?? "null");
@@ -151,6 +163,9 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
     private static readonly string[] WholeReaders = ["admin", "city", "viewer"];
     private static readonly string[] WholeDonorReaders = ["admin", "city"];
     private static readonly string[] WholeManagers = ["admin", "city"];
+    // The matching event's year (its window starts an hour ago), in the association's zone.
+    private static int ThisYear => DateTimeOffset.UtcNow.AddHours(-1).ToOffset(TimeSpan.FromHours(8)).Year;
+    private static readonly string[] ReportReaders = ["admin", "association-a", "city", "viewer"];
     private static readonly string[] Everyone = ["admin", "association-a", "association-b", "city", "coordinator-a", "viewer"];
 
     private static readonly Row[] Matrix =
@@ -207,6 +222,18 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         new("*", "/hubs/dashboard/negotiate", Everyone, Scope.None, (f, _, t) => Post("/hubs/dashboard/negotiate?negotiateVersion=1", null)),
         new("*", "/hubs/dashboard", Everyone, Scope.None, async (f, member, t) =>
             new HttpRequestMessage(HttpMethod.Get, $"/hubs/dashboard?id={(member is null ? "none" : await DashboardConnectionAsync(member))}")),
+        // Reports: every role whose scope is a region or more (a county's association reads its county's); coordinators' scope is a few projects.
+        new("GET", "/api/reports/annual/{year}", ReportReaders, Scope.None, (f, _, t) => Get($"/api/reports/annual/{ThisYear}")),
+        new("GET", "/api/reports/events/{id}", ReportReaders, Scope.None, async (f, _, t) =>
+            new HttpRequestMessage(HttpMethod.Get, $"/api/reports/events/{(await f.MatchingAsync()).Event}.csv")),
+        new("PUT", "/api/reports/giving-days/{year}", Admins, Scope.None, async (f, member, t) => new HttpRequestMessage(HttpMethod.Put, $"/api/reports/giving-days/{ThisYear}")
+        {
+            Content = JsonContent.Create(new { eventId = member is null ? Guid.NewGuid() : (await f.MatchingAsync()).Event }),
+        }),
+        new("POST", "/api/reports/external-figures", Admins, Scope.None, (f, _, t) => Post("/api/reports/external-figures",
+            new { year = ThisYear, province = "陕西省", city = "西安市", onlineAmount = 100, currency = "CNY", source = "省慈善联合会" })),
+        new("POST", "/api/campaigns/from-template", Managers, Scope.CampaignA, (f, _, t) => Post("/api/campaigns/from-template",
+            new { template = "disaster", county = AccessMatrixFixture.CountyA, title = "矩阵救灾", goalAmount = 1_000_000 })),
         new("GET", "/api/auth/me", Everyone, Scope.None, (f, _, t) => Get("/api/auth/me")),
         new("GET", "/api/auth/antiforgery", Everyone, Scope.None, (f, _, t) => Get("/api/auth/antiforgery")),
         new("GET", "/api/auth/tokens", Everyone, Scope.None, (f, _, t) => Get("/api/auth/tokens")),
