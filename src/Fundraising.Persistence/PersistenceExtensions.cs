@@ -74,6 +74,9 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<Leaderboards.BoardStore>();
         builder.Services.AddSingleton<Teams.TeamStore>();
         builder.Services.AddSingleton<Leaderboards.ICampaignEvents, Leaderboards.PostgresCampaignEvents>();
+        // Disbursements (0017): money out of projects, and the projects' public ledgers.
+        builder.Services.AddSingleton<Disbursements.IDisbursementStore, Disbursements.DisbursementStore>();
+        builder.Services.AddSingleton<Disbursements.ProjectLedgerQueries>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

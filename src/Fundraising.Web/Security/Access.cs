@@ -52,6 +52,9 @@ public static class Access
     /// <summary>Reports without donors' names: reconciliation, the audit trail (in scope).</summary>
     public const string ReadReports = "ReadReports";
 
+    /// <summary>Record money going out of a project (disbursements, expenses) and correct it (in scope: a coordinator's own projects).</summary>
+    public const string Disburse = "Disburse";
+
     /// <summary>Any account or the bootstrap key: who am I, my tokens, sign-out.</summary>
     public const string SignedIn = "SignedIn";
 
@@ -66,6 +69,7 @@ public static class Access
         [Refund] = [Roles.Admin, Roles.Association],
         [ReadDonors] = [Roles.Admin, Roles.Association, Roles.Coordinator],
         [ReadReports] = [Roles.Admin, Roles.Association, Roles.Coordinator, Roles.Viewer],
+        [Disburse] = [Roles.Admin, Roles.Association, Roles.Coordinator],
         [SignedIn] = [.. Roles.All],
     };
 }

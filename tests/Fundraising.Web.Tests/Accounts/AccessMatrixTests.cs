@@ -56,6 +56,7 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
             "SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL",
             "SELECT string_agg(id::text || paused::text, ',' ORDER BY id) FROM matching_pools",
             "SELECT string_agg(donation_id::text || status, ',' ORDER BY donation_id) FROM donation_matches",
+            "SELECT count(*)::text || '/' || coalesce(sum(amount), 0)::text || '/' || (SELECT sum(disbursed_amount) FROM campaigns)::text FROM disbursements",
         })
         {
             counts.Add((await Platform.Database.ScalarAsync<object>(sql))?.ToString() ?? "null");
@@ -193,6 +194,15 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         new("*", "/hubs/dashboard/negotiate", Everyone, Scope.None, (f, _, t) => Post("/hubs/dashboard/negotiate?negotiateVersion=1", null)),
         new("*", "/hubs/dashboard", Everyone, Scope.None, async (f, member, t) =>
             new HttpRequestMessage(HttpMethod.Get, $"/hubs/dashboard?id={(member is null ? "none" : await DashboardConnectionAsync(member))}")),
+        // Money out of a project: each allowed caller disburses from a new gift's money, and corrects an entry of the project.
+        new("POST", "/api/campaigns/{campaignId:guid}/disbursements/", GiftRecorders, Scope.CampaignA, async (f, _, t) =>
+        {
+            await GiftAsync(f, t);
+            return Request($"/api/campaigns/{t}/disbursements", Disbursement());
+        }),
+        new("GET", "/api/campaigns/{campaignId:guid}/disbursements/", GiftRecorders, Scope.CampaignA, (f, _, t) => Get($"/api/campaigns/{t}/disbursements")),
+        new("POST", "/api/disbursements/{disbursementId:guid}/corrections", GiftRecorders, Scope.CampaignA, async (f, _, t) =>
+            Request($"/api/disbursements/{await DisbursementAsync(f, t)}/corrections", new { amount = -100, reason = "金额录入有误" })),
         new("GET", "/api/auth/me", Everyone, Scope.None, (f, _, t) => Get("/api/auth/me")),
         new("GET", "/api/auth/antiforgery", Everyone, Scope.None, (f, _, t) => Get("/api/auth/antiforgery")),
         new("GET", "/api/auth/tokens", Everyone, Scope.None, (f, _, t) => Get("/api/auth/tokens")),
@@ -321,6 +331,17 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
     {
         using var request = Request($"/api/campaigns/{campaign}/offline-donations", Offline(), key: true);
         var created = await f.Web.Admin.SendAsync(request);
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private static object Disbursement() => new { amount = 100, currency = "CNY", purpose = "购买老人食堂米面", payee = "村供销社", paidAt = DateTimeOffset.UtcNow };
+
+    /// <summary>A new disbursement of the campaign (made by the bootstrap key from a new gift's money), for a correction to name.</summary>
+    private static async Task<Guid> DisbursementAsync(AccessMatrixFixture f, Guid campaign)
+    {
+        await GiftAsync(f, campaign);
+        var created = await f.Web.Admin.PostAsJsonAsync($"/api/campaigns/{campaign}/disbursements", Disbursement());
         created.EnsureSuccessStatusCode();
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
