@@ -39,6 +39,7 @@ function renderCampaign() {
   const c = view.campaign;
   document.title = `${c.title} - 慈善募捐`;
   $('title').textContent = c.title;
+  $('ledger-link').href = `/ledger.html?id=${encodeURIComponent(c.id)}`;
   $('badges').replaceChildren(kindBadge(c.kind), statusBadge(c.status));
   $('region').textContent = regionText(c.region, { withProvince: true });
   if (c.description !== undefined) {
