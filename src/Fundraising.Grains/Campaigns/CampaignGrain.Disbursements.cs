@@ -164,7 +164,8 @@ public sealed partial class CampaignGrain
     /// <summary>
     /// Called in turn (under _outgoing) before a refund is made or prepared: refused when the project has disbursed money
     /// and giving back this gift (and the pool money its refund takes back) would take the balance below zero. Null when
-    /// it may go ahead, or when the ledger will refuse it anyway (unknown gift, nothing left to refund).
+    /// it may go ahead, when it is a retry of a refund already made, or when the ledger will refuse it anyway (unknown gift,
+    /// nothing left to refund).
     /// </summary>
     private async Task<RefundResult?> RefuseOverdrawingRefundAsync(NewRefund refund)
     {
@@ -175,6 +176,11 @@ public sealed partial class CampaignGrain
         }
         if (await queries.FindAsync(refund.DonationId) is not { } donation || donation.CampaignId != Id
             || RefundRules.Decide(donation, refund.Amount) is not (RefundError.None, var amount))
+        {
+            return null;
+        }
+        // A retry of a refund already made (the admin's, then Stripe's notice of it) takes nothing more: the ledger replays it.
+        if (await disbursements.IsRefundRecordedAsync(donation.Id, refund.IdempotencyKey))
         {
             return null;
         }

@@ -34,6 +34,9 @@ public interface IDisbursementStore
     /// <summary>The pool money matched on one gift (0 when none counts) and how much of it refunds took back already.</summary>
     Task<(long Amount, long Reversed)> MatchOnGiftAsync(Guid donationId, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether a refund of the gift with this idempotency key is already in the ledger (a retry, which the ledger replays).</summary>
+    Task<bool> IsRefundRecordedAsync(Guid donationId, string idempotencyKey, CancellationToken cancellationToken = default);
+
     /// <summary>Every entry of a campaign, in the order recorded.</summary>
     Task<IReadOnlyList<DisbursementRecord>> ListAsync(Guid campaignId, CancellationToken cancellationToken = default);
 }
@@ -131,6 +134,14 @@ public sealed class DisbursementStore(NpgsqlDataSource dataSource) : IDisburseme
         command.Parameters.Add(new() { Value = donationId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+    }
+
+    public async Task<bool> IsRefundRecordedAsync(Guid donationId, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM refunds WHERE donation_id = $1 AND idempotency_key = $2)");
+        command.Parameters.Add(new() { Value = donationId });
+        command.Parameters.Add(new() { Value = idempotencyKey });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task<IReadOnlyList<DisbursementRecord>> ListAsync(Guid campaignId, CancellationToken cancellationToken = default)

@@ -30,6 +30,8 @@ public sealed class InMemoryDisbursements : IDisbursementStore
 
     public Task<(long Amount, long Reversed)> MatchOnGiftAsync(Guid donationId, CancellationToken cancellationToken = default) => Task.FromResult((0L, 0L));
 
+    public Task<bool> IsRefundRecordedAsync(Guid donationId, string idempotencyKey, CancellationToken cancellationToken = default) => Task.FromResult(false);
+
     public Task<IReadOnlyList<DisbursementRecord>> ListAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<DisbursementRecord>>([.. _entries.Values.Where(e => e.CampaignId == campaignId).OrderBy(e => e.RecordedAt)]);
 }

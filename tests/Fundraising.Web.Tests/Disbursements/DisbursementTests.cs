@@ -185,10 +185,10 @@ public sealed class DisbursementTests(UnlimitedPlatform platform) : IClassFixtur
         var small = (await ApiCalls.DonateAsync(_web.Client, campaign, 2_000)).GetProperty("id").GetGuid();
         await DisbursedAsync(coordinator.Bearer, campaign, 11_000);
 
-        Task<HttpResponseMessage> RefundAsync(Guid donation, long? amount)
+        Task<HttpResponseMessage> RefundAsync(Guid donation, long? amount, string? key = null)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, $"/api/donations/{donation}/refunds") { Content = JsonContent.Create(new { amount, reason = "捐赠人申请退款" }) };
-            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            request.Headers.Add("Idempotency-Key", key ?? Guid.NewGuid().ToString());
             return _web.Admin.SendAsync(request);
         }
         var before = await StateAsync(campaign);
@@ -198,8 +198,11 @@ public sealed class DisbursementTests(UnlimitedPlatform platform) : IClassFixtur
         Assert.Equal(HttpStatusCode.Conflict, (await RefundAsync(big, 1_001)).StatusCode);
         Assert.Equal(before, await StateAsync(campaign));
 
-        // What is left (¥10) can go back, to the fen; then the balance is zero.
-        Assert.Equal(HttpStatusCode.Created, (await RefundAsync(small, 1_000)).StatusCode);
+        // What is left (¥10) can go back, to the fen; then the balance is zero, and a retry of that refund is its replay.
+        Assert.Equal(HttpStatusCode.Created, (await RefundAsync(small, 1_000, "last-ten-yuan")).StatusCode);
+        var retry = await RefundAsync(small, 1_000, "last-ten-yuan");
+        Assert.True(retry.IsSuccessStatusCode, $"retry: {(int)retry.StatusCode} {await retry.Content.ReadAsStringAsync()}");
+        Assert.Equal(1_000, await ScalarAsync($"SELECT refunded_amount FROM donations WHERE id = '{small}'"));
         var ledger = await LedgerAsync(_web.Client, campaign);
         Assert.Equal((11_000L, 11_000L, 0L), (ledger.GetProperty("raisedAmount").GetInt64(), ledger.GetProperty("disbursedAmount").GetInt64(), ledger.GetProperty("balance").GetInt64()));
         Assert.Equal(HttpStatusCode.Conflict, (await RefundAsync(big, 1)).StatusCode);
