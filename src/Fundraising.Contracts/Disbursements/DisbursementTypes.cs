@@ -9,7 +9,8 @@ public sealed record NewDisbursement(
     [property: Id(3)] string Payee,
     [property: Id(4)] DateTimeOffset PaidAt,
     [property: Id(5)] IReadOnlyList<Guid> EvidencePhotoIds,
-    [property: Id(6)] string RecordedBy);
+    [property: Id(6)] string RecordedBy,
+    [property: Id(7)] string? IdempotencyKey = null);
 
 /// <summary>
 /// A correction of a recorded disbursement: a new entry with a signed, non-zero <see cref="Amount"/> (positive: more was
@@ -20,7 +21,8 @@ public sealed record NewCorrection(
     [property: Id(0)] Guid DisbursementId,
     [property: Id(1)] long Amount,
     [property: Id(2)] string Reason,
-    [property: Id(3)] string RecordedBy);
+    [property: Id(3)] string RecordedBy,
+    [property: Id(4)] string? IdempotencyKey = null);
 
 /// <summary>
 /// One entry of a project's money out: an original disbursement (<see cref="Corrects"/> null: purpose, payee, when it
@@ -67,6 +69,7 @@ public enum DisbursementError
     CorrectsACorrection,
     NetBelowZero,
     EvidenceRefused,
+    IdempotencyKeyReused,
 }
 
 /// <summary>The outcome of a disbursement or correction: the entry, or why not (with the balance as it stands).</summary>
@@ -75,7 +78,8 @@ public sealed record DisbursementResult(
     [property: Id(0)] DisbursementError Error,
     [property: Id(1)] DisbursementRecord? Entry,
     [property: Id(2)] string? Detail = null,
-    [property: Id(3)] ProjectBalance? Balance = null)
+    [property: Id(3)] ProjectBalance? Balance = null,
+    [property: Id(4)] bool Replayed = false)
 {
     public static DisbursementResult Failed(DisbursementError error, string? detail = null, ProjectBalance? balance = null) => new(error, null, detail, balance);
 }
@@ -103,4 +107,14 @@ public static class DisbursementRules
     /// corrections, <paramref name="net"/>) at zero or above: a correction can void an entry, never make it negative.
     /// </summary>
     public static bool KeepsNetNonNegative(long net, long amount) => net + amount >= 0;
+
+    /// <summary>
+    /// A key used again is a retry when it asks for the same entry: every field but who recorded it and when (a
+    /// colleague retrying a dropped request records nothing twice); otherwise it is a misuse of the key.
+    /// </summary>
+    public static bool IsRetryOf(DisbursementRecord request, DisbursementRecord earlier) =>
+        request.CampaignId == earlier.CampaignId && request.Amount == earlier.Amount && request.Currency == earlier.Currency
+        && request.Purpose == earlier.Purpose && request.Payee == earlier.Payee && request.PaidAt == earlier.PaidAt
+        && request.Corrects == earlier.Corrects && request.Reason == earlier.Reason
+        && request.EvidencePhotoIds.Order().SequenceEqual(earlier.EvidencePhotoIds.Order());
 }

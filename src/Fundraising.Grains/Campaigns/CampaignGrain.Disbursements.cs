@@ -61,7 +61,7 @@ public sealed partial class CampaignGrain
         await _outgoing.WaitAsync();
         try
         {
-            return await TakeOutAsync(entry);
+            return await ReplayAsync(entry, disbursement.IdempotencyKey) ?? await TakeOutAsync(entry, disbursement.IdempotencyKey);
         }
         finally
         {
@@ -83,6 +83,13 @@ public sealed partial class CampaignGrain
             {
                 return DisbursementResult.Failed(DisbursementError.DisbursementNotFound);
             }
+            var entry = new DisbursementRecord(Guid.CreateVersion7(), Id, correction.Amount, original.Currency, null, null, null, [],
+                correction.RecordedBy, ToMicroseconds(time.GetUtcNow()), original.Id, correction.Reason);
+            // A retry is answered before the rules: the net it would be checked against already includes it.
+            if (await ReplayAsync(entry, correction.IdempotencyKey) is { } replay)
+            {
+                return replay;
+            }
             if (original.IsCorrection)
             {
                 return DisbursementResult.Failed(DisbursementError.CorrectsACorrection,
@@ -93,9 +100,7 @@ public sealed partial class CampaignGrain
                 return DisbursementResult.Failed(DisbursementError.NetBelowZero,
                     $"The entry's net amount is {net} fen; a correction can take it to zero at most (amount ≥ {-net}).");
             }
-            var entry = new DisbursementRecord(Guid.CreateVersion7(), Id, correction.Amount, original.Currency, null, null, null, [],
-                correction.RecordedBy, ToMicroseconds(time.GetUtcNow()), original.Id, correction.Reason);
-            return await TakeOutAsync(entry);
+            return await TakeOutAsync(entry, correction.IdempotencyKey);
         }
         finally
         {
@@ -103,8 +108,21 @@ public sealed partial class CampaignGrain
         }
     }
 
+    // Called in turn: the entry already recorded under this key (a retry), a refusal when the key named another entry, else null.
+    private async Task<DisbursementResult?> ReplayAsync(DisbursementRecord entry, string? key)
+    {
+        if (key is null || await disbursements.FindByKeyAsync(Id, key) is not { } earlier)
+        {
+            return null;
+        }
+        return DisbursementRules.IsRetryOf(entry, earlier)
+            ? new DisbursementResult(DisbursementError.None, earlier, null, await BalanceAsync(), Replayed: true)
+            : DisbursementResult.Failed(DisbursementError.IdempotencyKeyReused,
+                "This Idempotency-Key was used for a different entry; a retry must repeat the request exactly.");
+    }
+
     // Called in turn (under _outgoing): decides on the balance, writes, and only then moves memory.
-    private async Task<DisbursementResult> TakeOutAsync(DisbursementRecord entry)
+    private async Task<DisbursementResult> TakeOutAsync(DisbursementRecord entry, string? key)
     {
         var balance = await BalanceAsync();
         if (!DisbursementRules.Fits(balance, entry.Amount))
@@ -114,7 +132,7 @@ public sealed partial class CampaignGrain
         DisbursementWrite write;
         try
         {
-            write = await disbursements.WriteAsync(entry);
+            write = await disbursements.WriteAsync(entry, key);
         }
         catch
         {
@@ -137,6 +155,9 @@ public sealed partial class CampaignGrain
                     balance = durable;
                 }
                 return DisbursementResult.Failed(DisbursementError.ExceedsBalance, Overdraws(entry.Amount, balance), balance);
+            case DisbursementWrite.KeyTaken:
+                // Another activation recorded under the key meanwhile: nothing was written here.
+                return await ReplayAsync(entry, key) ?? DisbursementResult.Failed(DisbursementError.IdempotencyKeyReused);
             case DisbursementWrite.NetBelowZero:
                 return DisbursementResult.Failed(DisbursementError.NetBelowZero, "The corrected entry's net amount would go below zero.");
             default:

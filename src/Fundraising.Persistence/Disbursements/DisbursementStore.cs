@@ -13,6 +13,7 @@ public enum DisbursementWrite
     Overdrawn,
     NetBelowZero,
     CorrectedNotFound,
+    KeyTaken,
 }
 
 /// <summary>
@@ -22,8 +23,11 @@ public enum DisbursementWrite
 /// </summary>
 public interface IDisbursementStore
 {
-    /// <summary>Writes the entry, its audit entry and the campaign's disbursed total, or nothing.</summary>
-    Task<DisbursementWrite> WriteAsync(DisbursementRecord entry, CancellationToken cancellationToken = default);
+    /// <summary>Writes the entry (under its idempotency key, if any), its audit entry and the campaign's disbursed total, or nothing.</summary>
+    Task<DisbursementWrite> WriteAsync(DisbursementRecord entry, string? idempotencyKey, CancellationToken cancellationToken = default);
+
+    /// <summary>The campaign's entry recorded under this idempotency key, or null.</summary>
+    Task<DisbursementRecord?> FindByKeyAsync(Guid campaignId, string idempotencyKey, CancellationToken cancellationToken = default);
 
     /// <summary>The campaign's raised, matched and disbursed totals as they are durable, or null when it has no row.</summary>
     Task<ProjectBalance?> LoadBalanceAsync(Guid campaignId, CancellationToken cancellationToken = default);
@@ -45,7 +49,7 @@ public sealed class DisbursementStore(NpgsqlDataSource dataSource) : IDisburseme
 {
     internal const string Columns = "id, campaign_id, amount, currency, purpose, payee, paid_at, evidence_photo_ids, recorded_by, recorded_at, corrects, reason";
 
-    public async Task<DisbursementWrite> WriteAsync(DisbursementRecord entry, CancellationToken cancellationToken = default)
+    public async Task<DisbursementWrite> WriteAsync(DisbursementRecord entry, string? idempotencyKey, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -54,7 +58,7 @@ public sealed class DisbursementStore(NpgsqlDataSource dataSource) : IDisburseme
             // The insert first: a correction's trigger locks its original before the campaign's row is touched, so
             // corrections of one entry take turns, and the campaign's hot row is held only for the last statements.
             await using (var insert = new NpgsqlCommand($"""
-                INSERT INTO disbursements ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                INSERT INTO disbursements ({Columns}, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                 """, connection, transaction))
             {
                 insert.Parameters.Add(new() { Value = entry.Id });
@@ -69,6 +73,7 @@ public sealed class DisbursementStore(NpgsqlDataSource dataSource) : IDisburseme
                 insert.Parameters.Add(new() { Value = entry.RecordedAt.UtcDateTime });
                 insert.Parameters.Add(new() { Value = (object?)entry.Corrects ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
                 insert.Parameters.Add(new() { Value = (object?)entry.Reason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+                insert.Parameters.Add(new() { Value = (object?)idempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
             // totals_version is the leaderboards' count of gift batches: money going out is not one of them.
@@ -106,6 +111,7 @@ public sealed class DisbursementStore(NpgsqlDataSource dataSource) : IDisburseme
         "campaigns_balance_never_negative" or "campaigns_disbursed_amount_check" => DisbursementWrite.Overdrawn,
         "disbursements_net_not_negative" => DisbursementWrite.NetBelowZero,
         "disbursements_correct_an_original" => DisbursementWrite.CorrectedNotFound,
+        "disbursements_idempotency" => DisbursementWrite.KeyTaken,
         _ => null,
     };
 
@@ -126,6 +132,15 @@ public sealed class DisbursementStore(NpgsqlDataSource dataSource) : IDisburseme
         command.Parameters.Add(new() { Value = id });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? (Read(reader), reader.GetInt64(12)) : null;
+    }
+
+    public async Task<DisbursementRecord?> FindByKeyAsync(Guid campaignId, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM disbursements WHERE campaign_id = $1 AND idempotency_key = $2");
+        command.Parameters.Add(new() { Value = campaignId });
+        command.Parameters.Add(new() { Value = idempotencyKey });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
     public async Task<(long Amount, long Reversed)> MatchOnGiftAsync(Guid donationId, CancellationToken cancellationToken = default)

@@ -26,6 +26,9 @@ CREATE TABLE disbursements (
     reason             text        CHECK (length(reason) BETWEEN 1 AND 500),
     recorded_by        text        NOT NULL,
     recorded_at        timestamptz NOT NULL,
+    -- A retry (a village's mobile network dropped the answer) carries the same key and records nothing twice.
+    idempotency_key    text        CHECK (length(idempotency_key) BETWEEN 1 AND 128),
+    CONSTRAINT disbursements_idempotency UNIQUE (campaign_id, idempotency_key),
     CONSTRAINT disbursements_one_per_campaign_and_kind UNIQUE (id, campaign_id, kind),
     CONSTRAINT disbursements_correct_an_original FOREIGN KEY (corrects, campaign_id, corrects_kind)
         REFERENCES disbursements (id, campaign_id, kind),

@@ -14,6 +14,7 @@ namespace Fundraising.Web.Disbursements;
 /// Money going out of a project (拨付/支出) and its corrections, recorded by the project's coordinators, its county's
 /// association staff and admins. Whether the money is there, the currency, the payment date and the correction rules are
 /// the campaign grain's decisions (<see cref="DisbursementRules"/>); this checks shapes and says the answer in HTTP.
+/// Both POSTs take an optional <c>Idempotency-Key</c>: a retry with it records nothing twice.
 /// </summary>
 public static class DisbursementEndpoints
 {
@@ -36,9 +37,10 @@ public static class DisbursementEndpoints
     }
 
     private static async Task<Results<Created<DisbursementResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        Guid campaignId, DisbursementRequest request, ClaimsPrincipal user, IGrainFactory grains)
+        Guid campaignId, DisbursementRequest request, HttpContext http, ClaimsPrincipal user, IGrainFactory grains)
     {
         var v = new Validation();
+        var key = Idempotency.Key(http, v, required: false);
         var amount = v.Amount("amount", request.Amount, MaxAmount);
         var currency = v.Currency("currency", request.Currency);
         var purpose = v.Text("purpose", request.Purpose, MaxPurposeLength);
@@ -61,14 +63,15 @@ public static class DisbursementEndpoints
             return TypedResults.ValidationProblem(v.Errors);
         }
         var result = await grains.GetGrain<ICampaignGrain>(campaignId).DisburseAsync(
-            new NewDisbursement(amount, currency!, purpose!, payee!, request.PaidAt!.Value, photos, Actor.Of(user)));
-        return Answer(result, campaignId, null);
+            new NewDisbursement(amount, currency!, purpose!, payee!, request.PaidAt!.Value, photos, Actor.Of(user), key));
+        return Answer(http, result, campaignId, null);
     }
 
     private static async Task<Results<Created<DisbursementResponse>, ValidationProblem, ProblemHttpResult>> CorrectAsync(
         Guid disbursementId, CorrectionRequest request, HttpContext http, ClaimsPrincipal user, IDisbursementStore store, IGrainFactory grains)
     {
         var v = new Validation();
+        var key = Idempotency.Key(http, v, required: false);
         if (request.Amount is not { } amount || amount == 0)
         {
             v.Add("amount", "'amount' is required and not zero: signed fen, positive when more was paid than recorded, negative when less.");
@@ -91,8 +94,8 @@ public static class DisbursementEndpoints
             return TypedResults.Problem(refusal);
         }
         var result = await grains.GetGrain<ICampaignGrain>(entry.CampaignId).CorrectDisbursementAsync(
-            new NewCorrection(disbursementId, request.Amount!.Value, reason!, Actor.Of(user)));
-        return Answer(result, entry.CampaignId, disbursementId);
+            new NewCorrection(disbursementId, request.Amount!.Value, reason!, Actor.Of(user), key));
+        return Answer(http, result, entry.CampaignId, disbursementId);
     }
 
     private static async Task<Ok<DisbursementListResponse>> ListAsync(Guid campaignId, IDisbursementStore store, CancellationToken cancellationToken)
@@ -105,8 +108,12 @@ public static class DisbursementEndpoints
             balance.RaisedAmount, balance.MatchedAmount, balance.DisbursedAmount, balance.Balance));
     }
 
-    private static Results<Created<DisbursementResponse>, ValidationProblem, ProblemHttpResult> Answer(DisbursementResult result, Guid campaignId, Guid? corrected)
+    private static Results<Created<DisbursementResponse>, ValidationProblem, ProblemHttpResult> Answer(HttpContext http, DisbursementResult result, Guid campaignId, Guid? corrected)
     {
+        if (result.Replayed)
+        {
+            Idempotency.MarkReplayed(http);
+        }
         ValidationProblem Field(string field, string message) => TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
         return result.Error switch
         {
@@ -117,6 +124,7 @@ public static class DisbursementEndpoints
             DisbursementError.PaidAtInFuture => Field("paidAt", result.Detail!),
             DisbursementError.EvidenceRefused => Field("evidencePhotoIds", result.Detail!),
             DisbursementError.ExceedsBalance => TypedResults.Problem(WithBalance(Problem.Conflict(result.Detail!), result.Balance)),
+            DisbursementError.IdempotencyKeyReused => TypedResults.Problem(Idempotency.KeyReused(corrected is null ? "disbursement" : "correction")),
             DisbursementError.CorrectsACorrection => TypedResults.Problem(Problem.Unprocessable("A correction cannot be corrected.", result.Detail!)),
             _ => TypedResults.Problem(Problem.Unprocessable("The correction would take the entry below zero.", result.Detail!)),
         };

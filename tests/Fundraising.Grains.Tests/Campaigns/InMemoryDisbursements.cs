@@ -12,12 +12,20 @@ namespace Fundraising.Grains.Tests.Campaigns;
 public sealed class InMemoryDisbursements : IDisbursementStore
 {
     private readonly ConcurrentDictionary<Guid, DisbursementRecord> _entries = new();
+    private readonly ConcurrentDictionary<(Guid Campaign, string Key), Guid> _keys = new();
 
-    public Task<DisbursementWrite> WriteAsync(DisbursementRecord entry, CancellationToken cancellationToken = default)
+    public Task<DisbursementWrite> WriteAsync(DisbursementRecord entry, string? idempotencyKey, CancellationToken cancellationToken = default)
     {
+        if (idempotencyKey is not null && !_keys.TryAdd((entry.CampaignId, idempotencyKey), entry.Id))
+        {
+            return Task.FromResult(DisbursementWrite.KeyTaken);
+        }
         _entries[entry.Id] = entry;
         return Task.FromResult(DisbursementWrite.Written);
     }
+
+    public Task<DisbursementRecord?> FindByKeyAsync(Guid campaignId, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_keys.TryGetValue((campaignId, idempotencyKey), out var id) ? _entries.GetValueOrDefault(id) : null);
 
     // Raised and matched are the grain's own (its catalogue row); only what went out is kept here.
     public Task<ProjectBalance?> LoadBalanceAsync(Guid campaignId, CancellationToken cancellationToken = default) =>

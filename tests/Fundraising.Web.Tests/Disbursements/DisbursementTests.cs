@@ -147,6 +147,42 @@ public sealed class DisbursementTests(UnlimitedPlatform platform) : IClassFixtur
     }
 
     [Fact]
+    public async Task ARetryWithTheSameIdempotencyKeyRecordsNothingTwice()
+    {
+        var (campaign, coordinator) = await ProjectWithCoordinatorAsync(_web);
+        await OfflineGiftAsync(_web, campaign, 10_000);
+        Task<HttpResponseMessage> SendAsync(string url, object body, string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            return coordinator.Bearer.SendAsync(request);
+        }
+        var paidAt = DateTimeOffset.Parse("2026-12-01T09:30:00+08:00", System.Globalization.CultureInfo.InvariantCulture);
+        var body = Disbursement(3_000, paidAt: paidAt);
+        var first = await SendAsync($"/api/campaigns/{campaign}/disbursements", body, "d-1");
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var id = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var again = await SendAsync($"/api/campaigns/{campaign}/disbursements", body, "d-1");
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(id, (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid());
+        var before = await StateAsync(campaign);
+        var misuse = await SendAsync($"/api/campaigns/{campaign}/disbursements", Disbursement(3_001, paidAt: paidAt), "d-1");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, misuse.StatusCode);
+        Assert.Equal(before, await StateAsync(campaign));
+
+        // A correction that voided the entry, retried: its replay, not "below zero".
+        var voiding = new { amount = -3_000, reason = "付款撤回" };
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync($"/api/disbursements/{id}/corrections", voiding, "c-1")).StatusCode);
+        var retried = await SendAsync($"/api/disbursements/{id}/corrections", voiding, "c-1");
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        Assert.Equal("true", retried.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(2, await ScalarAsync($"SELECT count(*) FROM disbursements WHERE campaign_id = '{campaign}'"));
+        Assert.Equal(0, await ScalarAsync($"SELECT disbursed_amount FROM campaigns WHERE id = '{campaign}'"));
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync($"/api/campaigns/{campaign}/disbursements", body, new string('k', 129))).StatusCode);
+    }
+
+    [Fact]
     public async Task DisbursementsAreAppendOnlyAndTheBalanceIsGuardedByTheSchemaToo()
     {
         var (campaign, coordinator) = await ProjectWithCoordinatorAsync(_web);

@@ -4,7 +4,7 @@
 import { formatMoney } from '/js/money.js';
 import { el } from '/js/ui.js';
 import { adminRequest } from './session.js';
-import { fillRows, row, readForm, handleSubmit, showDone, clearMessages, formatDateTime } from './view.js';
+import { fillRows, row, readForm, handleSubmit, showDone, clearMessages, formatDateTime, newKey } from './view.js';
 
 const $ = (id) => document.getElementById(id);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -12,6 +12,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 let campaign = null;
 let entries = new Map();
 let correcting = null;
+// One Idempotency-Key per request body, kept until it succeeds: a retry after a lost answer records nothing twice.
+const keys = new Map();
+
+function keyFor(url, body) {
+  const id = `${url} ${JSON.stringify(body)}`;
+  if (!keys.has(id)) {
+    keys.set(id, newKey());
+  }
+  return { id, key: keys.get(id) };
+}
+
+async function post(url, body) {
+  const { id, key } = keyFor(url, body);
+  const answer = await adminRequest('POST', url, { body, headers: { 'Idempotency-Key': key } });
+  keys.delete(id);
+  return answer;
+}
 
 function money(amount) {
   return formatMoney(amount, campaign?.currency ?? 'CNY');
@@ -88,9 +105,8 @@ function readDisbursement(form) {
 
 export function setupDisbursements({ refreshAll }) {
   handleSubmit($('disbursement-form'), readDisbursement, async (v) => {
-    const entry = await adminRequest('POST', `/api/campaigns/${encodeURIComponent(campaign.id)}/disbursements`, {
-      body: { amount: v.amount, currency: campaign.currency, purpose: v.purpose, payee: v.payee, paidAt: v.paidAt, evidencePhotoIds: v.evidencePhotoIds },
-    });
+    const entry = await post(`/api/campaigns/${encodeURIComponent(campaign.id)}/disbursements`,
+      { amount: v.amount, currency: campaign.currency, purpose: v.purpose, payee: v.payee, paidAt: v.paidAt, evidencePhotoIds: v.evidencePhotoIds });
     $('disbursement-form').reset();
     showDone($('disbursement-form'), `已登记拨付 ${money(entry.amount)}：${entry.purpose}`);
     await refreshAll();
@@ -106,9 +122,7 @@ export function setupDisbursements({ refreshAll }) {
 
   handleSubmit($('correction-form'), (f) => readForm(f, { yuan: { amount: '更正金额' } }), async (v) => {
     const amount = v.direction === 'less' ? -v.amount : v.amount;
-    const entry = await adminRequest('POST', `/api/disbursements/${encodeURIComponent(correcting.id)}/corrections`, {
-      body: { amount, reason: v.reason },
-    });
+    const entry = await post(`/api/disbursements/${encodeURIComponent(correcting.id)}/corrections`, { amount, reason: v.reason });
     hideCorrection();
     $('correction-done').textContent = `已更正 ${money(entry.amount)}（原记录保留）`;
     $('correction-done').hidden = false;
