@@ -78,6 +78,9 @@ public sealed class DisbursementPageTests(CoHostedPlatform platform, BrowserFixt
         // The project's public page links to its ledger.
         var project = await PageActions.OpenCampaignAsync(phone, campaign);
         await Expect(project.Locator("#ledger-link")).ToHaveAttributeAsync("href", $"/ledger.html?id={campaign}");
+        await Expect(project.Locator("#disbursed")).ToHaveTextAsync("¥60.50");
+        await Expect(project.Locator("#balance")).ToHaveTextAsync("¥59.50");
+        Assert.Empty(PageActions.ScriptErrors(project));
     }
 
     [Fact]

@@ -1,13 +1,12 @@
 // ledger.html?id=...: a project's public ledger (公开账目): raised, matched, disbursed and balance, then every entry in
 // and out in the order recorded (gifts named as the server names them: anonymous ones as 匿名爱心人士), a page at a
 // time, and the whole ledger as CSV.
-import { getCampaign, request, ProblemError } from './api.js';
+import { getCampaign, getLedger, ProblemError } from './api.js';
 import { formatMoney } from './money.js';
 import { el, formatDate, timeAgo } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const campaignId = new URLSearchParams(location.search).get('id') ?? '';
-const ledgerUrl = `/api/campaigns/${encodeURIComponent(campaignId)}/ledger`;
 
 const TYPE_LABELS = {
   gift: '捐赠 Gift',
@@ -89,11 +88,11 @@ async function main() {
     return;
   }
   try {
-    const [campaign, ledger] = await Promise.all([getCampaign(campaignId), request('GET', `${ledgerUrl}?pageSize=50`)]);
+    const [campaign, ledger] = await Promise.all([getCampaign(campaignId), getLedger(campaignId)]);
     document.title = `${campaign.title} · 公开账目 - 慈善募捐`;
     $('ledger-title').textContent = `${campaign.title} · 公开账目`;
     $('back-to-campaign').href = `/campaign.html?id=${encodeURIComponent(campaignId)}`;
-    $('ledger-csv').href = `${ledgerUrl}.csv`;
+    $('ledger-csv').href = `/api/campaigns/${encodeURIComponent(campaignId)}/ledger.csv`;
     renderTotals(ledger);
     append(ledger);
   } catch (error) {
@@ -103,7 +102,7 @@ async function main() {
   $('ledger-more').addEventListener('click', async () => {
     $('ledger-more').disabled = true;
     try {
-      append(await request('GET', `${ledgerUrl}?pageSize=50&cursor=${encodeURIComponent(next)}`));
+      append(await getLedger(campaignId, { cursor: next }));
     } finally {
       $('ledger-more').disabled = false;
     }
