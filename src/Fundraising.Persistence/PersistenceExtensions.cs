@@ -78,6 +78,9 @@ public static class PersistenceExtensions
         builder.Services.AddSingleton<Villages.VillageStore>();
         builder.Services.AddSingleton<Villages.IVillageProjects>(sp => sp.GetRequiredService<Villages.VillageStore>());
         builder.Services.AddSingleton<Reports.ReportStore>();
+        // Disbursements (0017): money out of projects, and the projects' public ledgers.
+        builder.Services.AddSingleton<Disbursements.IDisbursementStore, Disbursements.DisbursementStore>();
+        builder.Services.AddSingleton<Disbursements.ProjectLedgerQueries>();
         builder.Services.AddHostedService<MigrateOnStartService>();
         return builder;
     }

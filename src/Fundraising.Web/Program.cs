@@ -3,6 +3,7 @@ using Fundraising.Web.Accounts;
 using Fundraising.Web.Admin;
 using Fundraising.Web.Campaigns;
 using Fundraising.Web.Dashboard;
+using Fundraising.Web.Disbursements;
 using Fundraising.Web.Donations;
 using Fundraising.Web.Donors;
 using Fundraising.Web.Events;
@@ -91,6 +92,9 @@ app.MapPayments();
 app.MapMonthlyGiving();
 app.MapPledges();
 app.MapReceipts();
+// Disbursements (money out of projects) and each project's public ledger, page and CSV.
+app.MapDisbursements();
+app.MapLedgers();
 app.MapDonors();
 app.MapAdmin();
 app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConnections);

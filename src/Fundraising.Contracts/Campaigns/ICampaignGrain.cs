@@ -126,4 +126,19 @@ public interface ICampaignGrain : IGrainWithGuidKey
     /// feed get it with the next coalesced push.
     /// </summary>
     Task<Villages.PostResult> PostAsync(Villages.NewPost post);
+    /// Records money going out of the project (a disbursement or expense), with its audit entry and the project's
+    /// disbursed total in one transaction; acknowledged only once durable. Refused when it is not in the campaign's
+    /// currency, when it was paid more than a day ahead of now, when its evidence is refused, and when it would take the
+    /// balance (raised + matched - disbursed) below zero, also when many arrive at once: they take turns.
+    /// </summary>
+    Task<Disbursements.DisbursementResult> DisburseAsync(Disbursements.NewDisbursement disbursement);
+
+    /// <summary>
+    /// Corrects one of this project's disbursements with a new entry naming it (both stay). Refused for a correction of a
+    /// correction, one that would take the corrected entry's net amount below zero, and one that would overdraw the balance.
+    /// </summary>
+    Task<Disbursements.DisbursementResult> CorrectDisbursementAsync(Disbursements.NewCorrection correction);
+
+    /// <summary>Raised, matched and disbursed as this campaign holds them now (the balance its next disbursement is decided on).</summary>
+    Task<Disbursements.ProjectBalance> GetBalanceAsync();
 }

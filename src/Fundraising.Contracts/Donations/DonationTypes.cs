@@ -189,6 +189,8 @@ public enum RefundError
     NotRefundable,
     ExceedsRemaining,
     IdempotencyKeyReused,
+    /// <summary>The project has disbursed money: giving this back would take its balance below zero.</summary>
+    ExceedsBalance,
 }
 
 /// <summary>The outcome of a refund command, with the donation as it stands afterwards.</summary>

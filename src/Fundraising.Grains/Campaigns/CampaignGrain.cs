@@ -15,6 +15,8 @@ using Fundraising.Grains.Leaderboards;
 using Fundraising.Persistence.Leaderboards;
 using Fundraising.Contracts.Villages;
 using Fundraising.Persistence.Villages;
+using Fundraising.Persistence.Disbursements;
+using Fundraising.Grains.Disbursements;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -39,6 +41,8 @@ public sealed partial class CampaignGrain(
     ILedgerQueries queries,
     ICampaignCatalog catalog,
     IPledgeStore pledges,
+    IDisbursementStore disbursements,
+    IDisbursementEvidence evidence,
     ICampaignPools pools,
     ICampaignEvents events,
     BoardFeed boards,
@@ -375,9 +379,21 @@ public sealed partial class CampaignGrain(
             return RefundResult.Failed(RefundError.DonationNotFound);
         }
         var (error, amount) = RefundRules.Decide(donation, refund.Amount);
-        return error == RefundError.None
-            ? new RefundResult(RefundError.None, new RefundRecord(Guid.Empty, donation.Id, Id, amount, refund.Reason, refund.RequestedBy, time.GetUtcNow()), donation)
-            : RefundResult.Failed(error, donation);
+        if (error != RefundError.None)
+        {
+            return RefundResult.Failed(error, donation);
+        }
+        // Asked before a provider moves money: a refund that would overdraw the project is refused while nothing has moved.
+        await _outgoing.WaitAsync();
+        try
+        {
+            return await RefuseOverdrawingRefundAsync(refund)
+                ?? new RefundResult(RefundError.None, new RefundRecord(Guid.Empty, donation.Id, Id, amount, refund.Reason, refund.RequestedBy, time.GetUtcNow()), donation);
+        }
+        finally
+        {
+            _outgoing.Release();
+        }
     }
 
     public async Task<RefundResult> RefundAsync(NewRefund refund)
@@ -388,7 +404,18 @@ public sealed partial class CampaignGrain(
         }
         // Amount 0 asks the ledger for everything still refundable; it decides under the gift's row lock.
         var record = new RefundRecord(Guid.CreateVersion7(), refund.DonationId, Id, refund.Amount ?? 0, refund.Reason, refund.RequestedBy, time.GetUtcNow());
-        return await CommitAsync(() => _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey)));
+        // Money going back out takes its turn with disbursements (CampaignGrain.Disbursements.cs), so the two never
+        // both spend the same balance.
+        await _outgoing.WaitAsync();
+        try
+        {
+            return await RefuseOverdrawingRefundAsync(refund)
+                ?? await CommitAsync(() => _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey)));
+        }
+        finally
+        {
+            _outgoing.Release();
+        }
     }
 
     private async Task<T> CommitAsync<T>(Func<Task<T>> enqueue)

@@ -34,6 +34,8 @@ public sealed record Refusal(ProblemDetails? Problem, IDictionary<string, string
         RefundError.NotRefundable => new(Http.Problem.Conflict("Only a succeeded gift with money left on it can be refunded."), null),
         RefundError.ExceedsRemaining => Field("amount",
             $"'amount' is more than the {(donation is null ? 0 : RefundRules.Refundable(donation))} fen still refundable on this gift."),
+        RefundError.ExceedsBalance => new(Http.Problem.Conflict(
+            "Money has been disbursed from this project: giving this gift back (with the matching it takes back) would take the project's balance below zero. Nothing was refunded."), null),
         _ => new(Http.Problem.Unprocessable("The Idempotency-Key was already used for a different refund.", "Use a new key for a new refund."), null),
     };
 

@@ -57,8 +57,12 @@ public static class Access
 
     /// <summary>Claim a village for a county association (in its county).</summary>
     public const string ClaimVillages = "ClaimVillages";
+
     /// <summary>The reports' own data, admins' alone: other cities' figures (external data) and which event is a year's giving day.</summary>
     public const string ManageReports = "ManageReports";
+
+    /// <summary>Record money going out of a project (disbursements, expenses) and correct it (in scope: a coordinator's own projects).</summary>
+    public const string Disburse = "Disburse";
 
     /// <summary>Any account or the bootstrap key: who am I, my tokens, sign-out.</summary>
     public const string SignedIn = "SignedIn";
@@ -77,6 +81,7 @@ public static class Access
         [PostOnProjects] = [Roles.Admin, Roles.Association, Roles.Coordinator],
         [ClaimVillages] = [Roles.Admin, Roles.Association],
         [ManageReports] = [Roles.Admin],
+        [Disburse] = [Roles.Admin, Roles.Association, Roles.Coordinator],
         [SignedIn] = [.. Roles.All],
     };
 }

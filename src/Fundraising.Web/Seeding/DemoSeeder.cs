@@ -73,9 +73,23 @@ public sealed partial class DemoSeeder(
             await villages.SeedAsync(seeded[^1], county, town, town + village, purpose, definition.GoalAmount);
         }
         LogSeeded(seeded.Count);
+        await SeedDisbursementsAsync(seeded.Skip(Appeals.Length).ToList(), now);
         await SeedGivingDayAsync(seeded, now, stoppingToken);
         // The 2020 and 2021 ledgers behind the annual report (idempotent on its own: it may be added to an older demo database).
         await history.SeedAsync(stoppingToken);
+    }
+
+    // A third of each village's money already paid out for its own need, so its public ledger shows money in and out.
+    private async Task SeedDisbursementsAsync(IReadOnlyList<Guid> villages, DateTimeOffset now)
+    {
+        for (var i = 0; i < villages.Count; i++)
+        {
+            var (_, town, village, purpose, _) = Villages[i];
+            var grain = grains.GetGrain<ICampaignGrain>(villages[i]);
+            var amount = (await grain.GetBalanceAsync()).Balance / 3;
+            await grain.DisburseAsync(new Contracts.Disbursements.NewDisbursement(amount, "CNY", $"首期：{purpose}", $"{town}{village}村民委员会",
+                now.AddHours(-2), [], "demo-seed", $"demo-seed-disbursement-{i}"));
+        }
     }
 
     // The demo's giving day: every seeded campaign takes part, and a sponsor's 1:1 pool opens at Demo:PoolOpensAt (local

@@ -37,6 +37,8 @@ public sealed class InMemoryClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<ILedgerQueries>(Ledger);
             silo.Services.AddSingleton<ICampaignCatalog>(Ledger);
             silo.Services.AddSingleton<IPledgeStore>(Ledger);
+            silo.Services.AddSingleton<Fundraising.Persistence.Disbursements.IDisbursementStore, InMemoryDisbursements>();
+            silo.Services.AddSingleton<Fundraising.Grains.Disbursements.IDisbursementEvidence, Fundraising.Grains.Disbursements.UncheckedDisbursementEvidence>();
             silo.Services.AddSingleton<Fundraising.Persistence.Matching.ICampaignPools>(Ledger);
             silo.Services.AddSingleton<Fundraising.Persistence.Leaderboards.ICampaignEvents>(Ledger);
             silo.Services.AddSingleton<Fundraising.Grains.Leaderboards.BoardFeed>();

@@ -106,6 +106,8 @@ public sealed class SpreadGiftsThroughGrainsTests : IAsyncLifetime
             silo.Services.AddSharedLedgerWriter();
             silo.Services.AddSingleton<ILedgerQueries, PostgresLedgerQueries>();
             silo.Services.AddSingleton<IPledgeStore, PledgeStore>();
+            silo.Services.AddSingleton<Fundraising.Persistence.Disbursements.IDisbursementStore, Fundraising.Persistence.Disbursements.DisbursementStore>();
+            silo.Services.AddSingleton<Fundraising.Grains.Disbursements.IDisbursementEvidence, Fundraising.Grains.Disbursements.UncheckedDisbursementEvidence>();
             silo.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
             silo.Services.AddSingleton<Fundraising.Persistence.Matching.ICampaignPools, Fundraising.Persistence.Matching.PoolStore>();
             silo.Services.AddSingleton<Fundraising.Persistence.Leaderboards.BoardStore>();

@@ -73,6 +73,7 @@ public sealed class AccessMatrixFixture : IAsyncLifetime
             "SELECT count(*) FROM project_posts",
             "SELECT count(*) FROM external_city_figures",
             "SELECT string_agg(year::text || event_id::text, ',' ORDER BY year) FROM giving_days",
+            "SELECT count(*)::text || '/' || coalesce(sum(amount), 0)::text || '/' || (SELECT sum(disbursed_amount) FROM campaigns)::text FROM disbursements",
         })
         {
             counts.Add((await Platform.Database.ScalarAsync<object>(sql))?.ToString() ?? "null");
@@ -234,6 +235,15 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
             new { year = ThisYear, province = "陕西省", city = "西安市", onlineAmount = 100, currency = "CNY", source = "省慈善联合会" })),
         new("POST", "/api/campaigns/from-template", Managers, Scope.CampaignA, (f, _, t) => Post("/api/campaigns/from-template",
             new { template = "disaster", county = AccessMatrixFixture.CountyA, title = "矩阵救灾", goalAmount = 1_000_000 })),
+        // Money out of a project: each allowed caller disburses from a new gift's money, and corrects an entry of the project.
+        new("POST", "/api/campaigns/{campaignId:guid}/disbursements/", GiftRecorders, Scope.CampaignA, async (f, _, t) =>
+        {
+            await GiftAsync(f, t);
+            return Request($"/api/campaigns/{t}/disbursements", Disbursement());
+        }),
+        new("GET", "/api/campaigns/{campaignId:guid}/disbursements/", GiftRecorders, Scope.CampaignA, (f, _, t) => Get($"/api/campaigns/{t}/disbursements")),
+        new("POST", "/api/disbursements/{disbursementId:guid}/corrections", GiftRecorders, Scope.CampaignA, async (f, _, t) =>
+            Request($"/api/disbursements/{await DisbursementAsync(f, t)}/corrections", new { amount = -100, reason = "金额录入有误" })),
         new("GET", "/api/auth/me", Everyone, Scope.None, (f, _, t) => Get("/api/auth/me")),
         new("GET", "/api/auth/antiforgery", Everyone, Scope.None, (f, _, t) => Get("/api/auth/antiforgery")),
         new("GET", "/api/auth/tokens", Everyone, Scope.None, (f, _, t) => Get("/api/auth/tokens")),
@@ -369,6 +379,17 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
     {
         using var request = Request($"/api/campaigns/{campaign}/offline-donations", Offline(), key: true);
         var created = await f.Web.Admin.SendAsync(request);
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private static object Disbursement() => new { amount = 100, currency = "CNY", purpose = "购买老人食堂米面", payee = "村供销社", paidAt = DateTimeOffset.UtcNow };
+
+    /// <summary>A new disbursement of the campaign (made by the bootstrap key from a new gift's money), for a correction to name.</summary>
+    private static async Task<Guid> DisbursementAsync(AccessMatrixFixture f, Guid campaign)
+    {
+        await GiftAsync(f, campaign);
+        var created = await f.Web.Admin.PostAsJsonAsync($"/api/campaigns/{campaign}/disbursements", Disbursement());
         created.EnsureSuccessStatusCode();
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }

@@ -3,6 +3,7 @@
 import { currentUser, resume, signIn, signOut, whenUnauthorized } from './session.js';
 import { setupCampaigns, loadCampaigns } from './campaigns.js';
 import { setupGifts, loadCampaignPanel } from './gifts.js';
+import { setupDisbursements } from './disbursements.js';
 import { setupReports, loadReconciliation, loadAudit } from './reports.js';
 import { setupEvents, loadEvents, loadPools, loadFlagged, forgetEvents } from './events.js';
 import { clearMessages } from './view.js';
@@ -106,6 +107,7 @@ $('sign-out').addEventListener('click', async () => {
 
 setupCampaigns({ onSelect: select, refreshAll });
 setupGifts({ refreshAll });
+setupDisbursements({ refreshAll });
 setupEvents({ refreshAll });
 setupReports();
 

@@ -4,6 +4,7 @@ import { formatMoney } from '/js/money.js';
 import { el, formatCount } from '/js/ui.js';
 import { adminRequest } from './session.js';
 import { fillRows, row, readForm, handleSubmit, showDone, clearMessages, newKey, formatDateTime } from './view.js';
+import { loadDisbursements } from './disbursements.js';
 
 const $ = (id) => document.getElementById(id);
 const path = (id) => `/api/campaigns/${encodeURIComponent(id)}`;
@@ -96,7 +97,7 @@ export async function loadCampaignPanel(id = campaign?.id) {
   campaign = c;
   showTotals(c);
   $('campaign-panel').hidden = false;
-  await Promise.all([loadDonations(), loadPledges(), loadMonthlyGifts()]);
+  await Promise.all([loadDonations(), loadPledges(), loadMonthlyGifts(), loadDisbursements(c)]);
   $('campaign-panel').dataset.loaded = 'true';
 }
 

@@ -74,6 +74,12 @@ export function getCampaign(id) {
   return request('GET', `/api/campaigns/${encodeURIComponent(id)}`);
 }
 
+/** A page of a project's public ledger (totals and entries, oldest first); pass the previous page's `next` as `cursor`. */
+export function getLedger(id, { cursor = null, pageSize = 50 } = {}) {
+  const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+  return request('GET', `/api/campaigns/${encodeURIComponent(id)}/ledger?pageSize=${pageSize}${after}`);
+}
+
 /** A page of a campaign's gifts, newest first; pass the previous page's `next` as `cursor` for the one after it. */
 export function listDonations(id, cursor = null, pageSize = 10) {
   const after = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';

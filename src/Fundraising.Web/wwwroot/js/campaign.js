@@ -2,7 +2,7 @@
 // donors and the donate form; the team (一起捐) a share link names, whose gifts count for it; and starting a team.
 import {
   getCampaign, listDonations, createDonation, confirmPayment, getPaymentOptions, createMonthlyGift, listEvents, getLeaderboard,
-  getTeam, createTeam, ProblemError, NetworkError,
+  getTeam, createTeam, getLedger, ProblemError, NetworkError,
 } from './api.js';
 import { formatMoney, percentOf, parseYuan } from './money.js';
 import { el, kindBadge, statusBadge, regionText, formatDate, timeAgo, formatCount } from './ui.js';
@@ -29,6 +29,7 @@ const view = {
   team: null, // the team the share link names, once read (and only if it is this campaign's)
   rankEvent: null, // the giving day whose boards rank this campaign
   ranks: {}, // board -> {rankByAmount, rankByCount}
+  disbursed: null, // money gone out (the ledger's), once read: the balance is raised + matched - disbursed
 };
 
 let live = null;
@@ -39,6 +40,7 @@ function renderCampaign() {
   const c = view.campaign;
   document.title = `${c.title} - 慈善募捐`;
   $('title').textContent = c.title;
+  $('ledger-link').href = `/ledger.html?id=${encodeURIComponent(c.id)}`;
   $('badges').replaceChildren(kindBadge(c.kind), statusBadge(c.status));
   $('region').textContent = regionText(c.region, { withProvince: true });
   if (c.description !== undefined) {
@@ -69,6 +71,10 @@ function renderProgress() {
   $('raised-only').textContent = formatMoney(c.raisedAmount, c.currency);
   $('matched').textContent = formatMoney(matched, c.currency);
   $('raised-and-matched').textContent = formatMoney(c.raisedAndMatchedAmount ?? c.raisedAmount + matched, c.currency);
+  if (view.disbursed !== null) {
+    $('disbursed').textContent = formatMoney(view.disbursed, c.currency);
+    $('balance').textContent = formatMoney(c.raisedAmount + matched - view.disbursed, c.currency);
+  }
 }
 
 function renderDonors() {
@@ -767,6 +773,11 @@ async function main() {
   try {
     await loadFromApi();
     document.body.dataset.loaded = 'true';
+    // What has gone out, for the balance; the page works without it (the ledger page has the detail).
+    getLedger(campaignId, { pageSize: 1 }).then((ledger) => {
+      view.disbursed = ledger.disbursedAmount;
+      renderCampaign();
+    }, () => {});
     // Its rank and the share link's team come after the campaign itself; `data-watching` says their watches are in.
     const watched = await Promise.all([watchRanks(view.campaign), watchTeam(), watchFeed()]);
     Promise.all(watched.flat()).then(() => { document.body.dataset.watching = 'true'; });

@@ -1,0 +1,221 @@
+using Fundraising.Contracts.Disbursements;
+using Fundraising.Contracts.Donations;
+using Fundraising.Contracts.Matching;
+using Fundraising.Persistence.Disbursements;
+using Microsoft.Extensions.Logging;
+
+namespace Fundraising.Grains.Campaigns;
+
+/// <summary>
+/// Money going out of the project: disbursements, their corrections, and the refunds that would take money already
+/// disbursed. The balance rule (raised + matched - disbursed never below zero) is decided here, with
+/// <see cref="DisbursementRules"/>; the database's CHECK (migration 0017) refuses the same state if a decision was ever
+/// made on numbers another activation had changed.
+/// </summary>
+/// <remarks>
+/// Everything that takes money out takes turns through <see cref="_outgoing"/>: concurrent disbursements each see the
+/// one before, so exactly those that fit succeed. Gifts never wait for it: money coming in only raises the balance, and
+/// the in-memory totals a decision reads lag the durable ones only by gifts not yet applied, which errs on the safe side.
+/// </remarks>
+public sealed partial class CampaignGrain
+{
+    private readonly SemaphoreSlim _outgoing = new(1, 1);
+    // Read from the campaign's row at the first outgoing decision, then kept by the writes; null when it must be re-read.
+    private long? _disbursed;
+
+    public async Task<ProjectBalance> GetBalanceAsync()
+    {
+        await _outgoing.WaitAsync();
+        try
+        {
+            return await BalanceAsync();
+        }
+        finally
+        {
+            _outgoing.Release();
+        }
+    }
+
+    public async Task<DisbursementResult> DisburseAsync(NewDisbursement disbursement)
+    {
+        if (_definition is null)
+        {
+            return DisbursementResult.Failed(DisbursementError.CampaignNotFound);
+        }
+        if (disbursement.Currency != _definition.Currency)
+        {
+            return DisbursementResult.Failed(DisbursementError.CurrencyMismatch, $"'currency' must be the campaign's currency, {_definition.Currency}.");
+        }
+        var now = time.GetUtcNow();
+        if (DisbursementRules.IsTooFarAhead(disbursement.PaidAt, now))
+        {
+            return DisbursementResult.Failed(DisbursementError.PaidAtInFuture,
+                $"'paidAt' is more than {DisbursementRules.PaidAtLeeway.TotalHours:0} hours ahead: record money when it has gone out.");
+        }
+        if (await evidence.RefuseAsync(Id, disbursement.EvidencePhotoIds) is { } refused)
+        {
+            return DisbursementResult.Failed(DisbursementError.EvidenceRefused, refused);
+        }
+        var entry = new DisbursementRecord(Guid.CreateVersion7(), Id, disbursement.Amount, disbursement.Currency, disbursement.Purpose,
+            disbursement.Payee, ToMicroseconds(disbursement.PaidAt), [.. disbursement.EvidencePhotoIds.Distinct()], disbursement.RecordedBy, ToMicroseconds(now));
+        await _outgoing.WaitAsync();
+        try
+        {
+            return await ReplayAsync(entry, disbursement.IdempotencyKey) ?? await TakeOutAsync(entry, disbursement.IdempotencyKey);
+        }
+        finally
+        {
+            _outgoing.Release();
+        }
+    }
+
+    public async Task<DisbursementResult> CorrectDisbursementAsync(NewCorrection correction)
+    {
+        if (_definition is null)
+        {
+            return DisbursementResult.Failed(DisbursementError.CampaignNotFound);
+        }
+        await _outgoing.WaitAsync();
+        try
+        {
+            // Read under the turn: this activation's corrections of the entry are all in the net it reads.
+            if (await disbursements.FindAsync(correction.DisbursementId) is not var (original, net) || original.CampaignId != Id)
+            {
+                return DisbursementResult.Failed(DisbursementError.DisbursementNotFound);
+            }
+            var entry = new DisbursementRecord(Guid.CreateVersion7(), Id, correction.Amount, original.Currency, null, null, null, [],
+                correction.RecordedBy, ToMicroseconds(time.GetUtcNow()), original.Id, correction.Reason);
+            // A retry is answered before the rules: the net it would be checked against already includes it.
+            if (await ReplayAsync(entry, correction.IdempotencyKey) is { } replay)
+            {
+                return replay;
+            }
+            if (original.IsCorrection)
+            {
+                return DisbursementResult.Failed(DisbursementError.CorrectsACorrection,
+                    $"This entry corrects {original.Corrects}; correct that entry instead, so every correction names the original.");
+            }
+            if (!DisbursementRules.KeepsNetNonNegative(net, correction.Amount))
+            {
+                return DisbursementResult.Failed(DisbursementError.NetBelowZero,
+                    $"The entry's net amount is {net} fen; a correction can take it to zero at most (amount ≥ {-net}).");
+            }
+            return await TakeOutAsync(entry, correction.IdempotencyKey);
+        }
+        finally
+        {
+            _outgoing.Release();
+        }
+    }
+
+    // Called in turn: the entry already recorded under this key (a retry), a refusal when the key named another entry, else null.
+    private async Task<DisbursementResult?> ReplayAsync(DisbursementRecord entry, string? key)
+    {
+        if (key is null || await disbursements.FindByKeyAsync(Id, key) is not { } earlier)
+        {
+            return null;
+        }
+        return DisbursementRules.IsRetryOf(entry, earlier)
+            ? new DisbursementResult(DisbursementError.None, earlier, null, await BalanceAsync(), Replayed: true)
+            : DisbursementResult.Failed(DisbursementError.IdempotencyKeyReused,
+                "This Idempotency-Key was used for a different entry; a retry must repeat the request exactly.");
+    }
+
+    // Called in turn (under _outgoing): decides on the balance, writes, and only then moves memory.
+    private async Task<DisbursementResult> TakeOutAsync(DisbursementRecord entry, string? key)
+    {
+        var balance = await BalanceAsync();
+        if (!DisbursementRules.Fits(balance, entry.Amount))
+        {
+            return DisbursementResult.Failed(DisbursementError.ExceedsBalance, Overdraws(entry.Amount, balance), balance);
+        }
+        DisbursementWrite write;
+        try
+        {
+            write = await disbursements.WriteAsync(entry, key);
+        }
+        catch
+        {
+            // Whether it committed is unknown: the next decision re-reads the durable total.
+            _disbursed = null;
+            throw;
+        }
+        switch (write)
+        {
+            case DisbursementWrite.Written:
+                _disbursed = balance.DisbursedAmount + entry.Amount;
+                await DisbursementRecordedAsync(entry);
+                return new DisbursementResult(DisbursementError.None, entry, null, balance with { DisbursedAmount = _disbursed.Value });
+            case DisbursementWrite.Overdrawn:
+                // The durable totals disagree with memory (another activation took money out): they are right.
+                _disbursed = null;
+                if (await disbursements.LoadBalanceAsync(Id) is { } durable)
+                {
+                    _disbursed = durable.DisbursedAmount;
+                    balance = durable;
+                }
+                return DisbursementResult.Failed(DisbursementError.ExceedsBalance, Overdraws(entry.Amount, balance), balance);
+            case DisbursementWrite.KeyTaken:
+                // Another activation recorded under the key meanwhile: nothing was written here.
+                return await ReplayAsync(entry, key) ?? DisbursementResult.Failed(DisbursementError.IdempotencyKeyReused);
+            case DisbursementWrite.NetBelowZero:
+                return DisbursementResult.Failed(DisbursementError.NetBelowZero, "The corrected entry's net amount would go below zero.");
+            default:
+                return DisbursementResult.Failed(DisbursementError.DisbursementNotFound);
+        }
+    }
+
+    /// <summary>
+    /// The one place a recorded disbursement or correction is known durable (its transaction has committed).
+    /// TODO(lead): publish it to the village live feed here, one line, once the feed is merged.
+    /// </summary>
+    private Task DisbursementRecordedAsync(DisbursementRecord entry)
+    {
+        LogDisbursed(Id, entry.Id, entry.Amount, entry.Currency, entry.Corrects);
+        return Task.CompletedTask;
+    }
+
+    // Memory's balance; the disbursed total is read once per activation (or after an uncertain write).
+    private async Task<ProjectBalance> BalanceAsync()
+    {
+        _disbursed ??= (await disbursements.LoadBalanceAsync(Id))?.DisbursedAmount ?? 0;
+        return new ProjectBalance(_totals.RaisedAmount, _totals.MatchedAmount, _disbursed.Value);
+    }
+
+    /// <summary>
+    /// Called in turn (under _outgoing) before a refund is made or prepared: refused when the project has disbursed money
+    /// and giving back this gift (and the pool money its refund takes back) would take the balance below zero. Null when
+    /// it may go ahead, when it is a retry of a refund already made, or when the ledger will refuse it anyway (unknown gift,
+    /// nothing left to refund).
+    /// </summary>
+    private async Task<RefundResult?> RefuseOverdrawingRefundAsync(NewRefund refund)
+    {
+        var balance = await BalanceAsync();
+        if (balance.DisbursedAmount == 0)
+        {
+            return null; // nothing has gone out: a refund can never take more than the gifts put in
+        }
+        if (await queries.FindAsync(refund.DonationId) is not { } donation || donation.CampaignId != Id
+            || RefundRules.Decide(donation, refund.Amount) is not (RefundError.None, var amount))
+        {
+            return null;
+        }
+        // A retry of a refund already made (the admin's, then Stripe's notice of it) takes nothing more: the ledger replays it.
+        if (await disbursements.IsRefundRecordedAsync(donation.Id, refund.IdempotencyKey))
+        {
+            return null;
+        }
+        var (matched, reversed) = await disbursements.MatchOnGiftAsync(donation.Id);
+        var takenBack = MatchReversal.TakenBack(matched, reversed, donation.Amount, donation.NetAmount - amount);
+        return DisbursementRules.Fits(balance, amount + takenBack)
+            ? null
+            : RefundResult.Failed(RefundError.ExceedsBalance, donation);
+    }
+
+    private static string Overdraws(long amount, ProjectBalance balance) =>
+        $"The project's balance is {balance.Balance} fen (raised {balance.RaisedAmount} + matched {balance.MatchedAmount} - disbursed {balance.DisbursedAmount}); "
+        + $"{amount} fen more would take it below zero. Nothing was recorded.";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} recorded disbursement {DisbursementId} of {Amount} {Currency} (corrects {Corrects})")]
+    private partial void LogDisbursed(Guid campaignId, Guid disbursementId, long amount, string currency, Guid? corrects);
+}
