@@ -126,6 +126,8 @@ public interface ICampaignGrain : IGrainWithGuidKey
     /// feed get it with the next coalesced push.
     /// </summary>
     Task<Villages.PostResult> PostAsync(Villages.NewPost post);
+
+    /// <summary>
     /// Records money going out of the project (a disbursement or expense), with its audit entry and the project's
     /// disbursed total in one transaction; acknowledged only once durable. Refused when it is not in the campaign's
     /// currency, when it was paid more than a day ahead of now, when its evidence is refused, and when it would take the

@@ -1,6 +1,7 @@
 using Fundraising.Contracts.Disbursements;
 using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.Matching;
+using Fundraising.Contracts.Villages;
 using Fundraising.Persistence.Disbursements;
 using Microsoft.Extensions.Logging;
 
@@ -166,12 +167,15 @@ public sealed partial class CampaignGrain
     }
 
     /// <summary>
-    /// The one place a recorded disbursement or correction is known durable (its transaction has committed).
-    /// TODO(lead): publish it to the village live feed here, one line, once the feed is merged.
+    /// The one place a recorded disbursement or correction is known durable (its transaction has committed): from here it
+    /// goes to the project's live feed with the next coalesced push (the history reads it from the table).
     /// </summary>
     private Task DisbursementRecordedAsync(DisbursementRecord entry)
     {
         LogDisbursed(Id, entry.Id, entry.Amount, entry.Currency, entry.Corrects);
+        AddToFeed(new FeedEntry(FeedKind.Disbursement, entry.Id, Id, entry.RecordedAt, Name: entry.Payee, Amount: entry.Amount, Currency: entry.Currency,
+            Title: entry.Purpose, Body: entry.Reason, PhotoIds: entry.EvidencePhotoIds));
+        _version++;
         return Task.CompletedTask;
     }
 

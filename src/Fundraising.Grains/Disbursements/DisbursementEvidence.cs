@@ -1,3 +1,5 @@
+using Fundraising.Persistence.Villages;
+
 namespace Fundraising.Grains.Disbursements;
 
 /// <summary>
@@ -11,10 +13,26 @@ public interface IDisbursementEvidence
 }
 
 /// <summary>
-/// Takes every photo id as given (they are stored as they came). Photos are built on another branch.
-/// TODO(lead): after merging photos, replace this with a check that each id is a photo of <c>campaignId</c> (refuse an
-/// unknown photo or another project's, naming it) and register it in <c>AddFundraisingSilo</c> instead.
+/// Evidence is the project's own photos: each id must be a photo uploaded to this project (re-encoded and stored by
+/// <c>POST /api/campaigns/{id}/photos</c>), never another project's, so a ledger entry can only show what its own
+/// project published. A disbursement names at most a handful, so each is looked up on its own to name the one refused.
 /// </summary>
+public sealed class ProjectPhotoEvidence(IVillageProjects projects) : IDisbursementEvidence
+{
+    public async Task<string?> RefuseAsync(Guid campaignId, IReadOnlyList<Guid> photoIds, CancellationToken cancellationToken = default)
+    {
+        foreach (var photo in photoIds.Distinct())
+        {
+            if (await projects.CountPhotosAsync(campaignId, [photo], cancellationToken) == 0)
+            {
+                return $"Photo {photo} is not a photo of this project: upload it to the project first (POST /api/campaigns/{campaignId}/photos).";
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>Takes every photo id as given: for the in-memory test clusters of pure grain logic, which have no photo store.</summary>
 public sealed class UncheckedDisbursementEvidence : IDisbursementEvidence
 {
     public Task<string?> RefuseAsync(Guid campaignId, IReadOnlyList<Guid> photoIds, CancellationToken cancellationToken = default) =>

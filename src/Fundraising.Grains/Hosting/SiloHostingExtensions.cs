@@ -55,8 +55,8 @@ public static class SiloHostingExtensions
             .Validate(o => !o.Enabled || o.KeySecret is { Length: >= 32 }, "Leaderboards need Leaderboards:KeySecret or Donors:AddressKey (at least 32 characters).")
             .ValidateOnStart();
         builder.Services.AddSingleton<DonorKeys>();
-        // Disbursements: whether their evidence photos may be attached (unchecked until photos are merged; see the type).
-        builder.Services.TryAddSingleton<Disbursements.IDisbursementEvidence, Disbursements.UncheckedDisbursementEvidence>();
+        // Disbursements: their evidence must be photos of the project itself.
+        builder.Services.TryAddSingleton<Disbursements.IDisbursementEvidence, Disbursements.ProjectPhotoEvidence>();
         builder.Services.AddSingleton<BoardFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BoardFeed>());
         // Every silo runs an issuer; an advisory lock lets one of them number receipts at a time.

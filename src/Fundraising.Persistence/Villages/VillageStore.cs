@@ -236,6 +236,12 @@ public sealed class VillageStore(NpgsqlDataSource dataSource) : IVillageProjects
                FROM project_posts p
                WHERE p.campaign_id = ANY($1) AND ($2::timestamptz IS NULL OR p.created_at < $2)
                ORDER BY p.created_at DESC LIMIT $3)
+              UNION ALL
+              (SELECT 'disbursement', x.id, x.campaign_id, x.recorded_at, x.payee, x.amount, x.currency::text, NULL, NULL, x.purpose, x.reason,
+                      x.evidence_photo_ids, NULL, x.recorded_at
+               FROM disbursements x
+               WHERE x.campaign_id = ANY($1) AND ($2::timestamptz IS NULL OR x.recorded_at < $2)
+               ORDER BY x.recorded_at DESC LIMIT $3)
             ) f ORDER BY sort_at DESC, id DESC LIMIT $3
             """);
         command.Parameters.Add(new() { Value = campaignIds.ToArray() });
@@ -248,7 +254,7 @@ public sealed class VillageStore(NpgsqlDataSource dataSource) : IVillageProjects
             while (await reader.ReadAsync(cancellationToken))
             {
                 entries.Add(new FeedEntry(
-                    reader.GetString(0) switch { "gift" => FeedKind.Gift, "milestone" => FeedKind.Milestone, _ => FeedKind.Update },
+                    reader.GetString(0) switch { "gift" => FeedKind.Gift, "milestone" => FeedKind.Milestone, "disbursement" => FeedKind.Disbursement, _ => FeedKind.Update },
                     reader.GetGuid(1), reader.GetGuid(2), reader.GetFieldValue<DateTimeOffset>(3),
                     reader.IsDBNull(4) ? null : reader.GetString(4),
                     reader.IsDBNull(5) ? null : reader.GetInt64(5),

@@ -30,7 +30,8 @@ public sealed class DisbursementTests(UnlimitedPlatform platform) : IClassFixtur
     {
         var (campaign, coordinator) = await ProjectWithCoordinatorAsync(_web);
         await OfflineGiftAsync(_web, campaign, 10_000, "王大爷");
-        var photo = Guid.NewGuid();
+        // The evidence is a receipt photographed and uploaded to the project by its coordinator.
+        var photo = await Villages.VillageCalls.PhotoAsync(coordinator.Bearer, campaign);
         var paidAt = DateTimeOffset.UtcNow.AddDays(-1);
 
         var response = await DisburseAsync(coordinator.Bearer, campaign, Disbursement(6_000, paidAt: paidAt, photos: [photo]));

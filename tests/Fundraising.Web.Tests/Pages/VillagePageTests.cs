@@ -10,7 +10,7 @@ namespace Fundraising.Web.Tests.Pages;
 
 /// <summary>
 /// village.html and feed.html in Chromium against a real front end: a gift made through the API appears live in the
-/// village page's feed and moves its sub-plan; the donate form names a sub-plan; the follow page shows a followed
+/// village page's feed and moves its sub-plan, and so does a disbursement; the donate form names a sub-plan; the follow page shows a followed
 /// project's new update live.
 /// </summary>
 public sealed class VillagePageTests(UnlimitedPlatform platform, BrowserFixture browser) : IClassFixture<UnlimitedPlatform>, IClassFixture<BrowserFixture>
@@ -44,6 +44,13 @@ public sealed class VillagePageTests(UnlimitedPlatform platform, BrowserFixture 
         await Expect(canteenRow.Locator(".subplan-count")).ToHaveTextAsync("1");
         await Expect(page.Locator("#raised")).ToHaveTextAsync("¥250.00");
         await Expect(page.Locator("#feed")).Not.ToContainTextAsync("不该出现的名字");
+
+        // Money going out, recorded by staff elsewhere: live in the same feed, with its purpose, amount and payee.
+        (await Disbursements.DisbursementCalls.DisburseAsync(_web.Admin, project,
+            Disbursements.DisbursementCalls.Disbursement(10_000, "食堂购置米面油", "棣花镇供销社"))).EnsureSuccessStatusCode();
+        var disbursement = page.Locator("#feed .feed-disbursement").First;
+        await Expect(disbursement).ToContainTextAsync("食堂购置米面油 ¥100.00", new() { Timeout = PageActions.ServerTimeoutMs });
+        await Expect(disbursement).ToContainTextAsync("棣花镇供销社");
 
         // The donate form (the campaign page's) names the sub-plan chosen here.
         var sent = new ConcurrentQueue<JsonElement>();

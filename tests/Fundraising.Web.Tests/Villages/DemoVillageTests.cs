@@ -18,24 +18,31 @@ public sealed class DemoVillageTests(DemoSeededPlatform platform) : IClassFixtur
         var client = platform.Web.Client;
         JsonElement villages = default;
         // The seed runs in the background once the host has started.
-        for (var i = 0; i < 100 && (villages.ValueKind != JsonValueKind.Array || villages.GetArrayLength() < 7); i++)
+        List<JsonElement> current = [];
+        for (var i = 0; i < 100 && current.Count < 7; i++)
         {
             await Task.Delay(200);
-            villages = (await client.GetFromJsonAsync<JsonElement>("/api/campaigns?kind=village&pageSize=20")).GetProperty("items");
+            // This year's: the demo's history (2020 and 2021, for the annual reports) has village projects too, each live
+            // only while its gifts are imported.
+            villages = (await client.GetFromJsonAsync<JsonElement>("/api/campaigns?kind=village&status=live&pageSize=50")).GetProperty("items");
+            current = [.. villages.EnumerateArray().Where(v => v.GetProperty("endsAt").GetDateTimeOffset() > DateTimeOffset.UtcNow)];
         }
-        Assert.Equal(7, villages.GetArrayLength());
+        Assert.Equal(7, current.Count);
         for (var i = 0; i < 100 && (await client.GetFromJsonAsync<JsonElement>("/api/villages/claims")).GetProperty("items").GetArrayLength() < 7; i++)
         {
             await Task.Delay(200);
         }
-        foreach (var village in villages.EnumerateArray())
+        foreach (var village in current)
         {
             var id = village.GetProperty("id").GetGuid();
             var project = await client.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}/village");
             Assert.Equal(village.GetProperty("region").GetProperty("village").GetString(), project.GetProperty("claim").GetProperty("village").GetString());
             Assert.Equal(2, project.GetProperty("subPlans").GetArrayLength());
             Assert.Equal(village.GetProperty("goalAmount").GetInt64(), project.GetProperty("subPlans").EnumerateArray().Sum(p => p.GetProperty("goalAmount").GetInt64()));
-            Assert.Equal("update", (await VillageCalls.FeedAsync(client, id))[0].GetProperty("kind").GetString());
+            // Its first update, and the money the demo paid out for it (disbursements are in the feed too).
+            var kinds = (await VillageCalls.FeedAsync(client, id)).EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
+            Assert.Contains("update", kinds);
+            Assert.Contains("disbursement", kinds);
         }
     }
 }

@@ -39,6 +39,43 @@ public sealed class LiveFeedTests(UnlimitedPlatform platform) : IClassFixture<Un
     }
 
     [Fact]
+    public async Task ADisbursementAndItsCorrectionReachTheLiveFeedAndItsHistoryWithTheirOwnProjectsEvidenceOnly()
+    {
+        var project = await ProjectAsync(platform.Web);
+        var other = await ProjectAsync(platform.Web);
+        await Disbursements.DisbursementCalls.OfflineGiftAsync(platform.Web, project, 500_000);
+        var receipt = await PhotoAsync(platform.Web.Admin, project);
+        var elsewhere = await PhotoAsync(platform.Web.Admin, other);
+        await using var watcher = await ProgressWatcher.ConnectAsync(platform.Web.BaseAddress);
+        await watcher.WatchFeedAsync(project);
+
+        // Evidence must be this project's own photos: another project's is refused by name, and nothing is recorded.
+        var refused = await Disbursements.DisbursementCalls.DisburseAsync(platform.Web.Admin, project,
+            Disbursements.DisbursementCalls.Disbursement(120_000, "食堂灶具", "镇五金店", photos: [receipt, elsewhere]));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains(elsewhere.ToString(), (await refused.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM disbursements WHERE campaign_id = $1", project));
+
+        var paid = await Disbursements.DisbursementCalls.DisburseAsync(platform.Web.Admin, project,
+            Disbursements.DisbursementCalls.Disbursement(120_000, "食堂灶具", "镇五金店", photos: [receipt]));
+        Assert.True(paid.IsSuccessStatusCode, await paid.Content.ReadAsStringAsync());
+        var id = (await paid.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var live = await watcher.WaitForAsync("feed", m => Entries(m).Any(e => e.GetProperty("kind").GetString() == "disbursement"), Wait);
+        var entry = Entry(live, "disbursement");
+        Assert.Equal((id, 120_000L, "食堂灶具", "镇五金店"), (entry.GetProperty("id").GetGuid(), entry.GetProperty("amount").GetInt64(),
+            entry.GetProperty("title").GetString(), entry.GetProperty("name").GetString()));
+
+        (await Disbursements.DisbursementCalls.CorrectAsync(platform.Web.Admin, id, -20_000, "多记了两万")).EnsureSuccessStatusCode();
+        await watcher.WaitForAsync("feed", m => Entries(m).Any(e => e.GetProperty("kind").GetString() == "disbursement"
+            && e.GetProperty("amount").GetInt64() == -20_000 && e.GetProperty("body").GetString() == "多记了两万"), Wait);
+
+        // The history has both, newest first, after the gift that paid for them.
+        var history = (await FeedAsync(platform.Web.Client, project)).EnumerateArray().ToList();
+        Assert.Equal(["disbursement", "disbursement", "gift"], history.Select(e => e.GetProperty("kind").GetString()));
+        Assert.Equal([-20_000L, 120_000L], history.Take(2).Select(e => e.GetProperty("amount").GetInt64()));
+    }
+
+    [Fact]
     public async Task WatchFeedRefusesUnknownCampaigns()
     {
         await using var watcher = await ProgressWatcher.ConnectAsync(platform.Web.BaseAddress);

@@ -98,10 +98,11 @@ public static class VillageCalls
     public static async Task<JsonElement> FeedAsync(HttpClient client, Guid campaignId, string query = "") =>
         (await client.GetFromJsonAsync<JsonElement>($"/api/campaigns/{campaignId}/feed{query}")).GetProperty("entries");
 
-    /// <summary>What a project holds that its writes change: sub-plans, photos, feed entries (posts), audit rows.</summary>
-    public static async Task<(long SubPlans, long Photos, long Posts, long Audit)> FootprintAsync(TestDatabase database, Guid campaignId) => (
+    /// <summary>What a project holds that its writes change: sub-plans, photos, feed entries (posts), disbursements, audit rows.</summary>
+    public static async Task<(long SubPlans, long Photos, long Posts, long Disbursements, long Audit)> FootprintAsync(TestDatabase database, Guid campaignId) => (
         await database.ScalarAsync<long>("SELECT count(*) FROM sub_plans WHERE campaign_id = $1", campaignId),
         await database.ScalarAsync<long>("SELECT count(*) FROM photos WHERE campaign_id = $1", campaignId),
         await database.ScalarAsync<long>("SELECT count(*) FROM project_posts WHERE campaign_id = $1", campaignId),
+        await database.ScalarAsync<long>("SELECT count(*) FROM disbursements WHERE campaign_id = $1", campaignId),
         await database.ScalarAsync<long>("SELECT count(*) FROM admin_audit WHERE campaign_id = $1", campaignId));
 }

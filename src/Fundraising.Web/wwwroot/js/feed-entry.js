@@ -13,7 +13,14 @@ export function feedItem(entry, { project } = {}) {
       ` 捐赠 ${formatMoney(entry.amount, entry.currency ?? 'CNY')}`,
       entry.subPlanTitle ? el('span', { class: 'feed-subplan', text: ` · ${entry.subPlanTitle}` }) : null));
   } else if (entry.kind === 'disbursement') {
-    lines.push(el('p', { class: 'feed-line', text: `${entry.title ?? '支出'} ${entry.amount != null ? formatMoney(entry.amount, entry.currency ?? 'CNY') : ''}` }));
+    // A correction has no purpose of its own: it names its reason (and the entry it corrects is in the ledger beside it).
+    lines.push(el('p', { class: 'feed-line', text: `${entry.title ?? '更正 Correction'} ${entry.amount != null ? formatMoney(entry.amount, entry.currency ?? 'CNY') : ''}` }));
+    if (entry.name) {
+      lines.push(el('p', { class: 'feed-body', text: `收款方 Payee: ${entry.name}` }));
+    }
+    if (entry.body) {
+      lines.push(el('p', { class: 'feed-body', text: entry.body }));
+    }
   } else {
     lines.push(el('p', { class: 'feed-title', text: entry.title ?? '' }));
     if (entry.body) {
