@@ -148,6 +148,7 @@ public sealed class PostgresGrainStorageTests : IAsyncLifetime
             silo.Services.AddSingleton<IPledgeStore, PledgeStore>();
             silo.Services.AddSingleton<Fundraising.Persistence.Disbursements.IDisbursementStore, Fundraising.Persistence.Disbursements.DisbursementStore>();
             silo.Services.AddSingleton<Fundraising.Grains.Disbursements.IDisbursementEvidence, Fundraising.Grains.Disbursements.UncheckedDisbursementEvidence>();
+            silo.Services.AddSingleton<Fundraising.Persistence.Villages.IVillageProjects, Fundraising.Persistence.Villages.VillageStore>();
             silo.Services.AddSingleton<ICampaignCatalog, PostgresCampaignCatalog>();
             silo.Services.AddSingleton<Fundraising.Persistence.Matching.ICampaignPools, Fundraising.Persistence.Matching.PoolStore>();
             silo.Services.AddSingleton<Fundraising.Persistence.Leaderboards.BoardStore>();
