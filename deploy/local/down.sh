@@ -3,13 +3,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/postgres.sh
-if [ -f .data/local/web.pid ]; then
-  kill "$(cat .data/local/web.pid)" 2>/dev/null || true
-  rm -f .data/local/web.pid
-fi
-if [ -f .data/local/fake-stripe.pid ]; then
-  kill "$(cat .data/local/fake-stripe.pid)" 2>/dev/null || true
-  rm -f .data/local/fake-stripe.pid
-fi
+# stop_process PIDFILE: SIGTERM, then wait for it to exit (a silo's graceful stop writes to PostgreSQL, so the database
+# must outlive it: with the database already gone the stop hung for minutes), SIGKILL after 30 s.
+stop_process() {
+  [ -f "$1" ] || return 0
+  local pid
+  pid="$(cat "$1")"
+  if kill "$pid" 2>/dev/null; then
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "Process $pid did not stop within 30 s; killing it."
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$1"
+}
+stop_process .data/local/web.pid
+stop_process .data/local/fake-stripe.pid
 pg_stop local
 echo "Stopped."
