@@ -581,6 +581,11 @@ public sealed partial class CampaignGrain(
                 _subPlans[subPlanId] = plan with { RaisedAmount = plan.RaisedAmount + amount, DonationCount = plan.DonationCount + count };
             }
         }
+        // Nobody watches (no push timer): nothing to build for the feed, on the hot path of every commit.
+        if (_pushTimer is null)
+        {
+            return;
+        }
         foreach (var donation in outcome.Succeeded)
         {
             AddToFeed(new FeedEntry(FeedKind.Gift, donation.Id, Id, donation.SucceededAt ?? donation.CreatedAt, donation.PublicName,
