@@ -163,6 +163,15 @@ public sealed record BoardEntryView(
     [property: Id(8)] int RankByCount,
     [property: Id(9)] DateTimeOffset AsOf);
 
+/// <summary>
+/// One verified donor's own entries on an event's donors board, each with its rank on both orders: the entry of their
+/// named gifts and the entry of their anonymous ones (匿名爱心人士), either null when they have no such gift there.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record DonorStanding(
+    [property: Id(0)] BoardEntryView? Named,
+    [property: Id(1)] BoardEntryView? Anonymous);
+
 /// <summary>An entry a front end watches: a board and a key.</summary>
 [GenerateSerializer, Immutable]
 public sealed record BoardEntryKey(

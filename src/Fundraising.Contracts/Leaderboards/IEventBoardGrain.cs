@@ -18,6 +18,12 @@ public interface IEventBoardGrain : IGrainWithGuidKey
     /// <summary>One entry with its ranks on both orders; null when the event or the entry is unknown.</summary>
     Task<BoardEntryView?> GetEntryAsync(BoardKind board, string key);
 
+    /// <summary>
+    /// A verified donor's own entries on the donors board (found by the donor's id, which never leaves the silo in a key);
+    /// null for an unknown event. Only the donor themselves may be told which anonymous entry is theirs.
+    /// </summary>
+    Task<DonorStanding?> GetDonorStandingAsync(Guid donorId);
+
     /// <summary>A team of this event with its live totals and members' newest gifts; null when it is not this event's.</summary>
     Task<TeamSnapshot?> GetTeamAsync(Guid teamId);
 

@@ -58,6 +58,17 @@ public sealed partial class EventBoardGrain(
 
     public Task<BoardEntryView?> GetEntryAsync(BoardKind board, string key) => Task.FromResult(_boards?.Entry(board, key, time.GetUtcNow()));
 
+    public Task<DonorStanding?> GetDonorStandingAsync(Guid donorId)
+    {
+        if (_boards is not { } boards)
+        {
+            return Task.FromResult<DonorStanding?>(null);
+        }
+        var (keyOf, now) = (keys.For(Id), time.GetUtcNow());
+        return Task.FromResult<DonorStanding?>(new DonorStanding(
+            boards.Entry(BoardKind.Donors, keyOf(donorId, false), now), boards.Entry(BoardKind.Donors, keyOf(donorId, true), now)));
+    }
+
     public async Task<TeamSnapshot?> GetTeamAsync(Guid teamId)
     {
         if (_boards is not { } boards)

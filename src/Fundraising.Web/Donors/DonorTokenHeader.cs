@@ -20,6 +20,19 @@ public static class DonorTokenHeader
         return await donors.FindAsync(token, cancellationToken) is { } donor ? (true, donor.DonorId) : (false, null);
     }
 
+    /// <summary>
+    /// The verified donor a request must come from: their id, or the 401 problem for no header or a bad token, saying
+    /// that <paramref name="action"/> (e.g. "Opening a team") needs one.
+    /// </summary>
+    public static async Task<(Guid? DonorId, ProblemDetails? Refusal)> RequireAsync(
+        HttpContext http, DonorVerification donors, string action, CancellationToken cancellationToken)
+    {
+        var (valid, donorId) = await ReadAsync(http, donors, cancellationToken);
+        return valid && donorId is not null
+            ? (donorId, null)
+            : (null, Unauthorized($"{action} needs a verified donor: send the {Name} header (verify an e-mail address first)."));
+    }
+
     /// <summary>The 401 problem for a missing or bad token; <paramref name="detail"/> says what to do.</summary>
     public static ProblemDetails Unauthorized(string detail) => new()
     {

@@ -34,6 +34,45 @@ public sealed record LeaderboardEntryMessage(
         new(e.EventId, e.Board, e.Key, e.Name, e.Amount, e.Count, e.MatchedAmount, e.RankByAmount, e.RankByCount, e.AsOf);
 }
 
+/// <summary>One of a donor's own entries on the donors board, with its rank on both orders.</summary>
+public sealed record MyRankEntryResponse(
+    bool Anonymous, string Key, string Name, int Rank, long Amount, long Count, long MatchedAmount, int RankByAmount, int RankByCount)
+{
+    public static MyRankEntryResponse From(BoardEntryView e, bool anonymous, BoardOrder by) => new(
+        anonymous, e.Key, e.Name, by == BoardOrder.Count ? e.RankByCount : e.RankByAmount, e.Amount, e.Count, e.MatchedAmount, e.RankByAmount, e.RankByCount);
+}
+
+/// <summary>
+/// <c>GET /api/events/{id}/leaderboards/donors/me</c>: the donor's place on the donors board (<c>rank</c> on the order
+/// asked for), from their named entry when they have one, else their anonymous one (named 匿名爱心人士, as the public board
+/// shows it); <c>entries</c> has both when they gave both ways.
+/// </summary>
+public sealed record MyRankResponse(
+    Guid EventId, BoardOrder By, DateTimeOffset AsOf, int Rank, string Key, string Name, bool Anonymous, long Amount, long Count, long MatchedAmount,
+    IReadOnlyList<MyRankEntryResponse> Entries)
+{
+    /// <summary>Null when the donor has no entry on the board (no gift of theirs counts in the event).</summary>
+    public static MyRankResponse? From(Guid eventId, BoardOrder by, DonorStanding standing)
+    {
+        List<MyRankEntryResponse> entries = [];
+        if (standing.Named is { } named)
+        {
+            entries.Add(MyRankEntryResponse.From(named, anonymous: false, by));
+        }
+        if (standing.Anonymous is { } hidden)
+        {
+            entries.Add(MyRankEntryResponse.From(hidden, anonymous: true, by));
+        }
+        if (entries.Count == 0)
+        {
+            return null;
+        }
+        var main = entries[0];
+        var asOf = (standing.Named ?? standing.Anonymous)!.AsOf;
+        return new(eventId, by, asOf, main.Rank, main.Key, main.Name, main.Anonymous, main.Amount, main.Count, main.MatchedAmount, entries);
+    }
+}
+
 /// <summary>The words of the boards' addresses: <c>campaigns|villages|towns|counties|cities|teams|donors</c>, <c>amount|count</c>.</summary>
 public static class BoardWords
 {

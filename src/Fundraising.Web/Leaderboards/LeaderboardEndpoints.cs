@@ -1,8 +1,10 @@
 using System.Globalization;
 using Fundraising.Contracts.Leaderboards;
 using Fundraising.Persistence.Leaderboards;
+using Fundraising.Web.Donors;
 using Fundraising.Web.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Fundraising.Web.Leaderboards;
 
@@ -11,8 +13,9 @@ public static class LeaderboardEndpoints
 {
     public static IEndpointRouteBuilder MapLeaderboards(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/events/{id:guid}/leaderboards").WithTags("Leaderboards")
-            .MapGet("/{board}", GetAsync);
+        var boards = app.MapGroup("/api/events/{id:guid}/leaderboards").WithTags("Leaderboards");
+        boards.MapGet("/{board}", GetAsync);
+        boards.MapGet("/donors/me", GetMineAsync);
         return app;
     }
 
@@ -36,6 +39,39 @@ public static class LeaderboardEndpoints
             return TypedResults.Problem(Problem.NotFound("event", id));
         }
         return TypedResults.Ok(LeaderboardResponse.From(view));
+    }
+
+    /// <summary>
+    /// A verified donor's own place on the donors board (the <c>Donor-Token</c> header says who): their named entry when
+    /// they have one, else their anonymous one, which only they are ever told is theirs.
+    /// </summary>
+    private static async Task<Results<Ok<MyRankResponse>, ValidationProblem, ProblemHttpResult>> GetMineAsync(
+        Guid id, string? by, HttpContext http, DonorVerification donors, BoardStore store, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        var (_, order, _) = Parse(v, BoardWords.Of(BoardKind.Donors), by, null);
+        if (!v.IsValid)
+        {
+            return TypedResults.ValidationProblem(v.Errors);
+        }
+        var (donorId, refusal) = await DonorTokenHeader.RequireAsync(http, donors, "Your own rank", cancellationToken);
+        if (refusal is not null)
+        {
+            return TypedResults.Problem(refusal);
+        }
+        if (!await store.EventExistsAsync(id, cancellationToken)
+            || await grains.GetGrain<IEventBoardGrain>(id).GetDonorStandingAsync(donorId!.Value) is not { } standing)
+        {
+            return TypedResults.Problem(Problem.NotFound("event", id));
+        }
+        return MyRankResponse.From(id, order, standing) is { } mine
+            ? TypedResults.Ok(mine)
+            : TypedResults.Problem(new ProblemDetails
+            {
+                Title = "You are not on this event's donors board.",
+                Detail = "No gift of yours (made with this donor token) counts in this event yet.",
+                Status = StatusCodes.Status404NotFound,
+            });
     }
 
     /// <summary>The board, order and size a caller asked for; each bad one is a field error naming it.</summary>

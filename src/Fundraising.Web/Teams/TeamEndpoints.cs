@@ -39,13 +39,12 @@ public static class TeamEndpoints
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        var (valid, donorId) = await DonorTokenHeader.ReadAsync(http, donors, cancellationToken);
-        if (!valid || donorId is null)
+        var (donorId, refusal) = await DonorTokenHeader.RequireAsync(http, donors, "Opening a team", cancellationToken);
+        if (refusal is not null)
         {
-            return TypedResults.Problem(DonorTokenHeader.Unauthorized(
-                $"Opening a team needs a verified donor: send the {DonorTokenHeader.Name} header (verify an e-mail address first)."));
+            return TypedResults.Problem(refusal);
         }
-        var result = await grains.GetGrain<ICampaignGrain>(campaignId).CreateTeamAsync(new NewTeam(name!, goal, story, donorId.Value));
+        var result = await grains.GetGrain<ICampaignGrain>(campaignId).CreateTeamAsync(new NewTeam(name!, goal, story, donorId!.Value));
         return result.Error switch
         {
             TeamError.None => TypedResults.Created($"/api/teams/{result.Team!.Id}", TeamResponse.From(result.Team, 0, 0, [])),
