@@ -132,7 +132,7 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
     }
 
     [Fact]
-    public async Task TheBigScreenTilesEveryBoardOnOneScreenWithoutScrollingAndUpdatesLive()
+    public async Task TheBigScreensTilesLayoutShowsEveryBoardOnOneScreenWithoutScrollingAndUpdatesLive()
     {
         var (city, county) = (Unique("大屏市"), Unique("大屏县"));
         var village = await CampaignAsync(_web, city, county, village: true, title: Unique("大屏幸福家园"));
@@ -144,7 +144,7 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
         await GiveAsync(_web.Client, appeal, 1_000, token, donorName);
 
         await using var context = await browser.NewContextAsync(_web, new() { Width = 1920, Height = 1080 });
-        var screen = await OpenLiveAsync(context, $"board.html?event={eventId}");
+        var screen = await OpenLiveAsync(context, $"board.html?event={eventId}&layout=tiles");
         await Expect(screen.Locator("#screen-raised")).ToHaveTextAsync("¥10.00");
         await Expect(screen.Locator("#screen-count")).ToHaveTextAsync("1");
         foreach (var board in new[] { "campaigns", "villages", "cities", "counties", "teams", "donors" })
@@ -228,7 +228,7 @@ public sealed class LeaderboardPageTests(UnlimitedPlatform platform, BrowserFixt
         await using var context = await browser.NewContextAsync(_web);
         var home = await OpenLiveAsync(context, $"event.html?id={eventId}");
         await Expect(RowNamed(home, "#board-donors", "匿名爱心人士")).ToContainTextAsync("¥10.00");
-        var screen = await OpenLiveAsync(context, $"board.html?event={eventId}");
+        var screen = await OpenLiveAsync(context, $"board.html?event={eventId}&layout=tiles");
         await Expect(RowNamed(screen, "#screen-donors", "匿名爱心人士")).ToContainTextAsync("¥10.00");
         var teamPage = await OpenLiveAsync(context, $"team.html?id={team}");
         await Expect(teamPage.Locator("#team-gifts")).ToContainTextAsync("匿名爱心人士");

@@ -170,6 +170,13 @@ export function getLeaderboard(eventId, board, { by = 'amount', top, key } = {})
 }
 
 /** A team (一起捐): `{id, campaignId, eventId, name, goalAmount, raisedAmount, donationCount, story, shareUrl, recent}`. */
+/** A verified donor's own place on the event's donors board (`Donor-Token`): 404 when no gift of theirs counts there. */
+export function getMyRank(eventId, donorToken, by = 'amount') {
+  return request('GET', `/api/events/${encodeURIComponent(eventId)}/leaderboards/donors/me?by=${encodeURIComponent(by)}`, {
+    headers: { 'Donor-Token': donorToken },
+  });
+}
+
 export function getTeam(id) {
   return request('GET', `/api/teams/${encodeURIComponent(id)}`);
 }

@@ -1,6 +1,6 @@
 // event.html?id=...: a giving day's home. Its window in its own time zone, its totals (raised, 人次 and matched, side
 // by side), its boards (排行榜: projects, villages, towns, counties, cities, teams, donors; by amount or by 人次), a match meter
-// per pool and the campaigns taking part. Live: the boards' `leaderboard` messages (each replaces its board), the
+// per pool, the campaigns taking part, and the tab's verified donor's own rank (my-rank.js). Live: the boards' `leaderboard` messages (each replaces its board), the
 // pools' `pool` messages and the campaigns' `progress` messages come over one hub connection; a pool or progress
 // message makes the page read the event's exact totals again.
 import { getEvent, listPools, getPool, getCampaign, listCampaigns, ProblemError } from './api.js';
@@ -9,6 +9,7 @@ import { el, formatCount, regionText } from './ui.js';
 import { openHub, showLiveState } from './live.js';
 import { POOL_STATUS_TEXT, windowText, eventPhase, countdownText, rulesText, remainingPercent } from './pools.js';
 import { BOARDS, liveBoards, renderBoard, totalsText } from './boards.js';
+import { myRank } from './my-rank.js';
 
 const $ = (id) => document.getElementById(id);
 const eventId = new URLSearchParams(location.search).get('id') ?? '';
@@ -30,6 +31,8 @@ let hub = null;
 const EVENT_BOARDS = ['campaigns', 'villages', 'towns', 'counties', 'cities', 'teams', 'donors'];
 
 let boards = null;
+/** The tab's verified donor's own rank (null without a donor token). */
+let mine = null;
 
 // ---------- rendering ----------
 
@@ -186,6 +189,9 @@ function renderEventBoard(body) {
   panel.dataset.by = body.by;
   renderBoard(panel.querySelector('.board-list'), body);
   panel.querySelector('.board-totals').textContent = totalsText(body);
+  if (body.board === 'donors') {
+    mine?.donorsBoardMoved();
+  }
 }
 
 function renderLiveState(state) {
@@ -323,7 +329,8 @@ async function main() {
     renderPools();
     buildBoards();
     boards = liveBoards({ eventId, boards: EVENT_BOARDS, onBoard: renderEventBoard });
-    await Promise.all([loadCampaigns(event), boards.read()]);
+    mine = myRank({ eventId, container: $('my-rank'), currency: event.currency ?? 'CNY' });
+    await Promise.all([loadCampaigns(event), boards.read(), mine?.ready]);
     renderCampaigns();
   } catch (error) {
     showMissing(error instanceof ProblemError && error.status === 404 ? '未找到该活动，它可能已被移除。' : '活动信息加载失败，请刷新页面重试。');
@@ -332,6 +339,7 @@ async function main() {
   // One connection for everything live; each watch sends its current state first.
   hub = openHub({ onState: renderLiveState });
   boards.connect(hub);
+  mine?.connect(hub);
   for (const pool of view.pools.values()) {
     hub.watch('pool', pool.id, applyPool);
   }
