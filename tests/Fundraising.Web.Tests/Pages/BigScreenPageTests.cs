@@ -35,10 +35,12 @@ public sealed class BigScreenPageTests(UnlimitedPlatform platform, BrowserFixtur
 
         const int cycleSeconds = 5;
         await using var context = await browser.NewContextAsync(_web, new() { Width = 1920, Height = 1080 });
-        var screen = await OpenLiveAsync(context, $"board.html?event={eventId}&boards=cities,teams,donors&cycle={cycleSeconds}");
+        // No campaign names a town: the towns board is listed in turn but skipped while it is empty.
+        var screen = await OpenLiveAsync(context, $"board.html?event={eventId}&boards=cities,towns,teams,donors&cycle={cycleSeconds}");
         var cycle = screen.Locator("#screen-cycle");
         await Expect(cycle).ToHaveAttributeAsync("data-board", "cities");
         var shown = Stopwatch.StartNew();
+        await Expect(screen.Locator("#cycle-steps li")).ToHaveCountAsync(4);
         await Expect(cycle).ToHaveAttributeAsync("data-next", "teams");
         await ExpectRowsAsync(screen, eventId, "cities");
         await Expect(screen.Locator("#cycle-name")).ToHaveTextAsync("城市");
@@ -65,6 +67,7 @@ public sealed class BigScreenPageTests(UnlimitedPlatform platform, BrowserFixtur
         await AssertFitsAsync(screen);
         await screen.SetViewportSizeAsync(1280, 720);
         await AssertFitsAsync(screen);
+        await screen.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "big-screen-cycle-720p.png") });
         Assert.Empty(PageActions.ScriptErrors(screen));
 
         // By 人次, and each board both ways in turn with &by=both.
