@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stops what deploy/local/up.sh started: the web app and fake Stripe (if detached) and the local PostgreSQL.
+# Stops what deploy/local/up.sh or cluster.sh started: the web app (or the cluster's nginx, front ends and silos), the
+# fake Stripe and the local PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/postgres.sh
@@ -20,5 +21,12 @@ stop_process() {
 }
 stop_process .data/local/web.pid
 stop_process .data/local/fake-stripe.pid
+# The cluster: the load balancer first (no new requests), then the front ends, then the silos one at a time (each
+# hands its grains over while the others still run), then the database they all write to.
+stop_process .data/cluster/readiness.pid
+stop_process .data/cluster/nginx/nginx.pid
+for pidfile in .data/cluster/web-*.pid .data/cluster/fake-stripe.pid .data/cluster/silo-*.pid; do
+  [ -e "$pidfile" ] && stop_process "$pidfile"
+done
 pg_stop local
 echo "Stopped."

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The platform as production runs it, on loopback: 3 silos (Fundraising.Silo), 2 web front ends as Orleans clients
+# (Fundraising.Web, Orleans:Mode=Client), PostgreSQL, and nginx in front on http://127.0.0.1:5080 (WebSocket upgrade,
+# sticky sessions for SignalR, only ready front ends in its upstream). Same demo data, secrets and flags as up.sh;
+# deploy/local/down.sh stops it all.
+#   --detach     return once the cluster is healthy (it keeps running)
+#   --sandbox    no card provider: the sandbox confirm endpoint stands in for payments
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source deploy/local/postgres.sh
+source deploy/local/common.sh
+
+PORT_DB=55432
+URL=http://127.0.0.1:5080
+STRIPE_URL=http://127.0.0.1:12111
+SILOS=3
+FRONT_ENDS=2
+DIR=.data/cluster
+local_flags "$@"
+# The ports of silo i (1-based) and front end j: silo-to-silo 11110+i, gateway 30000+i-1, front end 5080+j.
+silo_port() { echo $((11110 + $1)); }
+gateway_port() { echo $((29999 + $1)); }
+web_port() { echo $((5080 + $1)); }
+
+command -v npm >/dev/null || apt_install nodejs npm
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { echo "Installing nginx (Debian package 'nginx')..."; apt_install nginx; }
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+pg_install_if_missing
+pg_start local "$PORT_DB"
+pg_create_database local "$PORT_DB" fundraising
+
+mkdir -p "$DIR"
+local_secrets .data/local/web.env
+build_release src/Fundraising.Silo/Fundraising.Silo.csproj src/Fundraising.Web/Fundraising.Web.csproj src/Fundraising.FakeStripe/Fundraising.FakeStripe.csproj
+
+if [ "$STRIPE" = true ]; then
+  start_fake_stripe "$STRIPE_URL" "$URL/api/payments/stripe/webhook" "$DIR/fake-stripe.log" "$DIR/fake-stripe.pid"
+  export Payments__Stripe__PublicBaseUrl="$URL"
+fi
+
+# What every process of the cluster is given; the environment's own settings (RateLimits__Enabled=false, say) pass
+# through to each of them.
+export ASPNETCORE_ENVIRONMENT=Development DOTNET_ENVIRONMENT=Development
+export ConnectionStrings__Fundraising="${PG_CONNECTION/Database=postgres/Database=fundraising}"
+export Orleans__ClusterId=fundraising-local Orleans__ServiceId=fundraising
+export Admin__ApiKey="$ADMIN_KEY" Receipts__TokenSecret="$RECEIPT_TOKEN_SECRET" Donors__AddressKey="$DONOR_ADDRESS_KEY"
+# The front ends see donors through nginx: the address nginx puts in X-Forwarded-For is the donor's (rate limits).
+export ForwardedHeaders__KnownProxies=127.0.0.1
+
+# The silos first: they migrate the database (under an advisory lock) and form the cluster.
+for i in $(seq 1 "$SILOS"); do
+  Orleans__SiloPort=$(silo_port "$i") Orleans__GatewayPort=$(gateway_port "$i") \
+    dotnet src/Fundraising.Silo/bin/Release/net10.0/Fundraising.Silo.dll > "$DIR/silo-$i.log" 2>&1 &
+  echo $! > "$DIR/silo-$i.pid"
+done
+# Then the front ends, each an Orleans client that finds the silos' gateways in the membership table. The first seeds the
+# demo giving day; seeding twice at once is not something a second front end needs to do.
+for j in $(seq 1 "$FRONT_ENDS"); do
+  Orleans__Mode=Client Demo__Seed=$([ "$j" = 1 ] && echo true || echo false) \
+    dotnet src/Fundraising.Web/bin/Release/net10.0/Fundraising.Web.dll --urls "http://127.0.0.1:$(web_port "$j")" \
+    --contentRoot "$PWD/src/Fundraising.Web" > "$DIR/web-$j.log" 2>&1 &
+  echo $! > "$DIR/web-$j.pid"
+done
+for j in $(seq 1 "$FRONT_ENDS"); do
+  wait_healthy "http://127.0.0.1:$(web_port "$j")/healthz" "$(cat "$DIR/web-$j.pid")" "$DIR/web-$j.log" 180
+done
+
+# nginx: consistent hashing on a cookie it hands out itself (open-source nginx has no sticky directive), so a browser's
+# SignalR negotiate and its WebSocket reach the same front end; a front end that fails is skipped for 5 s and a request
+# not yet sent goes to the other. POSTs are never sent twice (no non_idempotent): donors retry with their keys.
+NGINX_DIR="$PWD/$DIR/nginx"
+mkdir -p "$NGINX_DIR/tmp"
+write_nginx_conf() { # the upstream lists the front ends given as arguments (ports); none ready: all of them
+  local servers="" port
+  for port in "$@"; do servers+="    server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'; done
+  cat > "$NGINX_DIR/nginx.conf" <<CONF
+# Written by deploy/local/cluster.sh; rewritten when a front end's readiness changes.
+worker_processes 1;
+pid $NGINX_DIR/nginx.pid;
+error_log $NGINX_DIR/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $NGINX_DIR/tmp/body;
+  proxy_temp_path $NGINX_DIR/tmp/proxy;
+  fastcgi_temp_path $NGINX_DIR/tmp/fastcgi;
+  uwsgi_temp_path $NGINX_DIR/tmp/uwsgi;
+  scgi_temp_path $NGINX_DIR/tmp/scgi;
+  client_max_body_size 12m;
+  map \$http_upgrade \$connection_upgrade { default upgrade; '' ''; }
+  map \$cookie_fundraising_lb \$lb_key { '' \$request_id; default \$cookie_fundraising_lb; }
+  map \$cookie_fundraising_lb \$lb_cookie { '' "fundraising_lb=\$request_id; Path=/; HttpOnly; SameSite=Lax"; default ''; }
+  upstream front_ends {
+    hash \$lb_key consistent;
+$servers    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:5080;
+    location / {
+      proxy_pass http://front_ends;
+      proxy_http_version 1.1;
+      proxy_set_header Host \$host;
+      proxy_set_header Upgrade \$http_upgrade;
+      proxy_set_header Connection \$connection_upgrade;
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_read_timeout 1h;
+      proxy_next_upstream error timeout http_502 http_503;
+      add_header Set-Cookie \$lb_cookie always;
+    }
+  }
+}
+CONF
+}
+ALL_PORTS=()
+for j in $(seq 1 "$FRONT_ENDS"); do ALL_PORTS+=("$(web_port "$j")"); done
+write_nginx_conf "${ALL_PORTS[@]}"
+"$NGINX" -t -q -c "$NGINX_DIR/nginx.conf" -p "$NGINX_DIR" 2>>"$NGINX_DIR/error.log" || { cat "$NGINX_DIR/error.log"; exit 1; }
+"$NGINX" -c "$NGINX_DIR/nginx.conf" -p "$NGINX_DIR" </dev/null >/dev/null 2>>"$NGINX_DIR/error.log"
+
+# The load balancer follows readiness: open-source nginx has no active health checks, so this loop asks each front
+# end's readiness every 2 s and, when the set of ready ones changes, rewrites the upstream and reloads nginx (which
+# keeps serving the connections it has).
+READY_PATH=/healthz
+(
+  trap 'exit 0' TERM
+  last="${ALL_PORTS[*]}"
+  while true; do
+    ready=()
+    for port in "${ALL_PORTS[@]}"; do
+      curl -fsS -m 2 "http://127.0.0.1:$port$READY_PATH" >/dev/null 2>&1 && ready+=("$port")
+    done
+    [ ${#ready[@]} -gt 0 ] || ready=("${ALL_PORTS[@]}")
+    if [ "${ready[*]}" != "$last" ]; then
+      write_nginx_conf "${ready[@]}"
+      "$NGINX" -c "$NGINX_DIR/nginx.conf" -p "$NGINX_DIR" -s reload 2>>"$NGINX_DIR/error.log" || true
+      echo "$(date -u +%T) ready front ends: ${ready[*]}" >> "$DIR/readiness.log"
+      last="${ready[*]}"
+    fi
+    sleep 2
+  done
+) </dev/null >/dev/null 2>&1 &
+echo $! > "$DIR/readiness.pid"
+
+wait_healthy "$URL/healthz" "$(cat "$NGINX_DIR/nginx.pid")" "$NGINX_DIR/error.log" 30
+create_first_admin "$URL" "$DIR/web-1.log"
+print_run "$URL" "$STRIPE" "$STRIPE_URL" "$DIR/"
+echo "  Cluster: $SILOS silos (gateways $(gateway_port 1)-$(gateway_port "$SILOS")), $FRONT_ENDS front ends (127.0.0.1:$(web_port 1)-$(web_port "$FRONT_ENDS")), nginx on $URL"
+
+if [ "$DETACH" = true ]; then exit 0; fi
+trap 'deploy/local/down.sh; exit 0' INT TERM
+while kill -0 "$(cat "$NGINX_DIR/nginx.pid")" 2>/dev/null; do sleep 2; done
