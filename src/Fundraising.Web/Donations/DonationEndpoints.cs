@@ -46,7 +46,7 @@ public static class DonationEndpoints
     }
 
     private static async Task<Results<Created<DonationResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        Guid campaignId, CreateDonationRequest request, HttpContext http, IGrainFactory grains, PaymentProviders providers, ReceiptTokens receipts,
+        Guid campaignId, CreateDonationRequest request, HttpContext http, CampaignDirectory campaigns, PaymentProviders providers, ReceiptTokens receipts,
         DonorVerification donors, CancellationToken cancellationToken)
     {
         var v = new Validation();
@@ -74,7 +74,7 @@ public static class DonationEndpoints
                 $"The {DonorTokenHeader.Name} header names no verified donor (or the token expired): verify again, or give without it."));
         }
 
-        var result = await grains.GetGrain<ICampaignGrain>(campaignId)
+        var result = await campaigns.Grain(campaignId)
             .CreateDonationAsync(new NewDonation(key!, amount, currency!, name, anonymous, message, provider.Name, donorId, request.TeamId, request.SubPlanId));
         if (Refusal.Of(result.Error, result.Detail, campaignId) is { } refusal)
         {
@@ -137,9 +137,9 @@ public static class DonationEndpoints
         return TypedResults.Created($"/api/campaigns/{campaignId}/donations/{result.Donation!.Id}", DonationResponse.From(result.Donation, null));
     }
 
-    private static async Task<Results<Ok<DonationResponse>, ProblemHttpResult>> ConfirmSandboxAsync(Guid campaignId, Guid donationId, IGrainFactory grains)
+    private static async Task<Results<Ok<DonationResponse>, ProblemHttpResult>> ConfirmSandboxAsync(Guid campaignId, Guid donationId, CampaignDirectory campaigns)
     {
-        var result = await grains.GetGrain<ICampaignGrain>(campaignId).ConfirmDonationAsync(donationId, SandboxPaymentProvider.ProviderName);
+        var result = await campaigns.Grain(campaignId).ConfirmDonationAsync(donationId, SandboxPaymentProvider.ProviderName);
         return result.Error switch
         {
             DonationError.None => TypedResults.Ok(DonationResponse.From(result.Donation!, payment: null, match: result.Match)),
