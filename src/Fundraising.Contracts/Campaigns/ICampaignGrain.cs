@@ -56,10 +56,11 @@ public interface ICampaignGrain : IGrainWithGuidKey
 
     /// <summary>
     /// Whether a monthly gift of this amount and currency may start now: the same admission as a one-off
-    /// online gift (live, currency, limit). Writes nothing; each paid month is recorded through
-    /// <see cref="RecordProviderPaymentAsync"/>.
+    /// online gift (live, currency, limit), and the team and sub-plan it names, if any, are this campaign's
+    /// (<see cref="DonationError.TeamNotFound"/>, <see cref="DonationError.SubPlanNotFound"/>). Writes nothing; each paid
+    /// month is recorded through <see cref="RecordProviderPaymentAsync"/>.
     /// </summary>
-    Task<DonationResult> AdmitMonthlyGiftAsync(long amount, string currency);
+    Task<DonationResult> AdmitMonthlyGiftAsync(long amount, string currency, Guid? teamId = null, Guid? subPlanId = null);
 
     /// <summary>Records a stage pledge (认捐) with its audit entry. It counts nothing until offline gifts pay it.</summary>
     Task<PledgeResult> RecordPledgeAsync(NewPledge pledge);

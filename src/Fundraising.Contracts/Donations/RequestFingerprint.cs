@@ -52,8 +52,11 @@ public static class RequestFingerprint
         Hash("import", Number(g.Amount), g.Currency, g.DonorName, Flag(g.Anonymous), g.Channel.ToString(), g.Kind.ToString(),
             g.MadeAt.UtcTicks.ToString(CultureInfo.InvariantCulture), g.Source, g.Item, g.Quantity is { } quantity ? Number(quantity) : null);
 
-    public static byte[] Of(NewMonthlyGift g) =>
-        Hash("monthly", Number(g.Amount), g.Currency, g.DisplayName, Flag(g.Anonymous), g.Email);
+    // The team and sub-plan are appended only when there is one, so gifts without them keep the fingerprints they always had.
+    public static byte[] Of(NewMonthlyGift g) => g.TeamId is null && g.SubPlanId is null
+        ? Hash("monthly", Number(g.Amount), g.Currency, g.DisplayName, Flag(g.Anonymous), g.Email)
+        : Hash("monthly", Number(g.Amount), g.Currency, g.DisplayName, Flag(g.Anonymous), g.Email,
+            "team:" + g.TeamId?.ToString("N"), "subplan:" + g.SubPlanId?.ToString("N"));
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -266,8 +266,27 @@ public sealed partial class CampaignGrain(
         InsertOnlineAsync(payment, Admit(new(payment.Currency, payment.Amount, limits.Value.MaxOnlineAmount, MustBeLive: false)),
             DonationStatus.Succeeded, RequestFingerprint.OfProviderPayment(payment));
 
-    public Task<DonationResult> AdmitMonthlyGiftAsync(long amount, string currency) =>
-        Task.FromResult(Admit(new(currency, amount, limits.Value.MaxOnlineAmount)) ?? DonationResult.Admitted);
+    public async Task<DonationResult> AdmitMonthlyGiftAsync(long amount, string currency, Guid? teamId = null, Guid? subPlanId = null)
+    {
+        if (Admit(new(currency, amount, limits.Value.MaxOnlineAmount)) is { } refusal)
+        {
+            return refusal;
+        }
+        return await TargetRefusalAsync(teamId, subPlanId) ?? DonationResult.Admitted;
+    }
+
+    /// <summary>Why a gift's team or sub-plan is not this campaign's (one-off and monthly alike), or null when both are.</summary>
+    private async Task<DonationResult?> TargetRefusalAsync(Guid? teamId, Guid? subPlanId)
+    {
+        if (teamId is { } team && !await IsOwnTeamAsync(team))
+        {
+            return DonationResult.Failed(DonationError.TeamNotFound);
+        }
+        // Sub-plans are all in memory (read at activation, added only here): one that is not known is not this project's.
+        return subPlanId is { } plan && !_subPlans.ContainsKey(plan)
+            ? DonationResult.Failed(DonationError.SubPlanNotFound, "'subPlanId' is not a sub-plan of this project.")
+            : null;
+    }
 
     private async Task<DonationResult> InsertOnlineAsync(NewDonation donation, DonationResult? refusal, DonationStatus status, byte[] hash)
     {
@@ -279,14 +298,9 @@ public sealed partial class CampaignGrain(
         {
             return replay;
         }
-        if (donation.TeamId is { } teamId && !await IsOwnTeamAsync(teamId))
+        if (await TargetRefusalAsync(donation.TeamId, donation.SubPlanId) is { } targetRefusal)
         {
-            return DonationResult.Failed(DonationError.TeamNotFound);
-        }
-        // Sub-plans are all in memory (read at activation, added only here): one that is not known is not this project's.
-        if (donation.SubPlanId is { } subPlanId && !_subPlans.ContainsKey(subPlanId))
-        {
-            return DonationResult.Failed(DonationError.SubPlanNotFound, "'subPlanId' is not a sub-plan of this project.");
+            return targetRefusal;
         }
         var now = time.GetUtcNow();
         var record = new DonationRecord(

@@ -34,7 +34,7 @@ public sealed class MonthlyGifts(IGrainFactory grains, MonthlyGiftStore store, M
         {
             return new MonthlyGiftStart(DonationError.None, Unavailable: true);
         }
-        var admission = await grains.GetGrain<ICampaignGrain>(campaignId).AdmitMonthlyGiftAsync(request.Amount, request.Currency);
+        var admission = await grains.GetGrain<ICampaignGrain>(campaignId).AdmitMonthlyGiftAsync(request.Amount, request.Currency, request.TeamId, request.SubPlanId);
         if (admission.Error != DonationError.None)
         {
             return new MonthlyGiftStart(admission.Error, Detail: admission.Detail);
@@ -50,7 +50,7 @@ public sealed class MonthlyGifts(IGrainFactory grains, MonthlyGiftStore store, M
             var session = await Stripe!.StartCheckoutAsync(id, campaignId, request.Amount, request.Currency, request.Email, cancellationToken);
             existing = await store.InsertAsync(new MonthlyGiftRecord(
                 id, campaignId, request.IdempotencyKey, hash, request.Amount, request.Currency, request.DisplayName, request.Anonymous, request.Email,
-                session.Id, session.Url, null, null, MonthlyGiftStatus.Pending, time.GetUtcNow(), null), cancellationToken);
+                session.Id, session.Url, null, null, MonthlyGiftStatus.Pending, time.GetUtcNow(), null, request.TeamId, request.SubPlanId), cancellationToken);
         }
         if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
         {

@@ -127,7 +127,7 @@ public sealed partial class StripeMonthlyGifts(
 
         var result = await grains.GetGrain<ICampaignGrain>(ids.Campaign).RecordProviderPaymentAsync(new NewDonation(
             InvoiceKey(invoice.Id), invoice.AmountPaid, invoice.Currency.ToUpperInvariant(),
-            gift?.DisplayName, gift?.Anonymous ?? true, null, StripePaymentProvider.ProviderName));
+            gift?.DisplayName, gift?.Anonymous ?? true, null, StripePaymentProvider.ProviderName, TeamId: gift?.TeamId, SubPlanId: gift?.SubPlanId));
         if (result.Error != DonationError.None)
         {
             // Not acknowledged: the event stays unprocessed and comes back (redelivery or reconciliation).

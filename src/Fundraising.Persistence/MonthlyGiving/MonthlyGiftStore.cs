@@ -23,7 +23,9 @@ public sealed record MonthlyGiftRecord(
     string? StripeSubscriptionId,
     MonthlyGiftStatus Status,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? CancelledAt);
+    DateTimeOffset? CancelledAt,
+    Guid? TeamId = null,
+    Guid? SubPlanId = null);
 
 /// <summary>One gift a monthly gift has made: a paid invoice and its donation as the ledger holds it.</summary>
 public sealed record MonthlyGiftPayment(
@@ -41,7 +43,8 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
 {
     private const string Columns = """
         id, campaign_id, idempotency_key, request_hash, amount, currency, display_name, anonymous, email,
-        checkout_session_id, checkout_url, stripe_customer_id, stripe_subscription_id, status, created_at, cancelled_at
+        checkout_session_id, checkout_url, stripe_customer_id, stripe_subscription_id, status, created_at, cancelled_at,
+        team_id, sub_plan_id
         """;
 
     /// <summary>Inserts the gift unless its (campaign, key) already exists; returns the row that is stored either way.</summary>
@@ -49,8 +52,8 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
     {
         await using (var command = dataSource.CreateCommand("""
             INSERT INTO monthly_gifts (id, campaign_id, idempotency_key, request_hash, amount, currency, display_name, anonymous, email,
-                                       checkout_session_id, checkout_url, status, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12)
+                                       checkout_session_id, checkout_url, status, created_at, team_id, sub_plan_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12, $13, $14)
             ON CONFLICT DO NOTHING
             """))
         {
@@ -66,6 +69,8 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(new() { Value = gift.CheckoutSessionId });
             command.Parameters.Add(Text(gift.CheckoutUrl));
             command.Parameters.Add(new() { Value = gift.CreatedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(Id(gift.TeamId));
+            command.Parameters.Add(Id(gift.SubPlanId));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         return await FindByKeyAsync(gift.CampaignId, gift.IdempotencyKey, cancellationToken)
@@ -168,7 +173,7 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                items.Add(new MonthlyGiftSummary(Read(reader), reader.GetInt32(16), reader.GetInt64(17)));
+                items.Add(new MonthlyGiftSummary(Read(reader), reader.GetInt32(18), reader.GetInt64(19)));
             }
         }
         await using var count = dataSource.CreateCommand("SELECT count(*) FROM monthly_gifts WHERE campaign_id = $1");
@@ -189,6 +194,8 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
+    private static NpgsqlParameter Id(Guid? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid };
+
     private static MonthlyGiftRecord Read(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetGuid(1),
@@ -205,5 +212,7 @@ public sealed class MonthlyGiftStore(NpgsqlDataSource dataSource)
         reader.IsDBNull(12) ? null : reader.GetString(12),
         reader.GetString(13) switch { "active" => MonthlyGiftStatus.Active, "cancelled" => MonthlyGiftStatus.Cancelled, _ => MonthlyGiftStatus.Pending },
         reader.GetFieldValue<DateTimeOffset>(14),
-        reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15));
+        reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
+        reader.IsDBNull(16) ? null : reader.GetGuid(16),
+        reader.IsDBNull(17) ? null : reader.GetGuid(17));
 }

@@ -43,6 +43,9 @@ public sealed record ReportEvent(Guid Id, string Name, DateTimeOffset StartsAt, 
 /// <summary>Another city's giving-day figure as an admin entered it (external data, not the platform's ledger).</summary>
 public sealed record ExternalCityFigure(int Year, string Province, string City, long OnlineAmount, string Currency, string Source, string EnteredBy, DateTimeOffset EnteredAt);
 
+/// <summary>A year's giving day as marked: the event, who marked it and when.</summary>
+public sealed record MarkedGivingDay(int Year, ReportEvent Event, string MarkedBy, DateTimeOffset MarkedAt);
+
 public enum GivingDayMarkOutcome
 {
     Marked,
@@ -147,6 +150,24 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
             """);
         command.Parameters.Add(new() { Value = year });
         return await ReadEventAsync(command, cancellationToken);
+    }
+
+    /// <summary>Every year's marked giving day with its event, newest year first.</summary>
+    public async Task<IReadOnlyList<MarkedGivingDay>> GivingDaysAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT e.id, e.name, e.starts_at, e.ends_at, e.time_zone, e.currency, g.year, g.marked_by, g.marked_at
+            FROM giving_days g JOIN events e ON e.id = g.event_id ORDER BY g.year DESC
+            """);
+        var days = new List<MarkedGivingDay>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var year = reader.GetInt32(6);
+            days.Add(new MarkedGivingDay(year, new ReportEvent(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4), reader.GetString(5).Trim(), year), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8)));
+        }
+        return days;
     }
 
     /// <summary>

@@ -25,7 +25,13 @@ public interface IVillageProjects
 public sealed record VillageClaim(Guid Id, string County, string? Town, string Village, Guid? CampaignId, string ClaimedBy, DateTimeOffset ClaimedAt);
 
 /// <summary>A stored photo: pixels re-encoded by the web host, never the upload itself.</summary>
-public sealed record StoredPhoto(Guid Id, Guid CampaignId, string ContentType, int Width, int Height, byte[] Bytes);
+public sealed record StoredPhoto(Guid Id, Guid CampaignId, string ContentType, int Width, int Height, byte[] Bytes, string? Caption = null);
+
+/// <summary>A sub-plan's totals as its row holds them and as its ledger rows (the gifts that name it, net of refunds) add up.</summary>
+public sealed record SubPlanReconciliationRow(Guid SubPlanId, Guid CampaignId, string Title, long RowRaised, long RowCount, long LedgerRaised, long LedgerCount);
+
+/// <summary>One of a project's photos as its page lists them: the id and the uploader's caption, if any.</summary>
+public sealed record ProjectPhoto(Guid Id, string? Caption);
 
 /// <summary>A page of feed entries, newest first; <see cref="Next"/> is the cursor of the older page (null on the last).</summary>
 public sealed record FeedPage(IReadOnlyList<FeedEntry> Entries, DateTimeOffset? Next);
@@ -172,7 +178,7 @@ public sealed class VillageStore(NpgsqlDataSource dataSource) : IVillageProjects
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand("""
-            INSERT INTO photos (id, campaign_id, content_type, width, height, bytes, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            INSERT INTO photos (id, campaign_id, content_type, width, height, bytes, uploaded_by, caption) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """, connection, transaction))
         {
             command.Parameters.Add(new() { Value = photo.Id });
@@ -182,10 +188,11 @@ public sealed class VillageStore(NpgsqlDataSource dataSource) : IVillageProjects
             command.Parameters.Add(new() { Value = photo.Height });
             command.Parameters.Add(new() { Value = photo.Bytes });
             command.Parameters.Add(new() { Value = uploadedBy });
+            command.Parameters.Add(new() { Value = (object?)photo.Caption ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await AuditLog.WriteAsync(connection, transaction, uploadedBy, "upload_photo", photo.CampaignId, photo.Id,
-            JsonSerializer.Serialize(new { width = photo.Width, height = photo.Height, bytes = photo.Bytes.Length }), cancellationToken);
+            JsonSerializer.Serialize(new { width = photo.Width, height = photo.Height, bytes = photo.Bytes.Length, caption = photo.Caption }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -199,19 +206,42 @@ public sealed class VillageStore(NpgsqlDataSource dataSource) : IVillageProjects
             : null;
     }
 
-    /// <summary>A project's photos, oldest first: its story's pictures.</summary>
-    public async Task<IReadOnlyList<Guid>> PhotosOfCampaignAsync(Guid campaignId, int limit, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Every sub-plan's row beside the sums of its ledger rows, as the campaigns' reconciliation does it: a gift that counted
+    /// adds its amount less its refunds, and one 人次 while it is not refunded in full.
+    /// </summary>
+    public async Task<IReadOnlyList<SubPlanReconciliationRow>> ReconcileSubPlansAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("SELECT id FROM photos WHERE campaign_id = $1 ORDER BY created_at, id LIMIT $2");
-        command.Parameters.Add(new() { Value = campaignId });
-        command.Parameters.Add(new() { Value = limit });
-        var ids = new List<Guid>();
+        await using var command = dataSource.CreateCommand("""
+            SELECT s.id, s.campaign_id, s.title, s.raised_amount, s.donation_count, coalesce(l.raised, 0), coalesce(l.count, 0)
+            FROM sub_plans s
+            LEFT JOIN (SELECT sub_plan_id, sum(amount - refunded_amount)::bigint AS raised, count(*) FILTER (WHERE status = 'succeeded') AS count
+                       FROM donations WHERE sub_plan_id IS NOT NULL AND status <> 'pending' GROUP BY sub_plan_id) l ON l.sub_plan_id = s.id
+            ORDER BY s.campaign_id, s.created_at, s.id
+            """);
+        var rows = new List<SubPlanReconciliationRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            ids.Add(reader.GetGuid(0));
+            rows.Add(new SubPlanReconciliationRow(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4),
+                reader.GetInt64(5), reader.GetInt64(6)));
         }
-        return ids;
+        return rows;
+    }
+
+    /// <summary>A project's photos, oldest first: its story's pictures, with their captions.</summary>
+    public async Task<IReadOnlyList<ProjectPhoto>> PhotosOfCampaignAsync(Guid campaignId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id, caption FROM photos WHERE campaign_id = $1 ORDER BY created_at, id LIMIT $2");
+        command.Parameters.Add(new() { Value = campaignId });
+        command.Parameters.Add(new() { Value = limit });
+        var photos = new List<ProjectPhoto>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            photos.Add(new ProjectPhoto(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+        }
+        return photos;
     }
 
     /// <summary>

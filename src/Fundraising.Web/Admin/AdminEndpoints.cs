@@ -1,6 +1,7 @@
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Persistence.Audit;
 using Fundraising.Persistence.Ledger;
+using Fundraising.Persistence.Villages;
 using Fundraising.Web.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,7 +22,19 @@ public sealed record AuditEntryResponse(long Id, DateTimeOffset At, string Actor
     public static AuditEntryResponse From(AuditEntry e) => new(e.Id, e.At, e.Actor, e.Action, e.CampaignId, e.SubjectId, e.Details);
 }
 
-public sealed record ReconciliationResponse(bool AllAgree, int CampaignCount, IReadOnlyList<CampaignReconciliationResponse> Campaigns);
+/// <summary>A sub-plan's raised amount (net of refunds) and 人次, as one of the three places holds them.</summary>
+public sealed record SubPlanTotalsResponse(long RaisedAmount, long DonationCount);
+
+/// <summary>
+/// A sub-plan three ways: its campaign grain's memory (null when the grain does not hold it), its row in <c>sub_plans</c>,
+/// and the sums of the ledger rows that name it.
+/// </summary>
+public sealed record SubPlanReconciliationResponse(
+    Guid SubPlanId, Guid CampaignId, string Title, SubPlanTotalsResponse? Grain, SubPlanTotalsResponse Row, SubPlanTotalsResponse Ledger, bool Agrees);
+
+/// <summary><c>allAgree</c> holds when every campaign and every sub-plan agrees.</summary>
+public sealed record ReconciliationResponse(
+    bool AllAgree, int CampaignCount, IReadOnlyList<CampaignReconciliationResponse> Campaigns, int SubPlanCount, IReadOnlyList<SubPlanReconciliationResponse> SubPlans);
 
 public static class AdminEndpoints
 {
@@ -30,7 +43,8 @@ public static class AdminEndpoints
         var admin = app.MapGroup("/api/admin").RequireAuthorization(Access.ReadReports).WithTags("Admin");
 
         // Per campaign: the grain's in-memory totals, the catalogue row's totals, and the ledger's sums.
-        admin.MapGet("/reconciliation", async (ILedgerQueries ledger, IGrainFactory grains, CancellationToken cancellationToken) =>
+        // Per sub-plan likewise: the grain's memory, its row, and the ledger rows that name it.
+        admin.MapGet("/reconciliation", async (ILedgerQueries ledger, VillageStore villages, IGrainFactory grains, CancellationToken cancellationToken) =>
         {
             var rows = await ledger.ReconcileAsync(cancellationToken);
             var campaigns = new List<CampaignReconciliationResponse>(rows.Count);
@@ -41,7 +55,9 @@ public static class AdminEndpoints
                     row.CampaignId, row.Title, row.Currency, TotalsResponse.From(grain), TotalsResponse.From(row.Catalogue), TotalsResponse.From(row.Ledger),
                     grain == row.Ledger && row.Catalogue == row.Ledger)));
             }
-            return TypedResults.Ok(new ReconciliationResponse(campaigns.All(c => c.Agrees), campaigns.Count, campaigns));
+            var subPlans = await ReconcileSubPlansAsync(villages, grains, cancellationToken);
+            return TypedResults.Ok(new ReconciliationResponse(
+                campaigns.All(c => c.Agrees) && subPlans.All(p => p.Agrees), campaigns.Count, campaigns, subPlans.Count, subPlans));
         }).RequireWholeScope();
         // The audit trail, newest first: every admin entry, who made it and when.
         // A narrower scope reads one of its campaigns' trail at a time.
@@ -58,5 +74,30 @@ public static class AdminEndpoints
             return TypedResults.Ok(entries.Select(AuditEntryResponse.From).ToList());
         });
         return app;
+    }
+
+    private static async Task<List<SubPlanReconciliationResponse>> ReconcileSubPlansAsync(VillageStore villages, IGrainFactory grains, CancellationToken cancellationToken)
+    {
+        var rows = await villages.ReconcileSubPlansAsync(cancellationToken);
+        // One grain call per project that has sub-plans (few): its sub-plans as it holds them in memory.
+        var inMemory = new Dictionary<Guid, SubPlanTotalsResponse>();
+        foreach (var campaign in rows.Select(r => r.CampaignId).Distinct().Chunk(64))
+        {
+            foreach (var plans in await Task.WhenAll(campaign.Select(id => grains.GetGrain<ICampaignGrain>(id).GetSubPlansAsync())))
+            {
+                foreach (var plan in plans)
+                {
+                    inMemory[plan.Id] = new SubPlanTotalsResponse(plan.RaisedAmount, plan.DonationCount);
+                }
+            }
+        }
+        return [.. rows.Select(r =>
+        {
+            var row = new SubPlanTotalsResponse(r.RowRaised, r.RowCount);
+            var ledger = new SubPlanTotalsResponse(r.LedgerRaised, r.LedgerCount);
+            // A sub-plan its grain does not hold is a disagreement too (it was added behind the grain's back).
+            var grain = inMemory.GetValueOrDefault(r.SubPlanId);
+            return new SubPlanReconciliationResponse(r.SubPlanId, r.CampaignId, r.Title, grain, row, ledger, grain == ledger && row == ledger);
+        })];
     }
 }

@@ -4,15 +4,19 @@ using Fundraising.Persistence.MonthlyGiving;
 
 namespace Fundraising.Web.MonthlyGiving;
 
-/// <summary>Body of <c>POST /api/campaigns/{id}/monthly-gifts</c>. Amount per month in minor units (fen).</summary>
-public sealed record CreateMonthlyGiftRequest(long? Amount, string? Currency, string? DisplayName, bool? Anonymous, string? Email);
+/// <summary>
+/// Body of <c>POST /api/campaigns/{id}/monthly-gifts</c>. Amount per month in minor units (fen); <c>TeamId</c> and
+/// <c>SubPlanId</c> as on a one-off gift (<c>CreateDonationRequest</c>): every month's gift counts for them.
+/// </summary>
+public sealed record CreateMonthlyGiftRequest(long? Amount, string? Currency, string? DisplayName, bool? Anonymous, string? Email, Guid? TeamId = null, Guid? SubPlanId = null);
 
 /// <summary>
 /// The answer to the donor who starts a monthly gift: where to pay, and the <see cref="CancelToken"/> that
 /// alone lets them see or cancel the gift later. It is shown only here.
 /// </summary>
 public sealed record MonthlyGiftCreatedResponse(
-    Guid Id, Guid CampaignId, long Amount, string Currency, string Interval, MonthlyGiftStatus Status, string? CheckoutUrl, string CancelToken, DateTimeOffset CreatedAt);
+    Guid Id, Guid CampaignId, long Amount, string Currency, string Interval, MonthlyGiftStatus Status, string? CheckoutUrl, string CancelToken, DateTimeOffset CreatedAt,
+    Guid? TeamId, Guid? SubPlanId);
 
 /// <summary>One month's gift: the invoice Stripe billed and the donation it made.</summary>
 public sealed record MonthlyGiftPaymentResponse(Guid DonationId, string InvoiceId, long Amount, string Currency, DonationStatus Status, long RefundedAmount, DateTimeOffset? SucceededAt)
@@ -33,11 +37,13 @@ public sealed record MonthlyGiftResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset? CancelledAt,
     long TotalGiven,
-    IReadOnlyList<MonthlyGiftPaymentResponse> Gifts)
+    IReadOnlyList<MonthlyGiftPaymentResponse> Gifts,
+    Guid? TeamId,
+    Guid? SubPlanId)
 {
     public static MonthlyGiftResponse From(MonthlyGiftRecord g, IReadOnlyList<MonthlyGiftPayment> payments) => new(
         g.Id, g.CampaignId, g.Amount, g.Currency, "month", g.DisplayName, g.Anonymous, g.Status, g.CreatedAt, g.CancelledAt,
-        payments.Sum(p => p.NetAmount), [.. payments.Select(MonthlyGiftPaymentResponse.From)]);
+        payments.Sum(p => p.NetAmount), [.. payments.Select(MonthlyGiftPaymentResponse.From)], g.TeamId, g.SubPlanId);
 }
 
 /// <summary>

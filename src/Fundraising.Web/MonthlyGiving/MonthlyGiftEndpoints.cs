@@ -67,7 +67,7 @@ public static class MonthlyGiftEndpoints
         {
             return TypedResults.ValidationProblem(v.Errors);
         }
-        var start = await monthlyGifts.StartAsync(campaignId, new NewMonthlyGift(key!, amount, currency!, name, request.Anonymous ?? false, email), cancellationToken);
+        var start = await monthlyGifts.StartAsync(campaignId, new NewMonthlyGift(key!, amount, currency!, name, request.Anonymous ?? false, email, request.TeamId, request.SubPlanId), cancellationToken);
         if (start.Unavailable)
         {
             return TypedResults.Problem(Problem.Unprocessable("Monthly giving needs a card provider.", "Monthly gifts cannot be taken right now."));
@@ -82,7 +82,7 @@ public static class MonthlyGiftEndpoints
         }
         var gift = start.Gift!;
         return TypedResults.Created($"/api/monthly-gifts/{gift.Id}", new MonthlyGiftCreatedResponse(
-            gift.Id, campaignId, gift.Amount, gift.Currency, "month", gift.Status, gift.CheckoutUrl, start.CancelToken!, gift.CreatedAt));
+            gift.Id, campaignId, gift.Amount, gift.Currency, "month", gift.Status, gift.CheckoutUrl, start.CancelToken!, gift.CreatedAt, gift.TeamId, gift.SubPlanId));
     }
 
     private static async Task<Results<Ok<MonthlyGiftResponse>, ProblemHttpResult>> GetAsync(

@@ -50,6 +50,14 @@ public sealed record MarkGivingDayRequest(Guid? EventId);
 
 public sealed record GivingDayMarkResponse(int Year, Guid EventId);
 
+/// <summary>A year's marked giving day as <c>GET /api/reports/giving-days</c> lists it: the event, its window, who marked it and when.</summary>
+public sealed record GivingDayMarkedResponse(int Year, Guid EventId, string Name, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string TimeZone, string MarkedBy, DateTimeOffset MarkedAt)
+{
+    public static GivingDayMarkedResponse From(MarkedGivingDay d) => new(d.Year, d.Event.Id, d.Event.Name, d.Event.StartsAt, d.Event.EndsAt, d.Event.TimeZone, d.MarkedBy, d.MarkedAt);
+}
+
+public sealed record GivingDayListResponse(IReadOnlyList<GivingDayMarkedResponse> Items);
+
 /// <summary>Body of <c>POST /api/reports/external-figures</c>: another city's giving-day money raised online, as published.</summary>
 public sealed record ExternalFigureRequest(int? Year, string? Province, string? City, long? OnlineAmount, string? Currency, string? Source);
 
@@ -57,3 +65,6 @@ public sealed record ExternalFigureResponse(int Year, string Province, string Ci
 {
     public static ExternalFigureResponse From(ExternalCityFigure f) => new(f.Year, f.Province, f.City, f.OnlineAmount, f.Currency, f.Source, f.EnteredBy, f.EnteredAt, true);
 }
+
+/// <summary><c>GET /api/reports/external-figures?year=</c>: the figures entered for a year in the association's province, largest first; each external.</summary>
+public sealed record ExternalFigureListResponse(int Year, string Province, IReadOnlyList<ExternalFigureResponse> Items);

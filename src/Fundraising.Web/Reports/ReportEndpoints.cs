@@ -37,7 +37,9 @@ public static class ReportEndpoints
         read.MapGet("/events/{id}", EventAsync);
 
         var manage = app.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization(Access.ManageReports);
+        manage.MapGet("/giving-days", ListGivingDaysAsync);
         manage.MapPut("/giving-days/{year}", MarkGivingDayAsync);
+        manage.MapGet("/external-figures", ListExternalFiguresAsync);
         manage.MapPost("/external-figures", EnterExternalFigureAsync);
         return app;
     }
@@ -103,6 +105,25 @@ public static class ReportEndpoints
                 ["eventId"] = [$"The event does not start in {number} (in its own time zone), so it cannot be that year's giving day."],
             }),
         };
+    }
+
+    /// <summary><c>GET /api/reports/giving-days</c>: every year's marked giving day, newest year first (few: one a year).</summary>
+    private static async Task<Ok<GivingDayListResponse>> ListGivingDaysAsync(ReportStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new GivingDayListResponse([.. (await store.GivingDaysAsync(cancellationToken)).Select(GivingDayMarkedResponse.From)]));
+
+    /// <summary><c>GET /api/reports/external-figures?year=</c>: the other cities' figures entered for the year, in the association's province.</summary>
+    private static async Task<Results<Ok<ExternalFigureListResponse>, ValidationProblem>> ListExternalFiguresAsync(
+        string? year, ReportStore store, IOptions<AssociationOptions> options, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        var number = Year(v, "year", year ?? "");
+        if (!v.IsValid)
+        {
+            return TypedResults.ValidationProblem(v.Errors);
+        }
+        var province = options.Value.Province;
+        return TypedResults.Ok(new ExternalFigureListResponse(number, province,
+            [.. (await store.ExternalFiguresAsync(number, province, cancellationToken)).Select(ExternalFigureResponse.From)]));
     }
 
     private static async Task<Results<Ok<ExternalFigureResponse>, ValidationProblem>> EnterExternalFigureAsync(

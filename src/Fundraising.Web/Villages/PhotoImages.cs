@@ -60,12 +60,46 @@ public static class PhotoImages
         {
             return Refused("The image could not be decoded.");
         }
+        // The re-encoded file carries no EXIF, so a phone photo's orientation tag would be lost: the pixels are turned
+        // upright here instead, and the photo is served the way the phone showed it.
+        using var upright = Upright(sized, codec.EncodedOrigin);
         // PNG keeps transparency and sharp edges (diagrams, scans); everything else becomes a JPEG.
         var png = signature == SKEncodedImageFormat.Png;
-        using var encoded = sized.Encode(png ? SKEncodedImageFormat.Png : SKEncodedImageFormat.Jpeg, 85);
+        using var encoded = upright.Encode(png ? SKEncodedImageFormat.Png : SKEncodedImageFormat.Jpeg, 85);
         return encoded is null
             ? Refused("The image could not be re-encoded.")
-            : new CleanPhoto(encoded.ToArray(), png ? "image/png" : "image/jpeg", sized.Width, sized.Height, null);
+            : new CleanPhoto(encoded.ToArray(), png ? "image/png" : "image/jpeg", upright.Width, upright.Height, null);
+    }
+
+    /// <summary>
+    /// The pixels as they are meant to be seen, given the EXIF orientation the codec read (1 to 8). Each case says where a
+    /// stored pixel (x, y) of a w×h image lands: x' = ScaleX·x + SkewX·y + TransX, y' = SkewY·x + ScaleY·y + TransY; the
+    /// four that turn by a quarter (5 to 8) swap width and height.
+    /// </summary>
+    public static SKBitmap Upright(SKBitmap stored, SKEncodedOrigin origin)
+    {
+        var (w, h) = (stored.Width, stored.Height);
+        SKMatrix? place = origin switch
+        {
+            SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),     // 2: mirrored left to right
+            SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1), // 3: upside down
+            SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),   // 4: mirrored top to bottom
+            SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),       // 5: transposed
+            SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),     // 6: to be turned 90° clockwise
+            SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1), // 7: transverse
+            SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),   // 8: to be turned 90° anticlockwise
+            _ => null,
+        };
+        if (place is not { } matrix)
+        {
+            return stored.Copy();
+        }
+        var quarter = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        var upright = new SKBitmap(new SKImageInfo(quarter ? h : w, quarter ? w : h, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(upright);
+        canvas.SetMatrix(in matrix);
+        canvas.DrawBitmap(stored, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), null); // whole pixels moved, never resampled
+        return upright;
     }
 
     private static SKEncodedImageFormat? Signature(ReadOnlySpan<byte> bytes)

@@ -31,10 +31,12 @@ public sealed record CreateUpdateRequest(string? Title, string? Body, IReadOnlyL
 /// <summary>Body of <c>POST /api/campaigns/{id}/milestones</c>; <c>reachedAt</c> defaults to now.</summary>
 public sealed record CreateMilestoneRequest(string? Title, string? Body, DateTimeOffset? ReachedAt, IReadOnlyList<Guid>? PhotoIds);
 
-/// <summary>The answer to an upload: the photo's id and where it is served.</summary>
-public sealed record PhotoResponse(Guid Id, string Url)
+/// <summary>The answer to an upload: the photo's id, where it is served, and its caption (text only, if one was given).</summary>
+public sealed record PhotoResponse(Guid Id, string Url, string? Caption = null)
 {
     public static PhotoResponse Of(Guid id) => new(id, $"/api/photos/{id}");
+
+    public static PhotoResponse Of(ProjectPhoto photo) => new(photo.Id, $"/api/photos/{photo.Id}", photo.Caption);
 }
 
 /// <summary>

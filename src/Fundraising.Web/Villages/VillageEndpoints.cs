@@ -24,6 +24,7 @@ public static class VillageEndpoints
     public const int MaxDescriptionLength = 2000;
     public const int MaxBodyLength = 5000;
     public const int MaxPhotosPerPost = 9;
+    public const int MaxCaptionLength = 200;
     public const long MaxGoalAmount = 100_000_000_000;
     public const int MaxFeedLimit = 100;
     public const int MaxFollowed = 20;
@@ -117,7 +118,7 @@ public static class VillageEndpoints
         var claim = await store.ClaimOfCampaignAsync(campaignId, cancellationToken);
         var photos = await store.PhotosOfCampaignAsync(campaignId, 50, cancellationToken);
         return TypedResults.Ok(new VillageProjectResponse(campaignId, claim is null ? null : VillageClaimResponse.From(claim), summary.Definition.Description,
-            [.. photos.Select(PhotoResponse.Of)], [.. (await grain.GetSubPlansAsync()).Select(SubPlanResponse.From)]));
+            [.. photos.Select(p => PhotoResponse.Of(p))], [.. (await grain.GetSubPlansAsync()).Select(SubPlanResponse.From)]));
     }
 
     private static async Task<Results<Ok<SubPlanListResponse>, ProblemHttpResult>> ListSubPlansAsync(Guid campaignId, ClaimsPrincipal user, IGrainFactory grains)
@@ -191,18 +192,29 @@ public static class VillageEndpoints
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["Send the photo as multipart/form-data in a field named 'file'."] });
         }
-        IFormFile? file;
+        IFormCollection form;
         try
         {
-            file = (await http.Request.ReadFormAsync(cancellationToken)).Files.GetFile("file");
+            form = await http.Request.ReadFormAsync(cancellationToken);
         }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
             return TypedResults.Problem(new() { Title = "The upload is too large or malformed.", Detail = $"A photo is at most {PhotoImages.MaxUploadBytes / (1024 * 1024)} MB.", Status = StatusCodes.Status413PayloadTooLarge });
         }
+        var file = form.Files.GetFile("file");
+        var v = new Validation();
+        var caption = v.Text("caption", form["caption"].Count > 1 ? null : form["caption"].ToString(), MaxCaptionLength, required: false);
+        if (form["caption"].Count > 1)
+        {
+            v.Add("caption", "'caption' must be given at most once.");
+        }
         if (file is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["The form has no field named 'file'."] });
+            v.Add("file", "The form has no field named 'file'.");
+        }
+        if (!v.IsValid || file is null)
+        {
+            return TypedResults.ValidationProblem(v.Errors);
         }
         if (file.Length > PhotoImages.MaxUploadBytes)
         {
@@ -215,9 +227,9 @@ public static class VillageEndpoints
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = [refusal] });
         }
-        var photo = new StoredPhoto(Guid.CreateVersion7(), campaignId, clean.ContentType!, clean.Width, clean.Height, clean.Bytes!);
+        var photo = new StoredPhoto(Guid.CreateVersion7(), campaignId, clean.ContentType!, clean.Width, clean.Height, clean.Bytes!, caption);
         await store.InsertPhotoAsync(photo, Actor.Of(http.User), cancellationToken);
-        return TypedResults.Created($"/api/photos/{photo.Id}", PhotoResponse.Of(photo.Id));
+        return TypedResults.Created($"/api/photos/{photo.Id}", PhotoResponse.Of(new ProjectPhoto(photo.Id, caption)));
     }
 
     private static async Task<IResult> GetPhotoAsync(Guid id, HttpContext http, VillageStore store, CancellationToken cancellationToken)

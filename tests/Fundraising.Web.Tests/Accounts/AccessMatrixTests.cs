@@ -227,6 +227,8 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         new("GET", "/api/reports/annual/{year}", ReportReaders, Scope.None, (f, _, t) => Get($"/api/reports/annual/{ThisYear}")),
         new("GET", "/api/reports/events/{id}", ReportReaders, Scope.None, async (f, _, t) =>
             new HttpRequestMessage(HttpMethod.Get, $"/api/reports/events/{(await f.MatchingAsync()).Event}.csv")),
+        new("GET", "/api/reports/giving-days", Admins, Scope.None, (f, _, t) => Get("/api/reports/giving-days")),
+        new("GET", "/api/reports/external-figures", Admins, Scope.None, (f, _, t) => Get($"/api/reports/external-figures?year={ThisYear}")),
         new("PUT", "/api/reports/giving-days/{year}", Admins, Scope.None, async (f, member, t) => new HttpRequestMessage(HttpMethod.Put, $"/api/reports/giving-days/{ThisYear}")
         {
             Content = JsonContent.Create(new { eventId = member is null ? Guid.NewGuid() : (await f.MatchingAsync()).Event }),

@@ -35,9 +35,12 @@ public static class AdminPageActions
     }
 
     /// <summary>Signs in with a new admin account and waits until the page has loaded its data.</summary>
-    public static async Task<IPage> SignInAsync(IBrowserContext context, WebFrontEnd web)
+    public static Task<IPage> SignInAsync(IBrowserContext context, WebFrontEnd web) => SignInAsAsync(context, web, "admin");
+
+    /// <summary>Signs in with a new account of <paramref name="role"/> and <paramref name="scope"/> and waits until the page has loaded its data.</summary>
+    public static async Task<IPage> SignInAsAsync(IBrowserContext context, WebFrontEnd web, string role, object? scope = null)
     {
-        var userName = await CreateAccountAsync(web);
+        var userName = await CreateAccountAsync(web, role, scope);
         var page = await OpenSignedOutAsync(context);
         await TypeCredentialsAsync(page, userName, Accounts.StaffClients.Password);
         await Expect(page.Locator("body")).ToHaveAttributeAsync("data-loaded", "true", new() { Timeout = PageActions.ServerTimeoutMs });

@@ -100,6 +100,34 @@ public sealed partial class MonthlyGivingPageTests(StripePlatform platform, Brow
     }
 
     [Fact]
+    public async Task AMonthlyGiftStartedOnAVillagePageCountsEveryMonthForTheChosenSubPlan()
+    {
+        await platform.SetChaosAsync(StripePlatform.Calm);
+        var project = await Villages.VillageCalls.ProjectAsync(platform.Web);
+        var canteen = (await Villages.VillageCalls.SubPlanAsync(platform.Web.Admin, project, "老年食堂", 1_000_000)).GetProperty("id").GetGuid();
+        await using var context = await browser.NewContextAsync(platform.Web);
+        var page = await BoardPageActions.OpenCampaignWatchingAsync(context, $"village.html?id={project}");
+
+        await Expect(page.Locator("#subplan-field")).ToBeVisibleAsync();
+        await page.Locator("#donate-subplan").SelectOptionAsync(canteen.ToString());
+        await page.Locator("label[for=frequency-monthly]").ClickAsync();
+        await page.Locator("#amount").FillAsync("20");
+        await page.Locator("#display-name").FillAsync("每月捐食堂的李四");
+        await page.Locator("#email").FillAsync("lisi@example.com");
+        await page.Locator("#donate-button").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/checkout/cs_"), new() { Timeout = PageActions.ServerTimeoutMs });
+        await page.Locator("#succeed").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex(@"/monthly\.html#id=[0-9a-f-]{36}&token="), new() { Timeout = PageActions.ServerTimeoutMs });
+
+        // The gift names the sub-plan, and its first month moved it.
+        Assert.Equal(canteen, await platform.Database.ScalarAsync<Guid>("SELECT sub_plan_id FROM monthly_gifts WHERE campaign_id = $1", project));
+        await platform.WaitForCampaignAsync(project, c => c.GetProperty("raisedAmount").GetInt64() == 2_000);
+        var plan = Villages.VillageCalls.SubPlanOf(await Villages.VillageCalls.SubPlansAsync(platform.Web.Client, project), canteen);
+        Assert.Equal((2_000L, 1L), (plan.GetProperty("raisedAmount").GetInt64(), plan.GetProperty("donationCount").GetInt64()));
+        Assert.Empty(PageActions.ScriptErrors(page));
+    }
+
+    [Fact]
     public async Task AnAnonymousMonthlyDonorStaysAnonymousInPublicAndAManageLinkWithoutItsTokenShowsAReadableMessage()
     {
         await platform.SetChaosAsync(StripePlatform.Calm);

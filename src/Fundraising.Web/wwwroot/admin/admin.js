@@ -3,8 +3,10 @@
 import { currentUser, resume, signIn, signOut, whenUnauthorized } from './session.js';
 import { setupCampaigns, loadCampaigns } from './campaigns.js';
 import { setupGifts, loadCampaignPanel } from './gifts.js';
-import { setupDisbursements } from './disbursements.js';
+import { setupDisbursements, addEvidencePhoto } from './disbursements.js';
+import { setupProjects, loadProjects, forgetProjects } from './projects.js';
 import { setupReports, loadReconciliation, loadAudit } from './reports.js';
+import { setupReportData, loadReportData } from './report-data.js';
 import { setupEvents, loadEvents, loadPools, loadFlagged, forgetEvents } from './events.js';
 import { clearMessages } from './view.js';
 
@@ -23,6 +25,8 @@ function showSignIn(message = '') {
   }
   $('campaign-panel').hidden = true;
   forgetEvents();
+  forgetProjects();
+  $('report-data').hidden = true;
   $('statement').hidden = true;
   $('sign-out').hidden = true;
   $('whoami').hidden = true;
@@ -36,7 +40,7 @@ function showSignIn(message = '') {
 /** Reloads everything a change can move; a part that fails says so without hiding the rest. */
 async function refreshAll() {
   await loadCampaigns();
-  const results = await Promise.allSettled([loadCampaignPanel(), loadEvents(), loadPools(), loadFlagged(), loadReconciliation(), loadAudit()]);
+  const results = await Promise.allSettled([loadCampaignPanel(), loadProjects(), loadEvents(), loadPools(), loadFlagged(), loadReconciliation(), loadAudit(), loadReportData()]);
   // 403: a part of the page this account's role or scope does not cover (a county's staff and the platform-wide report).
   const failed = results.find((r) => r.status === 'rejected' && r.reason?.status !== 401 && r.reason?.status !== 403);
   if (failed) {
@@ -108,8 +112,19 @@ $('sign-out').addEventListener('click', async () => {
 setupCampaigns({ onSelect: select, refreshAll });
 setupGifts({ refreshAll });
 setupDisbursements({ refreshAll });
+setupProjects({
+  // A project's disbursements are on its panel (admin/disbursements.js); a photo chosen here is added as evidence.
+  onOpenDisbursements: async (id, evidencePhotoId) => {
+    await select(id);
+    if (evidencePhotoId) {
+      addEvidencePhoto(evidencePhotoId);
+    }
+    $('disbursements-heading').scrollIntoView({ block: 'start' });
+  },
+});
 setupEvents({ refreshAll });
 setupReports();
+setupReportData();
 
 resume().then((signedIn) => (signedIn ? showApp() : showSignIn()),
   () => showSignIn('暂时无法连接服务器，请稍后再试。The server is not answering.'));

@@ -103,6 +103,16 @@ function readDisbursement(form) {
   return read;
 }
 
+/** Adds a photo's id to the form's evidence (from the projects section's "use as evidence"), once. */
+export function addEvidencePhoto(id) {
+  const input = $('d-photos');
+  const ids = input.value.split(/[\s,，]+/).filter(Boolean);
+  if (!ids.includes(id)) {
+    input.value = [...ids, id].join(', ');
+  }
+  $('d-amount').focus();
+}
+
 export function setupDisbursements({ refreshAll }) {
   handleSubmit($('disbursement-form'), readDisbursement, async (v) => {
     const entry = await post(`/api/campaigns/${encodeURIComponent(campaign.id)}/disbursements`,

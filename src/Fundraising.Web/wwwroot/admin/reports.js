@@ -39,6 +39,15 @@ export async function loadReconciliation() {
     return tr;
   });
   fillRows($('reconciliation-rows'), rows, '还没有项目。', 9);
+  const currencies = new Map(report.campaigns.map((c) => [c.campaignId, c.currency]));
+  const plans = report.subPlans.map((p) => {
+    const m = (totals) => (totals ? formatMoney(totals.raisedAmount, currencies.get(p.campaignId) ?? 'CNY') : '—');
+    const tr = row([campaignTitle(p.campaignId), p.title, m(p.grain), m(p.row), m(p.ledger), formatCount(p.ledger.donationCount), p.agrees ? '✓ 一致' : '✗ 不一致'],
+      { 'data-subplan-id': p.subPlanId });
+    tr.classList.toggle('disagrees', !p.agrees);
+    return tr;
+  });
+  fillRows($('subplan-reconciliation-rows'), plans, '没有子计划。', 7);
 }
 
 function details(entry) {

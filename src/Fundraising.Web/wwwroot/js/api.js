@@ -30,18 +30,22 @@ function retryAfter(response) {
 
 const TIMEOUT_MS = 20000;
 
-/** One API call: JSON in and out; a ProblemError for 4xx, a NetworkError when the outcome is unknown. */
+/**
+ * One API call: JSON in and out (a FormData body goes as multipart, for uploads); a ProblemError for 4xx, a
+ * NetworkError when the outcome is unknown.
+ */
 export async function request(method, url, { body, headers } = {}) {
+  const json = body !== undefined && !(body instanceof FormData);
   let response;
   try {
     response = await fetch(url, {
       method,
       headers: {
         Accept: 'application/json, application/problem+json',
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(json ? { 'Content-Type': 'application/json' } : {}),
         ...headers,
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: json ? JSON.stringify(body) : body,
       signal: AbortSignal.timeout(TIMEOUT_MS),
       cache: 'no-store',
     });

@@ -329,6 +329,12 @@ function readForm() {
   }
   const displayName = $('display-name').value.trim();
   const message = $('message').value.trim();
+  // What the gift counts for besides the campaign, one-off or every month alike: through a team's share link the team
+  // (card payments carry it to the provider's path), and on a village page the sub-plan the donor names.
+  const targets = {
+    ...(view.team ? { teamId: view.team.id } : {}),
+    ...($('donate-subplan')?.value ? { subPlanId: $('donate-subplan').value } : {}),
+  };
   if (isMonthly()) {
     const email = $('email').value.trim();
     return {
@@ -339,6 +345,7 @@ function readForm() {
         displayName: displayName || null,
         anonymous: $('anonymous').checked,
         email: email || null,
+        ...targets,
       },
     };
   }
@@ -349,10 +356,7 @@ function readForm() {
       displayName: displayName || null,
       anonymous: $('anonymous').checked,
       message: message || null,
-      // Through a team's share link the gift counts for the team too (card payments carry it to the provider's path).
-      ...(view.team ? { teamId: view.team.id } : {}),
-      // On a village page the donor may name one of the project's sub-plans.
-      ...($('donate-subplan')?.value ? { subPlanId: $('donate-subplan').value } : {}),
+      ...targets,
     },
   };
 }

@@ -87,8 +87,10 @@ async function start() {
       $('village-claim').textContent = `${c.county}${c.town ? ` ${c.town}` : ''} ${c.village} · 县慈善协会认领 Claimed by the county association`;
       $('village-claim').hidden = false;
     }
-    $('photos').replaceChildren(...project.photos.map((p) =>
-      el('img', { attrs: { src: p.url, alt: '村庄照片 Village photo', loading: 'lazy', width: '160', height: '120' } })));
+    // A caption is the uploader's text: shown under its photo (as text) and said as the photo's alternative text.
+    $('photos').replaceChildren(...project.photos.map((p) => el('figure', { class: 'photo', attrs: { 'data-photo-id': p.id } },
+      el('img', { attrs: { src: p.url, alt: p.caption ?? '村庄照片 Village photo', loading: 'lazy', width: '160', height: '120' } }),
+      p.caption ? el('figcaption', { class: 'photo-caption', text: p.caption }) : null)));
     await loadOlder();
   } catch {
     // campaign.js says when the project cannot be found; the feed stays live without its history.
