@@ -5,6 +5,8 @@
 # deploy/local/down.sh stops it all.
 #   --detach     return once the cluster is healthy (it keeps running)
 #   --sandbox    no card provider: the sandbox confirm endpoint stands in for payments
+#   --restart silo-N|web-N   on a running cluster: stop that process gracefully (SIGTERM; it may already be gone, after a
+#                kill -9 say) and start it again with the same settings, back once it is healthy (the chaos runs use it)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/postgres.sh
@@ -16,7 +18,18 @@ STRIPE_URL=http://127.0.0.1:12111
 SILOS=3
 FRONT_ENDS=2
 DIR=.data/cluster
-local_flags "$@"
+RESTART=""
+ARGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --restart) RESTART="$2"; shift ;;
+    *) ARGS+=("$1") ;;
+  esac
+  shift
+done
+local_flags "${ARGS[@]+"${ARGS[@]}"}"
+# A restart keeps the card mode the cluster was started with.
+[ -n "$RESTART" ] && [ -f "$DIR/stripe" ] && STRIPE=$(cat "$DIR/stripe")
 # The ports of silo i (1-based) and front end j: silo-to-silo 11110+i, gateway 30000+i-1, front end 5080+j.
 silo_port() { echo $((11110 + $1)); }
 gateway_port() { echo $((29999 + $1)); }
@@ -31,10 +44,17 @@ pg_create_database local "$PORT_DB" fundraising
 
 mkdir -p "$DIR"
 local_secrets .data/local/web.env
-build_release src/Fundraising.Silo/Fundraising.Silo.csproj src/Fundraising.Web/Fundraising.Web.csproj src/Fundraising.FakeStripe/Fundraising.FakeStripe.csproj
+if [ -z "$RESTART" ]; then
+  build_release src/Fundraising.Silo/Fundraising.Silo.csproj src/Fundraising.Web/Fundraising.Web.csproj src/Fundraising.FakeStripe/Fundraising.FakeStripe.csproj
+  echo "$STRIPE" > "$DIR/stripe"
+fi
 
 if [ "$STRIPE" = true ]; then
-  start_fake_stripe "$STRIPE_URL" "$URL/api/payments/stripe/webhook" "$DIR/fake-stripe.log" "$DIR/fake-stripe.pid"
+  if [ -z "$RESTART" ]; then
+    start_fake_stripe "$STRIPE_URL" "$URL/api/payments/stripe/webhook" "$DIR/fake-stripe.log" "$DIR/fake-stripe.pid"
+  else
+    stripe_settings "$STRIPE_URL"
+  fi
   export Payments__Stripe__PublicBaseUrl="$URL"
 fi
 
@@ -47,20 +67,55 @@ export Admin__ApiKey="$ADMIN_KEY" Receipts__TokenSecret="$RECEIPT_TOKEN_SECRET" 
 # The front ends see donors through nginx: the address nginx puts in X-Forwarded-For is the donor's (rate limits).
 export ForwardedHeaders__KnownProxies=127.0.0.1
 
+# start_silo I: silo I in the background, its pid in $DIR/silo-I.pid, its log appended to $DIR/silo-I.log.
+start_silo() {
+  Orleans__SiloPort=$(silo_port "$1") Orleans__GatewayPort=$(gateway_port "$1") \
+    dotnet src/Fundraising.Silo/bin/Release/net10.0/Fundraising.Silo.dll >> "$DIR/silo-$1.log" 2>&1 &
+  echo $! > "$DIR/silo-$1.pid"
+}
+# start_web J: front end J, an Orleans client that finds the silos' gateways in the membership table. The first seeds the
+# demo giving day (at its first start); seeding twice at once is not something a second front end needs to do.
+start_web() {
+  Orleans__Mode=Client Demo__Seed=$([ "$1" = 1 ] && echo true || echo false) \
+    dotnet src/Fundraising.Web/bin/Release/net10.0/Fundraising.Web.dll --urls "http://127.0.0.1:$(web_port "$1")" \
+    --contentRoot "$PWD/src/Fundraising.Web" >> "$DIR/web-$1.log" 2>&1 &
+  echo $! > "$DIR/web-$1.pid"
+}
+# wait_silo I: until silo I says it has joined (its log's "Silo started" line after its latest start).
+wait_silo() {
+  local pid
+  pid=$(cat "$DIR/silo-$1.pid")
+  for _ in $(seq 1 180); do
+    if [ "$(grep -c 'Silo started' "$DIR/silo-$1.log")" -ge "$(grep -c '^=== start' "$DIR/silo-$1.log")" ]; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || { echo "silo $1 exited; see $DIR/silo-$1.log"; tail -n 30 "$DIR/silo-$1.log"; return 1; }
+    sleep 1
+  done
+  echo "silo $1 did not start within 180 s"; return 1
+}
+# stop_gracefully PIDFILE: SIGTERM and wait (a silo finishes its commits and hands its grains over), SIGKILL after 60 s.
+stop_gracefully() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  echo "process $pid did not stop within 60 s; killing it"; kill -9 "$pid" 2>/dev/null || true
+}
+
+if [ -n "$RESTART" ]; then
+  case "$RESTART" in
+    silo-[0-9]*) n=${RESTART#silo-}; stop_gracefully "$DIR/silo-$n.pid"; echo "=== start $(date -u +%T)" >> "$DIR/silo-$n.log"
+                 start_silo "$n"; wait_silo "$n" ;;
+    web-[0-9]*)  n=${RESTART#web-}; stop_gracefully "$DIR/web-$n.pid"; echo "=== start $(date -u +%T)" >> "$DIR/web-$n.log"
+                 start_web "$n"; wait_healthy "http://127.0.0.1:$(web_port "$n")/healthz" "$(cat "$DIR/web-$n.pid")" "$DIR/web-$n.log" 180 ;;
+    *) echo "--restart takes silo-N or web-N"; exit 2 ;;
+  esac
+  echo "$RESTART restarted (pid $(cat "$DIR/$RESTART.pid"))"
+  exit 0
+fi
+
 # The silos first: they migrate the database (under an advisory lock) and form the cluster.
-for i in $(seq 1 "$SILOS"); do
-  Orleans__SiloPort=$(silo_port "$i") Orleans__GatewayPort=$(gateway_port "$i") \
-    dotnet src/Fundraising.Silo/bin/Release/net10.0/Fundraising.Silo.dll > "$DIR/silo-$i.log" 2>&1 &
-  echo $! > "$DIR/silo-$i.pid"
-done
-# Then the front ends, each an Orleans client that finds the silos' gateways in the membership table. The first seeds the
-# demo giving day; seeding twice at once is not something a second front end needs to do.
-for j in $(seq 1 "$FRONT_ENDS"); do
-  Orleans__Mode=Client Demo__Seed=$([ "$j" = 1 ] && echo true || echo false) \
-    dotnet src/Fundraising.Web/bin/Release/net10.0/Fundraising.Web.dll --urls "http://127.0.0.1:$(web_port "$j")" \
-    --contentRoot "$PWD/src/Fundraising.Web" > "$DIR/web-$j.log" 2>&1 &
-  echo $! > "$DIR/web-$j.pid"
-done
+for i in $(seq 1 "$SILOS"); do echo "=== start $(date -u +%T)" > "$DIR/silo-$i.log"; start_silo "$i"; done
+for j in $(seq 1 "$FRONT_ENDS"); do echo "=== start $(date -u +%T)" > "$DIR/web-$j.log"; start_web "$j"; done
 for j in $(seq 1 "$FRONT_ENDS"); do
   wait_healthy "http://127.0.0.1:$(web_port "$j")/healthz" "$(cat "$DIR/web-$j.pid")" "$DIR/web-$j.log" 180
 done

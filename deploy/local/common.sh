@@ -50,6 +50,12 @@ start_fake_stripe() {
     dotnet src/Fundraising.FakeStripe/bin/Release/net10.0/Fundraising.FakeStripe.dll --urls "$url" > "$log" 2>&1 &
   STRIPE_PID=$!
   echo "$STRIPE_PID" > "$pidfile"
+  stripe_settings "$url"
+}
+
+# stripe_settings URL: the web app's settings for the fake Stripe at URL (exported).
+stripe_settings() {
+  local url="$1"
   export Payments__Stripe__Enabled=true
   export Payments__Stripe__SecretKey="$STRIPE_SECRET_KEY"
   export Payments__Stripe__WebhookSecrets="$STRIPE_WEBHOOK_SECRET"

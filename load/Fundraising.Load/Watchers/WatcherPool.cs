@@ -27,7 +27,8 @@ public sealed record WatcherResult(
     double SecondsToConnect,
     LatencySummary Lag,
     LatencySummary FinalLag,
-    IReadOnlyDictionary<string, long> Errors);
+    IReadOnlyDictionary<string, long> Errors,
+    long Reconnects = 0);
 
 /// <summary>
 /// Thousands of SignalR clients watching one campaign, as the browsers of a giving-day audience do.
@@ -44,6 +45,8 @@ public sealed class WatcherPool : IAsyncDisposable
     private readonly Dictionary<string, long> _errors = [];
     private readonly int _requested;
     private double _secondsToConnect;
+    private long _reconnects;
+    private volatile bool _closing;
 
     private WatcherPool(AckTimeline? acks, int requested)
     {
@@ -52,6 +55,9 @@ public sealed class WatcherPool : IAsyncDisposable
     }
 
     public int Connected => _watchers.Count;
+
+    /// <summary>Connections that closed under a watcher (its front end stopped or died) and were opened again.</summary>
+    public long Reconnects => Interlocked.Read(ref _reconnects);
 
     /// <summary>Opens <paramref name="count"/> WebSocket connections, <paramref name="parallel"/> at a time, each watching <paramref name="campaignId"/>.</summary>
     public static Task<WatcherPool> ConnectAsync(Uri target, Guid campaignId, int count, AckTimeline? acks,
@@ -104,6 +110,9 @@ public sealed class WatcherPool : IAsyncDisposable
             connection.ServerTimeout = TimeSpan.FromMinutes(2);
             listen(connection, watcher, i);
             watcher.Connection = connection;
+            // As a browser's page does: a connection that closes (its front end stopped or died) is opened again, through
+            // the load balancer to a front end that runs, and watches again; the first message then brings it up to date.
+            connection.Closed += _ => pool.ReconnectAsync(connection, ct => subscribe(connection, i, ct));
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -174,7 +183,34 @@ public sealed class WatcherPool : IAsyncDisposable
         {
             errors = new Dictionary<string, long>(_errors);
         }
-        return new WatcherResult(_requested, _watchers.Count, saw, messages, Math.Round(_secondsToConnect, 1), lag, Latency.Summarize(finalLag), errors);
+        return new WatcherResult(_requested, _watchers.Count, saw, messages, Math.Round(_secondsToConnect, 1), lag, Latency.Summarize(finalLag), errors, Reconnects);
+    }
+
+    private async Task ReconnectAsync(HubConnection connection, Func<CancellationToken, Task> subscribe)
+    {
+        for (var attempt = 1; !_closing; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5_000, 250 * attempt)));
+            if (_closing)
+            {
+                return;
+            }
+            try
+            {
+                await connection.StartAsync();
+                await subscribe(CancellationToken.None);
+                Interlocked.Increment(ref _reconnects);
+                return;
+            }
+            catch (Exception e) when (e is not ObjectDisposedException)
+            {
+                CountError("reconnect " + e.GetType().Name);
+                if (connection.State != HubConnectionState.Disconnected)
+                {
+                    await connection.StopAsync();
+                }
+            }
+        }
     }
 
     private void CountError(string kind)
@@ -200,6 +236,7 @@ public sealed class WatcherPool : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _closing = true;
         await Parallel.ForEachAsync(_watchers, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (w, _) =>
         {
             try

@@ -68,7 +68,6 @@ public sealed partial class CampaignGrain(
     private CampaignDefinition? _definition;
     private CampaignStatus _status;
     private CampaignTotals _totals = CampaignTotals.Zero;
-    private bool _totalsSuspect;
     private long _version;
     private long _pushedVersion;
     private IGrainTimer? _pushTimer;
@@ -87,11 +86,10 @@ public sealed partial class CampaignGrain(
     {
         _commits = new DonationCommitQueue(Id, ledger, Plan, ApplyCommittedAsync, () =>
         {
-            _totalsSuspect = true;
             // Whether it committed is unknown: the boards re-read this campaign rather than guess.
             boards.Add(_events, CampaignBoardDelta.RereadOf(Id));
             return Task.CompletedTask;
-        }, logger);
+        }, ReadTotalsAgainAsync, logger);
         // Versions must keep growing when the grain is reactivated elsewhere (a silo died), or watchers
         // would drop the new activation's pushes as stale: start from the clock (in microseconds, which
         // stays below 2^53 so browsers read it exactly), then count changes.
@@ -311,7 +309,7 @@ public sealed partial class CampaignGrain(
         {
             await PrepareMatchingAsync();
         }
-        return Remember(donation.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(new LedgerInsert(record, donation.IdempotencyKey, hash))));
+        return Remember(donation.IdempotencyKey, hash, await _commits.InsertAsync(new LedgerInsert(record, donation.IdempotencyKey, hash)));
     }
 
     public async Task<DonationResult> RecordOfflineDonationAsync(NewOfflineDonation donation)
@@ -335,7 +333,7 @@ public sealed partial class CampaignGrain(
             null, DonationStatus.Succeeded, DonationChannel.Offline, "offline", now, now,
             donation.Kind, 0, donation.Item, donation.Quantity, null, donation.PledgeId, SubPlanId: donation.SubPlanId);
         var insert = new LedgerInsert(record, donation.IdempotencyKey, hash, donation.Reference, donation.Method, donation.RecordedBy);
-        return Remember(donation.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(insert)));
+        return Remember(donation.IdempotencyKey, hash, await _commits.InsertAsync(insert));
     }
 
     public async Task<DonationResult> ImportGiftAsync(ImportedGift gift)
@@ -358,7 +356,7 @@ public sealed partial class CampaignGrain(
             Guid.CreateVersion7(), Id, gift.Amount, gift.Currency, gift.DonorName, gift.Anonymous, null, DonationStatus.Succeeded,
             channel, channel == DonationChannel.Online ? "import" : "offline", at, at, gift.Kind, 0, gift.Item, gift.Quantity);
         var insert = new LedgerInsert(record, gift.IdempotencyKey, hash, gift.Source, "import", gift.ImportedBy);
-        return Remember(gift.IdempotencyKey, hash, await CommitAsync(() => _commits.InsertAsync(insert)));
+        return Remember(gift.IdempotencyKey, hash, await _commits.InsertAsync(insert));
     }
 
     public async Task<PledgeResult> RecordPledgeAsync(NewPledge pledge)
@@ -383,7 +381,7 @@ public sealed partial class CampaignGrain(
         // Only the gift's own provider confirms it (DonationRecord.IsPaidThrough), decided on the row in the batch:
         // no read of the gift before the hot path's one write.
         await PrepareMatchingAsync();
-        return await CommitAsync(() => _commits.ConfirmAsync(new LedgerConfirm(donationId, provider)));
+        return await _commits.ConfirmAsync(new LedgerConfirm(donationId, provider));
     }
 
     public async Task<RefundResult> PrepareRefundAsync(NewRefund refund)
@@ -424,7 +422,7 @@ public sealed partial class CampaignGrain(
         try
         {
             return await RefuseOverdrawingRefundAsync(refund)
-                ?? await CommitAsync(() => _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey)));
+                ?? await _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey));
         }
         finally
         {
@@ -432,23 +430,19 @@ public sealed partial class CampaignGrain(
         }
     }
 
-    private async Task<T> CommitAsync<T>(Func<Task<T>> enqueue)
+    // A batch failed without telling whether it committed: the commit queue has the durable totals read again, with no
+    // batch of this campaign in flight, before its next batch.
+    private async Task ReadTotalsAgainAsync()
     {
-        if (_totalsSuspect && _commits.Queued == 0)
+        _totals = await catalog.LoadTotalsAsync(Id) ?? _totals;
+        if (_subPlans.Count > 0)
         {
-            // A batch failed without telling whether it committed: re-read the durable totals first.
-            _totals = await catalog.LoadTotalsAsync(Id) ?? _totals;
-            if (_subPlans.Count > 0)
+            foreach (var plan in await villages.SubPlansAsync(Id))
             {
-                foreach (var plan in await villages.SubPlansAsync(Id))
-                {
-                    _subPlans[plan.Id] = plan;
-                }
+                _subPlans[plan.Id] = plan;
             }
-            _totalsSuspect = false;
-            _version++;
         }
-        return await enqueue();
+        _version++;
     }
 
     private DonationResult? Admit(Admission.Request request) =>

@@ -26,6 +26,20 @@ public sealed class OrleansHostOptions
 public static class SiloHostingExtensions
 {
     /// <summary>
+    /// Lets the exceptions a grain call can end in cross the wire with their type and message: Orleans serializes only
+    /// exceptions of the Microsoft, System and Azure namespaces by default, and a client of separate silos got "no codec
+    /// for Npgsql.NpgsqlException" (a 500 with the cause lost) when the database restarted under a commit. The database's
+    /// and the ledger's own exceptions (<c>Npgsql</c>, <c>Fundraising</c>) are the ones callers act on: a 503, a retry.
+    /// Both silos and clients must say so, since both ends read and write them.
+    /// </summary>
+    public static IServiceCollection AddFundraisingExceptionSerialization(this IServiceCollection services) =>
+        services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(options =>
+        {
+            options.SupportedNamespacePrefixes.Add("Npgsql");
+            options.SupportedNamespacePrefixes.Add("Fundraising");
+        });
+
+    /// <summary>
     /// Makes this host an Orleans silo of the fundraising cluster: ADO.NET clustering and grain
     /// storage on the platform's PostgreSQL (schema migrated first), and the grains' services.
     /// </summary>
@@ -63,6 +77,7 @@ public static class SiloHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiptIssuer>());
         // Every silo reports its commit batch sizes once a second, for the admins' live dashboard.
         builder.Services.AddHostedService<SiloHealthReporter>();
+        builder.Services.AddFundraisingExceptionSerialization();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(options =>

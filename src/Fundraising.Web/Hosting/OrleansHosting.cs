@@ -33,6 +33,7 @@ public static class OrleansHosting
         var host = builder.Configuration.GetSection("Orleans").Get<OrleansHostOptions>() ?? new OrleansHostOptions();
         var connectionString = builder.Configuration.GetFundraisingConnectionString();
         var connectTimeout = builder.Configuration.GetValue("Orleans:ClientConnectTimeout", TimeSpan.FromSeconds(60));
+        builder.Services.AddFundraisingExceptionSerialization();
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(options =>

@@ -95,6 +95,51 @@ public sealed class CampaignGrainTests(InMemoryClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ABatchThatCommittedWithItsAcknowledgementLostIsCountedFromTheLedgerEvenWithNoLaterGift()
+    {
+        var grain = await LiveCampaignAsync();
+        var created = await grain.CreateDonationAsync(Gift("lost-ack", 900));
+        Ledger.LoseNextAcknowledgement = new InvalidOperationException("connection closed while committing");
+        await Assert.ThrowsAnyAsync<Exception>(() => grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox"));
+
+        // Nothing else happens to this campaign: its totals must still come to the ledger's on their own.
+        var ledger = new CampaignTotals(900, 1, OnlineAmount: 900);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await grain.GetTotalsAsync() != ledger && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(ledger, await grain.GetTotalsAsync());
+
+        // The donor's retry finds the gift already succeeded: answered, and counted once.
+        var retried = await grain.ConfirmDonationAsync(created.Donation!.Id, "sandbox");
+        Assert.Equal(DonationStatus.Succeeded, retried.Donation!.Status);
+        Assert.Equal(ledger, await grain.GetTotalsAsync());
+    }
+
+    [Fact]
+    public async Task ABusyCampaignCountsABatchWhoseAcknowledgementWasLostBeforeItsNextBatch()
+    {
+        var grain = await LiveCampaignAsync();
+        var first = await grain.CreateDonationAsync(Gift("busy-lost", 400));
+        var more = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => grain.CreateDonationAsync(Gift($"busy-{i}"))));
+        Ledger.LoseNextAcknowledgement = new InvalidOperationException("connection closed while committing");
+        Ledger.Gate = new TaskCompletionSource();
+        var lost = grain.ConfirmDonationAsync(first.Donation!.Id, "sandbox");
+        await Task.Delay(100);
+        // Gifts keep coming while the lost batch is in flight (the queue is never empty when a gift arrives): the batch
+        // after it starts from the ledger's totals.
+        var confirms = more.Select(m => grain.ConfirmDonationAsync(m.Donation!.Id, "sandbox")).ToList();
+        await Task.Delay(100);
+        Ledger.Gate.SetResult();
+        Ledger.Gate = null;
+        await Assert.ThrowsAnyAsync<Exception>(() => lost);
+        Assert.All(await Task.WhenAll(confirms), c => Assert.Equal(DonationStatus.Succeeded, c.Donation!.Status));
+        Assert.Equal(new CampaignTotals(2_400, 21, OnlineAmount: 2_400), await grain.GetTotalsAsync());
+        Assert.Equal((2_400L, 21), Ledger.SucceededSum(grain.GetPrimaryKey()));
+    }
+
+    [Fact]
     public async Task RetryWithTheSameKeyIsAReplayAndADifferentBodyIsRefused()
     {
         var grain = await LiveCampaignAsync();

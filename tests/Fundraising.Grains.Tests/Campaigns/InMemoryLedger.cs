@@ -72,6 +72,9 @@ public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignC
     /// <summary>When set, the next commit throws this instead of writing anything.</summary>
     public Exception? FailNext { get; set; }
 
+    /// <summary>When set, the next commit writes its batch and then throws this (its acknowledgement lost).</summary>
+    public Exception? LoseNextAcknowledgement { get; set; }
+
     public async Task<LedgerBatchOutcome> CommitAsync(LedgerBatch batch, CancellationToken cancellationToken = default)
     {
         if (Gate is { } gate)
@@ -129,6 +132,11 @@ public sealed class InMemoryLedger : IDonationLedger, ILedgerQueries, ICampaignC
             }
             var outcome = new LedgerBatchOutcome(inserted, existing, confirmed, unchanged, missing);
             _totals[batch.CampaignId] = _totals.GetValueOrDefault(batch.CampaignId, CampaignTotals.Zero).Add(outcome.TotalsDelta());
+            if (LoseNextAcknowledgement is { } lost)
+            {
+                LoseNextAcknowledgement = null;
+                throw lost;
+            }
             return outcome;
         }
     }
