@@ -63,6 +63,8 @@ public static class SiloHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReceiptIssuer>());
         // Every silo reports its commit batch sizes once a second, for the admins' live dashboard.
         builder.Services.AddHostedService<SiloHealthReporter>();
+        // Readiness: PostgreSQL answers and this silo is an active member of the cluster (see HealthProbes).
+        builder.Services.AddSiloHealthChecks();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(options =>

@@ -42,7 +42,7 @@ public static class AdminEndpoints
                     grain == row.Ledger && row.Catalogue == row.Ledger)));
             }
             return TypedResults.Ok(new ReconciliationResponse(campaigns.All(c => c.Agrees), campaigns.Count, campaigns));
-        }).RequireWholeScope();
+        }).WithSummary("Compares each campaign's grain totals with the ledger.").RequireWholeScope();
         // The audit trail, newest first: every admin entry, who made it and when.
         // A narrower scope reads one of its campaigns' trail at a time.
         admin.MapGet("/audit", async Task<Results<Ok<List<AuditEntryResponse>>, ProblemHttpResult>> (
@@ -56,7 +56,7 @@ public static class AdminEndpoints
             }
             var entries = await audit.ListAsync(campaignId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken);
             return TypedResults.Ok(entries.Select(AuditEntryResponse.From).ToList());
-        });
+        }).WithSummary("The audit trail of staff actions (in scope).");
         return app;
     }
 }

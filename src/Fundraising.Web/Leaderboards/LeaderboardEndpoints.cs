@@ -11,8 +11,8 @@ public static class LeaderboardEndpoints
 {
     public static IEndpointRouteBuilder MapLeaderboards(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/events/{id:guid}/leaderboards").WithTags("Leaderboards")
-            .MapGet("/{board}", GetAsync);
+        app.MapGroup("/api/events/{id:guid}/leaderboards").WithTags("Leaderboards").ProducesProblems(404)
+            .MapGet("/{board}", GetAsync).WithSummary("An event's live leaderboard (donors, teams or villages), top entries first.");
         return app;
     }
 
