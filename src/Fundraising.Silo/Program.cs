@@ -1,9 +1,18 @@
+using Microsoft.AspNetCore.Builder;
+using Fundraising.Grains.Health;
 using Fundraising.Grains.Hosting;
-using Microsoft.Extensions.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
+// A web host only for its probes: the silo's grains are reached over Orleans' own ports, never over HTTP.
+var builder = WebApplication.CreateSlimBuilder(args);
 
 // A silo of the fundraising cluster: ADO.NET clustering and grain storage on PostgreSQL.
 builder.AddFundraisingSilo();
 
-await builder.Build().RunAsync();
+// Liveness and readiness on a small HTTP port of the silo's own (Health:Port), for a load balancer or a kubelet.
+builder.AddSiloHealthPort();
+
+var app = builder.Build();
+
+app.MapHealthProbes();
+
+await app.RunAsync();

@@ -64,6 +64,12 @@ builder.AddReports();
 // Demo data for a local giving day (off unless Demo:Seed is true).
 builder.AddDemoSeeding();
 
+// Health probes: /health/live (the process answers) and /health/ready (the silo or the gateway, and PostgreSQL).
+builder.AddHealthProbes();
+
+// The API described: an OpenAPI document at /openapi/v1.json, and the try-it page at /scalar for admins.
+builder.AddApiDescription();
+
 var app = builder.Build();
 
 app.UseClientAddress();
@@ -101,6 +107,9 @@ app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConn
 app.MapDashboard();
 app.MapReports();
 app.MapCampaignTemplates();
+
+// The API described (after every Map above, so the document has them all).
+app.MapApiDescription();
 
 app.Run();
 

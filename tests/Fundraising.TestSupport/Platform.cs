@@ -138,6 +138,9 @@ public static class Platform
             var environment = Common(database);
             environment["Orleans__SiloPort"] = TestEnvironment.FreePort().ToString();
             environment["Orleans__GatewayPort"] = TestEnvironment.FreePort().ToString();
+            // The probes' port (a test that asks the probes names its own), on loopback only.
+            environment["Health__Port"] = TestEnvironment.FreePort().ToString();
+            environment["Health__Address"] = "127.0.0.1";
             foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             {
                 environment[key] = value;

@@ -78,6 +78,8 @@ public static class SiloHostingExtensions
         // Every silo reports its commit batch sizes once a second, for the admins' live dashboard.
         builder.Services.AddHostedService<SiloHealthReporter>();
         builder.Services.AddFundraisingExceptionSerialization();
+        // Readiness: PostgreSQL answers and this silo is an active member of the cluster (see HealthProbes).
+        builder.Services.AddSiloHealthChecks();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(options =>

@@ -16,16 +16,16 @@ public static partial class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        var accounts = app.MapGroup("/api/admin/accounts").WithTags("Accounts").RequireAuthorization(Access.ManageAccounts);
-        accounts.MapPost("/", CreateAsync);
+        var accounts = app.MapGroup("/api/admin/accounts").WithTags("Accounts").RequireAuthorization(Access.ManageAccounts).ProducesProblems(404, 409);
+        accounts.MapPost("/", CreateAsync).WithSummary("Creates a staff account with a role and a scope.");
         accounts.MapGet("/", async (AccountStore store, CancellationToken cancellationToken) =>
-            TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(AccountResponse.From).ToList()));
+            TypedResults.Ok((await store.ListAsync(cancellationToken)).Select(AccountResponse.From).ToList())).WithSummary("Lists staff accounts.");
         // Ends the account's sessions and revokes its tokens at once, on every front end.
         accounts.MapPost("/{id:guid}/disable", async Task<Results<Ok<AccountResponse>, ProblemHttpResult>> (
             Guid id, AccountStore store, ClaimsPrincipal user, CancellationToken cancellationToken) =>
             await store.DisableAsync(id, Actor.Of(user), cancellationToken) is { } account
                 ? TypedResults.Ok(AccountResponse.From(account))
-                : TypedResults.Problem(Problem.NotFound("account", id)));
+                : TypedResults.Problem(Problem.NotFound("account", id))).WithSummary("Disables a staff account and its sessions and tokens.");
         return app;
     }
 

@@ -16,31 +16,31 @@ public static class AuthEndpoints
     {
         var auth = app.MapGroup("/api/auth").WithTags("Auth");
         // Limited per client address (guessing across many accounts); each account also locks after repeated failures.
-        auth.MapPost("/sign-in", SignInAsync).AllowAnonymous().RequireRateLimiting(RateLimits.SignIn);
+        auth.MapPost("/sign-in", SignInAsync).WithSummary("Signs a staff account in (a session cookie).").AllowAnonymous().RequireRateLimiting(RateLimits.SignIn).ProducesProblems(401);
 
-        var signedIn = auth.MapGroup("/").RequireAuthorization(Access.SignedIn);
+        var signedIn = auth.MapGroup("/").RequireAuthorization(Access.SignedIn).ProducesProblems(404);
         // Ends this cookie's session in PostgreSQL, so that a copy of the cookie opens nothing afterwards.
         signedIn.MapPost("/sign-out", async (HttpContext http) =>
         {
             await http.SignOutAsync(StaffAuthentication.CookieScheme);
             return TypedResults.NoContent();
-        });
-        signedIn.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(MeOf(user)));
+        }).WithSummary("Ends this cookie's session.");
+        signedIn.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(MeOf(user))).WithSummary("Who is signed in: account, role and scope.");
         // The token a signed-in page sends as X-CSRF-Token with every change it makes.
         signedIn.MapGet("/antiforgery", (HttpContext http, IAntiforgery antiforgery) =>
-            TypedResults.Ok(new AntiforgeryResponse(antiforgery.GetAndStoreTokens(http).RequestToken!, StaffAuthentication.AntiforgeryHeader)));
+            TypedResults.Ok(new AntiforgeryResponse(antiforgery.GetAndStoreTokens(http).RequestToken!, StaffAuthentication.AntiforgeryHeader))).WithSummary("The token a signed-in page sends as X-CSRF-Token with its changes.");
 
-        signedIn.MapPost("/tokens", CreateTokenAsync);
+        signedIn.MapPost("/tokens", CreateTokenAsync).WithSummary("Makes an API token for this account (shown once).");
         signedIn.MapGet("/tokens", async Task<Results<Ok<List<TokenResponse>>, ProblemHttpResult>> (
             ClaimsPrincipal user, AccountStore store, CancellationToken cancellationToken) =>
             StaffAuthentication.AccountIdOf(user) is { } id
                 ? TypedResults.Ok((await store.ListTokensAsync(id, cancellationToken)).Select(TokenResponse.From).ToList())
-                : TypedResults.Problem(NoAccount()));
+                : TypedResults.Problem(NoAccount())).WithSummary("This account's API tokens.");
         signedIn.MapDelete("/tokens/{tokenId:guid}", async Task<Results<NoContent, ProblemHttpResult>> (
             Guid tokenId, ClaimsPrincipal user, AccountStore store, CancellationToken cancellationToken) =>
             StaffAuthentication.AccountIdOf(user) is not { } id ? TypedResults.Problem(NoAccount())
             : await store.RevokeTokenAsync(id, Actor.Of(user), tokenId, cancellationToken) ? TypedResults.NoContent()
-            : TypedResults.Problem(Problem.NotFound("token", tokenId)));
+            : TypedResults.Problem(Problem.NotFound("token", tokenId))).WithSummary("Revokes one of this account's API tokens.");
         return app;
     }
 

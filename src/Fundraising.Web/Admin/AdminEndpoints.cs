@@ -58,7 +58,7 @@ public static class AdminEndpoints
             var subPlans = await ReconcileSubPlansAsync(villages, grains, cancellationToken);
             return TypedResults.Ok(new ReconciliationResponse(
                 campaigns.All(c => c.Agrees) && subPlans.All(p => p.Agrees), campaigns.Count, campaigns, subPlans.Count, subPlans));
-        }).RequireWholeScope();
+        }).WithSummary("Compares each campaign's and sub-plan's grain totals with the ledger.").RequireWholeScope();
         // The audit trail, newest first: every admin entry, who made it and when.
         // A narrower scope reads one of its campaigns' trail at a time.
         admin.MapGet("/audit", async Task<Results<Ok<List<AuditEntryResponse>>, ProblemHttpResult>> (
@@ -72,7 +72,7 @@ public static class AdminEndpoints
             }
             var entries = await audit.ListAsync(campaignId, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken);
             return TypedResults.Ok(entries.Select(AuditEntryResponse.From).ToList());
-        });
+        }).WithSummary("The audit trail of staff actions (in scope).");
         return app;
     }
 

@@ -14,19 +14,19 @@ public static class CampaignEndpoints
 
     public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder app)
     {
-        var campaigns = app.MapGroup("/api/campaigns").WithTags("Campaigns").AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
-        campaigns.MapGet("/", ListAsync);
-        campaigns.MapGet("/{id:guid}", GetAsync).WithName("GetCampaign");
+        var campaigns = app.MapGroup("/api/campaigns").WithTags("Campaigns").AddEndpointFilter(CampaignDirectory.RequireKnownAsync).ProducesProblems(404);
+        campaigns.MapGet("/", ListAsync).WithSummary("Lists campaigns (live and closed; drafts for staff in scope).");
+        campaigns.MapGet("/{id:guid}", GetAsync).WithSummary("One campaign: goal, money raised, matched money beside it, status.").WithName("GetCampaign");
 
-        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(Access.ManageCampaigns)
+        var admin = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(Access.ManageCampaigns).ProducesProblems(404, 409)
             .AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
-        admin.MapPost("/", CreateAsync);
+        admin.MapPost("/", CreateAsync).WithSummary("Creates a campaign as a draft.");
         // The grain writes each change with its audit entry in one transaction.
         var command = admin.MapGroup("/{id:guid}").RequireCampaignScope();
         command.MapPost("/open", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
-            CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).OpenAsync(Actor.Of(user))));
+            CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).OpenAsync(Actor.Of(user)))).WithSummary("Opens a draft campaign for gifts.");
         command.MapPost("/close", (Guid id, IGrainFactory grains, ClaimsPrincipal user) =>
-            CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).CloseAsync(Actor.Of(user))));
+            CommandAsync(id, grains.GetGrain<ICampaignGrain>(id).CloseAsync(Actor.Of(user)))).WithSummary("Closes a campaign: it takes no more gifts.");
         return app;
     }
 

@@ -23,9 +23,9 @@ public static class TemplateEndpoints
 
     public static IEndpointRouteBuilder MapCampaignTemplates(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(Access.ManageCampaigns)
-            .MapPost("/from-template", CreateAsync);
-        app.MapGet("/api/campaigns/pinned", PinnedAsync).WithTags("Campaigns");
+        app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(Access.ManageCampaigns).ProducesProblems(409)
+            .MapPost("/from-template", CreateAsync).WithSummary("Opens a campaign from a template (an appeal in the association's own county).");
+        app.MapGet("/api/campaigns/pinned", PinnedAsync).WithSummary("The campaigns the home page pins.").WithTags("Campaigns");
         return app;
     }
 

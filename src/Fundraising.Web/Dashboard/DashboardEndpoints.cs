@@ -20,8 +20,8 @@ public static class DashboardEndpoints
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/admin/events").WithTags("Admin", "Dashboard").RequireAuthorization(Access.ReadReports)
-            .MapGet("/{id:guid}/dashboard", GetAsync);
+        app.MapGroup("/api/admin/events").WithTags("Admin", "Dashboard").RequireAuthorization(Access.ReadReports).ProducesProblems(404)
+            .MapGet("/{id:guid}/dashboard", GetAsync).WithSummary("An event's live dashboard figures, once (the hub streams them).");
         app.MapHub<DashboardHub>("/hubs/dashboard").RequireAuthorization(Access.ReadReports).RequireRateLimiting(RateLimits.HubConnections);
         return app;
     }

@@ -26,13 +26,13 @@ public static class DisbursementEndpoints
 
     public static IEndpointRouteBuilder MapDisbursements(this IEndpointRouteBuilder app)
     {
-        var project = app.MapGroup("/api/campaigns/{campaignId:guid}/disbursements").WithTags("Disbursements")
+        var project = app.MapGroup("/api/campaigns/{campaignId:guid}/disbursements").WithTags("Disbursements").ProducesProblems(404, 409, 422)
             .RequireAuthorization(Access.Disburse).AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope();
-        project.MapPost("/", CreateAsync);
-        project.MapGet("/", ListAsync);
+        project.MapPost("/", CreateAsync).WithSummary("Records money going out of a project (a disbursement or an expense).");
+        project.MapGet("/", ListAsync).WithSummary("A project's disbursements.");
         // The scope is checked against the corrected entry's campaign, found from its id (CampaignAccess knows no such route).
-        app.MapGroup("/api/disbursements").WithTags("Disbursements").RequireAuthorization(Access.Disburse)
-            .MapPost("/{disbursementId:guid}/corrections", CorrectAsync);
+        app.MapGroup("/api/disbursements").WithTags("Disbursements").RequireAuthorization(Access.Disburse).ProducesProblems(404, 409, 422)
+            .MapPost("/{disbursementId:guid}/corrections", CorrectAsync).WithSummary("Corrects a recorded disbursement.");
         return app;
     }
 

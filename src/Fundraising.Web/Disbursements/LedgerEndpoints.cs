@@ -18,9 +18,9 @@ public static class LedgerEndpoints
 {
     public static IEndpointRouteBuilder MapLedgers(this IEndpointRouteBuilder app)
     {
-        var ledger = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Ledger").AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
-        ledger.MapGet("/ledger", GetAsync);
-        ledger.MapGet("/ledger.csv", CsvAsync);
+        var ledger = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Ledger").AddEndpointFilter(CampaignDirectory.RequireKnownAsync).ProducesProblems(404);
+        ledger.MapGet("/ledger", GetAsync).WithSummary("A project's public ledger: money in and money out.");
+        ledger.MapGet("/ledger.csv", CsvAsync).WithSummary("A project's public ledger as CSV.");
         return app;
     }
 

@@ -23,23 +23,24 @@ public static class DonationEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapDonations(this IEndpointRouteBuilder app)
     {
-        var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations").AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
-        donations.MapPost("/donations", CreateAsync).RequireRateLimiting(RateLimits.Donations);
-        donations.MapGet("/donations", ListAsync);
-        donations.MapPost("/offline-donations", RecordOfflineAsync).RequireAuthorization(Access.RecordGifts).RequireCampaignScope();
+        var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations").AddEndpointFilter(CampaignDirectory.RequireKnownAsync).ProducesProblems(404);
+        // 401: a donor token that names no verified donor; 409: the campaign does not take gifts now; 422: no provider.
+        donations.MapPost("/donations", CreateAsync).WithSummary("A donor's online gift: pending until the provider confirms it (Idempotency-Key required).").RequireRateLimiting(RateLimits.Donations).ProducesProblems(401, 409, 422);
+        donations.MapGet("/donations", ListAsync).WithSummary("A campaign's public gift list (anonymous donors shown as 匿名爱心人士).");
+        donations.MapPost("/offline-donations", RecordOfflineAsync).WithSummary("Records an offline gift (money or goods, 款物).").RequireAuthorization(Access.RecordGifts).RequireCampaignScope().ProducesProblems(409, 422);
 
         // Admins see every gift that counted, with its id, the donor's name (even when anonymous) and refunds.
-        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(Access.ReadDonors)
+        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Donations").RequireAuthorization(Access.ReadDonors).ProducesProblems(404)
             .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope()
-            .MapGet("/donations", ListForAdminAsync);
+            .MapGet("/donations", ListForAdminAsync).WithSummary("Every gift that counted, with donors' names and refunds, for staff.");
 
         // The sandbox's stand-in for a card payment; it exists only where the sandbox is the donors' provider (never in
         // Production, never beside Stripe). The address names the campaign, the grain that owns the gift, so confirming
         // needs no lookup; the grain confirms only sandbox gifts through it.
         if (app.ServiceProvider.GetRequiredService<PaymentProviders>().ForDonors?.Name == SandboxPaymentProvider.ProviderName)
         {
-            app.MapGroup("/api/payments/sandbox").WithTags("Payments").AddEndpointFilter(CampaignDirectory.RequireKnownAsync)
-                .MapPost("/campaigns/{campaignId:guid}/donations/{donationId:guid}/confirm", ConfirmSandboxAsync);
+            app.MapGroup("/api/payments/sandbox").WithTags("Payments").AddEndpointFilter(CampaignDirectory.RequireKnownAsync).ProducesProblems(404, 409)
+                .MapPost("/campaigns/{campaignId:guid}/donations/{donationId:guid}/confirm", ConfirmSandboxAsync).WithSummary("The sandbox's stand-in for a card payment: confirms a sandbox gift.");
         }
         app.MapRefunds();
         return app;

@@ -20,8 +20,8 @@ public static class RefundEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapRefunds(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/donations").WithTags("Refunds").RequireAuthorization(Access.Refund).RequireCampaignScope()
-            .MapPost("/{donationId:guid}/refunds", RefundAsync);
+        app.MapGroup("/api/donations").WithTags("Refunds").RequireAuthorization(Access.Refund).RequireCampaignScope().ProducesProblems(404, 409, 422)
+            .MapPost("/{donationId:guid}/refunds", RefundAsync).WithSummary("Refunds all or part of a gift through its provider.");
         return app;
     }
 

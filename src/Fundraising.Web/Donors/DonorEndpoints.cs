@@ -65,15 +65,15 @@ public static partial class DonorEndpoints
     public static IEndpointRouteBuilder MapDonors(this WebApplication app)
     {
         // Anonymous: donors have no accounts. Each route is limited per client address (code mail costs and guessing).
-        var donors = app.MapGroup("/api/donors/verifications").WithTags("Donors").AllowAnonymous();
-        donors.MapPost("", RequestAsync).RequireRateLimiting(RateLimits.DonorVerifications);
-        donors.MapPost("/confirm", ConfirmAsync).RequireRateLimiting(RateLimits.DonorConfirms);
+        var donors = app.MapGroup("/api/donors/verifications").WithTags("Donors").AllowAnonymous().ProducesProblems(404, 422);
+        donors.MapPost("", RequestAsync).WithSummary("Sends a donor a one-time code by e-mail.").RequireRateLimiting(RateLimits.DonorVerifications);
+        donors.MapPost("/confirm", ConfirmAsync).WithSummary("Confirms a donor's code and returns a donor token.").RequireRateLimiting(RateLimits.DonorConfirms);
 
         // The codes that would have gone out, for local development and tests; never mapped in Production.
         if (!app.Environment.IsProduction())
         {
             app.MapGet("/_dev/outbox", (string? to, DevelopmentOutbox outbox) =>
-                TypedResults.Ok(new OutboxResponse(outbox.List(to is null ? null : Normalize(to)))))
+                TypedResults.Ok(new OutboxResponse(outbox.List(to is null ? null : Normalize(to))))).WithSummary("Development only: the codes that would have been e-mailed.")
                 .WithTags("Development").AllowAnonymous().ExcludeFromDescription();
         }
         return app;

@@ -21,12 +21,12 @@ public static partial class EventEndpoints
 
     public static IEndpointRouteBuilder MapEvents(this IEndpointRouteBuilder app)
     {
-        var events = app.MapGroup("/api/events").WithTags("Events");
-        events.MapGet("/", ListAsync);
-        events.MapGet("/{id:guid}", GetAsync).WithName("GetEvent");
+        var events = app.MapGroup("/api/events").WithTags("Events").ProducesProblems(404);
+        events.MapGet("/", ListAsync).WithSummary("Lists giving-day events.");
+        events.MapGet("/{id:guid}", GetAsync).WithSummary("One giving-day event with its campaigns' totals.").WithName("GetEvent");
 
-        var admin = app.MapGroup("/api/events").WithTags("Events").RequireAuthorization(Access.ManageCampaigns);
-        admin.MapPost("/", CreateAsync);
+        var admin = app.MapGroup("/api/events").WithTags("Events").RequireAuthorization(Access.ManageCampaigns).ProducesProblems(404);
+        admin.MapPost("/", CreateAsync).WithSummary("Creates a giving-day event of campaigns.");
         return app;
     }
 

@@ -22,7 +22,7 @@ public static class OrleansHosting
     /// </summary>
     public static WebApplicationBuilder AddFundraisingOrleans(this WebApplicationBuilder builder)
     {
-        var mode = builder.Configuration.GetValue("Orleans:Mode", OrleansMode.CoHosted);
+        var mode = ModeOf(builder.Configuration);
         if (mode == OrleansMode.CoHosted)
         {
             builder.AddFundraisingSilo();
@@ -51,6 +51,9 @@ public static class OrleansHosting
         });
         return builder;
     }
+
+    /// <summary>How this front end reaches the grains (<c>Orleans:Mode</c>, co-hosted unless said).</summary>
+    public static OrleansMode ModeOf(IConfiguration configuration) => configuration.GetValue("Orleans:Mode", OrleansMode.CoHosted);
 
     private sealed class RetryUntil(DateTime deadline)
     {

@@ -15,6 +15,14 @@ public static class SecurityHeaders
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; " +
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+    private const string PolicyItem = "Fundraising.ContentSecurityPolicy";
+
+    /// <summary>
+    /// This response's policy instead of <see cref="ContentSecurityPolicy"/>: for the one page that is not ours (the
+    /// API's try-it page, see <see cref="ApiDescription"/>), set before the response starts.
+    /// </summary>
+    public static void UsePolicy(HttpContext http, string policy) => http.Items[PolicyItem] = policy;
+
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
@@ -27,7 +35,7 @@ public static class SecurityHeaders
             http.Response.OnStarting(() =>
             {
                 var headers = http.Response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                headers.ContentSecurityPolicy = http.Items[PolicyItem] as string ?? ContentSecurityPolicy;
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "same-origin";

@@ -13,9 +13,9 @@ public static class LeaderboardEndpoints
 {
     public static IEndpointRouteBuilder MapLeaderboards(this IEndpointRouteBuilder app)
     {
-        var boards = app.MapGroup("/api/events/{id:guid}/leaderboards").WithTags("Leaderboards");
-        boards.MapGet("/{board}", GetAsync);
-        boards.MapGet("/donors/me", GetMineAsync);
+        var boards = app.MapGroup("/api/events/{id:guid}/leaderboards").WithTags("Leaderboards").ProducesProblems(404);
+        boards.MapGet("/{board}", GetAsync).WithSummary("An event's live leaderboard (donors, teams or villages), top entries first.");
+        boards.MapGet("/donors/me", GetMineAsync).WithSummary("A verified donor's own place on the donors board (Donor-Token).");
         return app;
     }
 

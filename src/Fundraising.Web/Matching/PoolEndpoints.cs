@@ -24,26 +24,26 @@ public static class PoolEndpoints
 
     public static IEndpointRouteBuilder MapPools(this IEndpointRouteBuilder app)
     {
-        var read = app.MapGroup("/api").WithTags("Matching");
-        read.MapGet("/events/{eventId:guid}/pools", ListAsync);
-        read.MapGet("/pools/{id:guid}", GetAsync).WithName("GetPool");
+        var read = app.MapGroup("/api").WithTags("Matching").ProducesProblems(404);
+        read.MapGet("/events/{eventId:guid}/pools", ListAsync).WithSummary("An event's matching pools (配捐) and what is left in each.");
+        read.MapGet("/pools/{id:guid}", GetAsync).WithSummary("One matching pool.").WithName("GetPool");
 
-        var manage = app.MapGroup("/api").WithTags("Matching").RequireAuthorization(Access.ManageCampaigns).RequireWholeScope();
-        manage.MapPost("/events/{eventId:guid}/pools", CreateAsync);
+        var manage = app.MapGroup("/api").WithTags("Matching").RequireAuthorization(Access.ManageCampaigns).RequireWholeScope().ProducesProblems(404, 409, 422);
+        manage.MapPost("/events/{eventId:guid}/pools", CreateAsync).WithSummary("Creates a sponsor's matching pool for an event.");
         manage.MapPost("/pools/{id:guid}/pause", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
-            CommandAsync(grains.GetGrain<IMatchingPoolGrain>(id).PauseAsync(Actor.Of(user)), id));
+            CommandAsync(grains.GetGrain<IMatchingPoolGrain>(id).PauseAsync(Actor.Of(user)), id)).WithSummary("Pauses a matching pool.");
         manage.MapPost("/pools/{id:guid}/resume", (Guid id, ClaimsPrincipal user, IGrainFactory grains) =>
-            CommandAsync(grains.GetGrain<IMatchingPoolGrain>(id).ResumeAsync(Actor.Of(user)), id));
+            CommandAsync(grains.GetGrain<IMatchingPoolGrain>(id).ResumeAsync(Actor.Of(user)), id)).WithSummary("Resumes a paused matching pool.");
 
-        var flagged = app.MapGroup("/api/admin/flagged-gifts").WithTags("Matching").RequireAuthorization(Access.ManageCampaigns).RequireWholeScope();
-        flagged.MapGet("/", ListFlaggedAsync);
+        var flagged = app.MapGroup("/api/admin/flagged-gifts").WithTags("Matching").RequireAuthorization(Access.ManageCampaigns).RequireWholeScope().ProducesProblems(404, 409);
+        flagged.MapGet("/", ListFlaggedAsync).WithSummary("Gifts whose matching is held by the velocity rule.");
         flagged.MapPost("/{donationId:guid}/release", (Guid donationId, ClaimsPrincipal user, PoolStore store, IGrainFactory grains) =>
-            DecideAsync(donationId, FlagDecision.Release, user, store, grains));
+            DecideAsync(donationId, FlagDecision.Release, user, store, grains)).WithSummary("Releases a held gift's matching.");
         flagged.MapPost("/{donationId:guid}/reject", (Guid donationId, ClaimsPrincipal user, PoolStore store, IGrainFactory grains) =>
-            DecideAsync(donationId, FlagDecision.Reject, user, store, grains));
+            DecideAsync(donationId, FlagDecision.Reject, user, store, grains)).WithSummary("Rejects a held gift's matching.");
 
-        app.MapGroup("/api/admin/pools").WithTags("Matching").RequireAuthorization(Access.ReadReports).RequireWholeScope()
-            .MapGet("/{id:guid}/reconciliation", ReconcileAsync);
+        app.MapGroup("/api/admin/pools").WithTags("Matching").RequireAuthorization(Access.ReadReports).RequireWholeScope().ProducesProblems(404)
+            .MapGet("/{id:guid}/reconciliation", ReconcileAsync).WithSummary("Compares a pool's grain with its ledger of matches.");
         return app;
     }
 

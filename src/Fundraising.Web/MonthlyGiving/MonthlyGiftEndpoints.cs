@@ -23,16 +23,16 @@ public static class MonthlyGiftEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapMonthlyGiving(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/campaigns/{campaignId:guid}/monthly-gifts", CreateAsync).WithTags("Monthly giving").RequireRateLimiting(RateLimits.MonthlyGifts)
+        app.MapPost("/api/campaigns/{campaignId:guid}/monthly-gifts", CreateAsync).WithSummary("Starts a monthly gift (月捐) on the provider's subscriptions.").WithTags("Monthly giving").RequireRateLimiting(RateLimits.MonthlyGifts).ProducesProblems(404, 409, 422)
             .AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
-        var gifts = app.MapGroup("/api/monthly-gifts/{id:guid}").WithTags("Monthly giving");
-        gifts.MapGet("/", GetAsync);
-        gifts.MapPost("/cancel", CancelAsync);
+        var gifts = app.MapGroup("/api/monthly-gifts/{id:guid}").WithTags("Monthly giving").ProducesProblems(404, 409);
+        gifts.MapGet("/", GetAsync).WithSummary("A monthly gift, for the donor holding its token.");
+        gifts.MapPost("/cancel", CancelAsync).WithSummary("Cancels a monthly gift.");
 
         // Admins list a campaign's monthly gifts with the donors' names; cancel tokens are never shown to them.
-        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Monthly giving", "Admin").RequireAuthorization(Access.ReadDonors)
+        app.MapGroup("/api/admin/campaigns/{campaignId:guid}").WithTags("Monthly giving", "Admin").RequireAuthorization(Access.ReadDonors).ProducesProblems(404)
             .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope()
-            .MapGet("/monthly-gifts", ListForAdminAsync);
+            .MapGet("/monthly-gifts", ListForAdminAsync).WithSummary("A campaign's monthly gifts, for staff.");
         return app;
     }
 

@@ -21,17 +21,17 @@ public static class PaymentEndpoints
     {
         // What the donate form may offer: the donors' provider, and monthly giving when it can be taken.
         app.MapGet("/api/payments/options", (PaymentProviders providers, MonthlyGifts monthlyGifts) =>
-                TypedResults.Ok(new PaymentOptionsResponse(providers.ForDonors?.Name, monthlyGifts.CanTake)))
+                TypedResults.Ok(new PaymentOptionsResponse(providers.ForDonors?.Name, monthlyGifts.CanTake))).WithSummary("What the donate form may offer: the donors' provider, and whether monthly giving can be taken.")
             .WithTags("Payments");
         if (app.ServiceProvider.GetServices<IPaymentProvider>().Any(p => p.Name == StripePaymentProvider.ProviderName))
         {
             app.MapStripeWebhook();
             // Runs the reconciliation job now and reports what it did (it also runs on a timer).
             app.MapPost("/api/admin/payments/stripe/reconcile", async (StripeReconciler reconciler, CancellationToken cancellationToken) =>
-                    TypedResults.Ok(await reconciler.RunAsync(cancellationToken)))
+                    TypedResults.Ok(await reconciler.RunAsync(cancellationToken))).WithSummary("Runs the Stripe reconciliation now and reports what it did.")
                 .RequireAuthorization(Access.ManagePayments).WithTags("Payments", "Admin");
             // Payments Stripe reported that do not match their gift (amount, currency, mode): held, never counted.
-            app.MapGet("/api/admin/payments/holds", ListHoldsAsync).RequireAuthorization(Access.ManagePayments).WithTags("Payments", "Admin");
+            app.MapGet("/api/admin/payments/holds", ListHoldsAsync).WithSummary("Payments held for review.").RequireAuthorization(Access.ManagePayments).WithTags("Payments", "Admin");
         }
         return app;
     }

@@ -1,4 +1,5 @@
 using Fundraising.Payments.Stripe;
+using Fundraising.Web.Http;
 
 namespace Fundraising.Web.Payments;
 
@@ -11,7 +12,7 @@ public static class StripeWebhookEndpoint
 {
     public static IEndpointRouteBuilder MapStripeWebhook(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/payments/stripe/webhook", HandleAsync).WithTags("Payments");
+        app.MapPost("/api/payments/stripe/webhook", HandleAsync).WithSummary("Stripe's signed events (payments, refunds, subscriptions).").WithTags("Payments").ProducesProblems(400);
         return app;
     }
 

@@ -24,10 +24,10 @@ public static class PledgeEndpoints
     /// <summary>Pledges are recorded by the campaign's grain (currency, limit, audit); the list is a query.</summary>
     public static IEndpointRouteBuilder MapPledges(this IEndpointRouteBuilder app)
     {
-        var pledges = app.MapGroup("/api/campaigns/{campaignId:guid}/pledges").WithTags("Pledges")
+        var pledges = app.MapGroup("/api/campaigns/{campaignId:guid}/pledges").WithTags("Pledges").ProducesProblems(404, 409, 422)
             .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope();
-        pledges.MapPost("/", CreateAsync).RequireAuthorization(Access.RecordGifts);
-        pledges.MapGet("/", ListAsync).RequireAuthorization(Access.ReadDonors);
+        pledges.MapPost("/", CreateAsync).WithSummary("Records a pledge (认捐) to be paid later.").RequireAuthorization(Access.RecordGifts);
+        pledges.MapGet("/", ListAsync).WithSummary("A campaign's pledges and what each still allows.").RequireAuthorization(Access.ReadDonors);
         return app;
     }
 

@@ -37,14 +37,14 @@ public static class ReceiptEndpoints
             Guid donationId, [FromHeader(Name = TokenHeader)] string? token, ReceiptTokens tokens, ReceiptIssuer receipts, CancellationToken cancellationToken) =>
             tokens.Verify(donationId, token) && await receipts.FindAsync(donationId, cancellationToken) is { } receipt
                 ? TypedResults.Ok(ReceiptResponse.From(receipt))
-                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithTags("Receipts").RequireRateLimiting(RateLimits.Receipts);
+                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithSummary("A gift's receipt, for the donor holding its receipt token.").WithTags("Receipts").RequireRateLimiting(RateLimits.Receipts).ProducesProblems(404);
 
         // Staff open any receipt in their scope (the gift lists and statements link here).
         app.MapGet("/api/admin/donations/{donationId:guid}/receipt", async Task<Results<Ok<ReceiptResponse>, ProblemHttpResult>> (
             Guid donationId, ReceiptIssuer receipts, CancellationToken cancellationToken) =>
             await receipts.FindAsync(donationId, cancellationToken) is { } receipt
                 ? TypedResults.Ok(ReceiptResponse.From(receipt))
-                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithTags("Receipts").RequireAuthorization(Access.ReadDonors).RequireCampaignScope();
+                : TypedResults.Problem(Problem.NotFound("receipt", donationId))).WithSummary("A gift's receipt, for staff.").WithTags("Receipts").RequireAuthorization(Access.ReadDonors).RequireCampaignScope().ProducesProblems(404);
 
         // A donor's yearly statement, prepared by an admin (donors have no accounts yet).
         app.MapGet("/api/admin/statements/{year:int}", async Task<Results<Ok<StatementResponse>, ValidationProblem>> (
@@ -63,7 +63,7 @@ public static class ReceiptEndpoints
             var list = await receipts.StatementAsync(name!, year, cancellationToken);
             return TypedResults.Ok(new StatementResponse(name!, year, list.Sum(r => r.Donation.NetAmount), list.Count,
                 [.. list.Select(ReceiptResponse.From)]));
-        }).WithTags("Receipts").RequireAuthorization(Access.ReadDonors).RequireWholeScope();
+        }).WithSummary("A donor's annual statement of gifts.").WithTags("Receipts").RequireAuthorization(Access.ReadDonors).RequireWholeScope();
         return app;
     }
 }

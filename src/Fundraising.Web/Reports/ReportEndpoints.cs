@@ -31,16 +31,16 @@ public static class ReportEndpoints
 
     public static IEndpointRouteBuilder MapReports(this IEndpointRouteBuilder app)
     {
-        var read = app.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization(Access.ReadReports);
+        var read = app.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization(Access.ReadReports).ProducesProblems(404);
         // "{year}" and "{id}" take the ".csv" suffix too: one route each, the suffix chooses the format.
-        read.MapGet("/annual/{year}", AnnualAsync);
-        read.MapGet("/events/{id}", EventAsync);
+        read.MapGet("/annual/{year}", AnnualAsync).WithSummary("The annual report from the ledger (JSON or CSV).");
+        read.MapGet("/events/{id}", EventAsync).WithSummary("A giving day's report from the ledger (JSON or CSV).");
 
-        var manage = app.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization(Access.ManageReports);
-        manage.MapGet("/giving-days", ListGivingDaysAsync);
-        manage.MapPut("/giving-days/{year}", MarkGivingDayAsync);
-        manage.MapGet("/external-figures", ListExternalFiguresAsync);
-        manage.MapPost("/external-figures", EnterExternalFigureAsync);
+        var manage = app.MapGroup("/api/reports").WithTags("Reports").RequireAuthorization(Access.ManageReports).ProducesProblems(404);
+        manage.MapGet("/giving-days", ListGivingDaysAsync).WithSummary("Lists the years' giving days as marked.");
+        manage.MapPut("/giving-days/{year}", MarkGivingDayAsync).WithSummary("Marks which event is a year's giving day.");
+        manage.MapGet("/external-figures", ListExternalFiguresAsync).WithSummary("Lists other cities' figures entered as external data.");
+        manage.MapPost("/external-figures", EnterExternalFigureAsync).WithSummary("Enters another city's figures (external data) for comparison.");
         return app;
     }
 

@@ -22,9 +22,9 @@ public static class TeamEndpoints
     public static IEndpointRouteBuilder MapTeams(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/campaigns/{campaignId:guid}/teams").WithTags("Teams").AddEndpointFilter(CampaignDirectory.RequireKnownAsync)
-            .MapPost("/", CreateAsync).RequireRateLimiting(RateLimits.Donations);
+            .MapPost("/", CreateAsync).WithSummary("Starts a team (一起捐) for a campaign.").RequireRateLimiting(RateLimits.Donations).ProducesProblems(401, 404, 409);
         app.MapGroup("/api/teams").WithTags("Teams")
-            .MapGet("/{id:guid}", GetAsync).WithName("GetTeam");
+            .MapGet("/{id:guid}", GetAsync).WithSummary("One team and what it raised.").WithName("GetTeam").ProducesProblems(404);
         return app;
     }
 

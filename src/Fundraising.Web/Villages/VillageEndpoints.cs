@@ -31,27 +31,27 @@ public static class VillageEndpoints
 
     public static IEndpointRouteBuilder MapVillages(this IEndpointRouteBuilder app)
     {
-        var claims = app.MapGroup("/api/villages/claims").WithTags("Villages");
-        claims.MapGet("/", ListClaimsAsync);
-        claims.MapPost("/", ClaimAsync).RequireAuthorization(Access.ClaimVillages);
+        var claims = app.MapGroup("/api/villages/claims").WithTags("Villages").ProducesProblems(409);
+        claims.MapGet("/", ListClaimsAsync).WithSummary("Villages claimed by county associations.");
+        claims.MapPost("/", ClaimAsync).WithSummary("Claims a village for a county association.").RequireAuthorization(Access.ClaimVillages);
 
-        var project = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Villages").AddEndpointFilter(CampaignDirectory.RequireKnownAsync);
-        project.MapGet("/village", GetProjectAsync);
-        project.MapGet("/subplans", ListSubPlansAsync);
-        project.MapGet("/feed", FeedAsync);
+        var project = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Villages").AddEndpointFilter(CampaignDirectory.RequireKnownAsync).ProducesProblems(404);
+        project.MapGet("/village", GetProjectAsync).WithSummary("A village project: its village, sub-plans and progress.");
+        project.MapGet("/subplans", ListSubPlansAsync).WithSummary("A village project's sub-plans.");
+        project.MapGet("/feed", FeedAsync).WithSummary("A village project's feed: updates, photos and milestones, newest first.");
 
         // Every write on a project: the role (policy), then the project in the account's scope.
-        var writes = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Villages").RequireAuthorization(Access.PostOnProjects)
+        var writes = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Villages").RequireAuthorization(Access.PostOnProjects).ProducesProblems(404, 409, 413, 422)
             .AddEndpointFilter(CampaignDirectory.RequireKnownAsync).RequireCampaignScope();
-        writes.MapPost("/subplans", CreateSubPlanAsync);
-        writes.MapPost("/photos", UploadPhotoAsync);
+        writes.MapPost("/subplans", CreateSubPlanAsync).WithSummary("Adds a sub-plan to a village project.");
+        writes.MapPost("/photos", UploadPhotoAsync).WithSummary("Uploads a photo of a village project (re-encoded: only pixels are kept).");
         writes.MapPost("/updates", (Guid campaignId, CreateUpdateRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
-            PostAsync(campaignId, FeedKind.Update, request.Title, request.Body, null, request.PhotoIds, user, grains));
+            PostAsync(campaignId, FeedKind.Update, request.Title, request.Body, null, request.PhotoIds, user, grains)).WithSummary("Posts an update on a village project.");
         writes.MapPost("/milestones", (Guid campaignId, CreateMilestoneRequest request, ClaimsPrincipal user, IGrainFactory grains) =>
-            PostAsync(campaignId, FeedKind.Milestone, request.Title, request.Body, request.ReachedAt, request.PhotoIds, user, grains));
+            PostAsync(campaignId, FeedKind.Milestone, request.Title, request.Body, request.ReachedAt, request.PhotoIds, user, grains)).WithSummary("Records a milestone of a village project.");
 
-        app.MapGroup("/api/photos").WithTags("Villages").MapGet("/{id:guid}", GetPhotoAsync);
-        app.MapGroup("/api/feed").WithTags("Villages").MapGet("/", FollowedFeedAsync);
+        app.MapGroup("/api/photos").WithTags("Villages").ProducesProblems(404).MapGet("/{id:guid}", GetPhotoAsync).WithSummary("A project photo (JPEG).");
+        app.MapGroup("/api/feed").WithTags("Villages").MapGet("/", FollowedFeedAsync).WithSummary("The feed of the village projects a donor follows.");
         return app;
     }
 

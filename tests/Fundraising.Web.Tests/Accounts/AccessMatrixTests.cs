@@ -201,6 +201,8 @@ public sealed class AccessMatrixTests(AccessMatrixFixture fixture) : IClassFixtu
         new("GET", "/api/admin/accounts/", Admins, Scope.None, (f, _, t) => Get("/api/admin/accounts")),
         new("POST", "/api/admin/accounts/{id:guid}/disable", Admins, Scope.None, async (f, _, t) => Request($"/api/admin/accounts/{await ThrowAwayAccountAsync(f)}/disable", null)),
         new("GET", "/api/admin/health", Admins, Scope.None, (f, _, t) => Get("/api/admin/health")),
+        // The API's try-it page (Scalar): it sends requests with the admin's own session.
+        new("GET", "/scalar/{documentName?}", Admins, Scope.None, (f, _, t) => Get("/scalar/v1")),
         new("POST", "/api/events/{eventId:guid}/pools", WholeManagers, Scope.Whole, async (f, _, t) => Request($"/api/events/{(await f.MatchingAsync()).Event}/pools",
             new { sponsorName = "某企业", budget = 10_000, currency = "CNY", maxPerGift = 100, maxPerDonorPerDay = 100 })),
         new("POST", "/api/pools/{id:guid}/pause", WholeManagers, Scope.Whole, async (f, member, t) =>

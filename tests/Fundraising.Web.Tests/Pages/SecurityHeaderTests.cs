@@ -10,7 +10,7 @@ public sealed class SecurityHeaderTests(CoHostedPlatform platform, BrowserFixtur
     public static TheoryData<string> Addresses => new()
     {
         "/", "/campaign.html", "/monthly.html", "/receipt.html", "/event.html", "/team.html", "/board.html", "/admin/", "/js/api.js",
-        "/api/campaigns", $"/api/campaigns/{Guid.NewGuid()}", "/api/admin/health", "/healthz",
+        "/api/campaigns", $"/api/campaigns/{Guid.NewGuid()}", "/api/admin/health", "/healthz", "/health/live", "/health/ready", "/openapi/v1.json", "/scalar",
     };
 
     [Theory]
