@@ -6,4 +6,7 @@ var builder = Host.CreateApplicationBuilder(args);
 // A silo of the fundraising cluster: ADO.NET clustering and grain storage on PostgreSQL.
 builder.AddFundraisingSilo();
 
+// Metrics and traces (OpenTelemetry): scraped on Metrics:Port (a listener of its own), traces over OTLP when configured.
+builder.AddFundraisingTelemetry("fundraising-silo");
+
 await builder.Build().RunAsync();

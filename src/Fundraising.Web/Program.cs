@@ -14,6 +14,8 @@ using Fundraising.Web.Villages;
 using Microsoft.AspNetCore.Rewrite;
 using Fundraising.Web.Hosting;
 using Fundraising.Web.Matching;
+using Fundraising.Web.Operations;
+using Fundraising.Grains.Hosting;
 using Fundraising.Web.MonthlyGiving;
 using Fundraising.Web.Payments;
 using Fundraising.Web.Http;
@@ -64,6 +66,10 @@ builder.AddReports();
 // Demo data for a local giving day (off unless Demo:Seed is true).
 builder.AddDemoSeeding();
 
+// Metrics and traces (OpenTelemetry): Orleans, ASP.NET Core, Npgsql and the platform's own meter for /metrics (and
+// Metrics:Port); traces over OTLP when an endpoint is configured.
+builder.AddFundraisingTelemetry("fundraising-web");
+
 var app = builder.Build();
 
 app.UseClientAddress();
@@ -101,6 +107,10 @@ app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConn
 app.MapDashboard();
 app.MapReports();
 app.MapCampaignTemplates();
+
+// Operators' views: the Prometheus scrape (staff, viewer and above) and the Orleans Dashboard (admins).
+app.MapMetrics();
+app.MapOrleansDashboardForAdmins();
 
 app.Run();
 
