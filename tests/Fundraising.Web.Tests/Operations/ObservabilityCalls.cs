@@ -17,11 +17,11 @@ public static class ObservabilityCalls
         return await response.Content.ReadAsStringAsync();
     }
 
-    /// <summary>The sum of every sample of a metric (all its label sets, or those with <paramref name="label"/>) in a scrape.</summary>
-    public static double Sum(string scrape, string metric, string? label = null) =>
+    /// <summary>The sum of every sample of a metric (all its label sets, or those with every one of <paramref name="labels"/>) in a scrape.</summary>
+    public static double Sum(string scrape, string metric, params string[] labels) =>
         scrape.Split('\n')
             .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) || line.StartsWith(metric + " ", StringComparison.Ordinal))
-            .Where(line => label is null || line.Contains(label, StringComparison.Ordinal))
+            .Where(line => labels.All(label => line.Contains(label, StringComparison.Ordinal)))
             .Sum(line => double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture));
 
     /// <summary>

@@ -113,6 +113,24 @@ public sealed class ObservabilityTests(ObservedPlatform platform) : IClassFixtur
     }
 
     [Fact]
+    public async Task TheBoardLagIsRecordedWhenAnEventsBoardHasAppliedACommittedGift()
+    {
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(Web);
+        await MatchingCalls.CreateEventAsync(Web.Admin, campaign);
+        var before = Sum(await ScrapeAsync(Web.Admin), "fundraising_leaderboard_lag_milliseconds_count");
+
+        await ApiCalls.DonateAsync(Web.Client, campaign, 4_000);
+
+        // The silo's feed hands its deltas to the board every 500 ms.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        double after;
+        while ((after = Sum(await ScrapeAsync(Web.Admin), "fundraising_leaderboard_lag_milliseconds_count")) == before && DateTime.UtcNow < deadline)
+        {
+        }
+        Assert.True(after > before, $"no board delivery was recorded ({before} before, {after} after)");
+    }
+
+    [Fact]
     public async Task TracesOfRequestsGrainCallsAndQueriesReachTheConfiguredOtlpReceiver()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(Web);
