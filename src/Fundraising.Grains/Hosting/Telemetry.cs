@@ -99,8 +99,10 @@ public static partial class Telemetry
             {
                 return;
             }
-            var builder = WebApplication.CreateSlimBuilder();
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
             builder.Logging.ClearProviders();
+            // The process's own host answers SIGTERM and Ctrl+C (a silo's graceful stop); this one is only stopped by it.
+            builder.Services.AddSingleton<IHostLifetime, ContainedLifetime>();
             builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.Value.Address), port));
             var app = builder.Build();
             app.UseOpenTelemetryPrometheusScrapingEndpoint(
@@ -128,5 +130,13 @@ public static partial class Telemetry
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Metrics for scrapers on http://{Address}:{Port}/metrics")]
         private partial void LogListening(string address, int port);
+    }
+
+    /// <summary>A host lifetime that listens to no signal: the listener lives and stops with the host that started it.</summary>
+    private sealed class ContainedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
