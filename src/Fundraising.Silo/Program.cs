@@ -11,6 +11,9 @@ builder.AddFundraisingSilo();
 // Liveness and readiness on a small HTTP port of the silo's own (Health:Port), for a load balancer or a kubelet.
 builder.AddSiloHealthPort();
 
+// Metrics and traces (OpenTelemetry): scraped on Metrics:Port (a listener of its own), traces over OTLP when configured.
+builder.AddFundraisingTelemetry("fundraising-silo");
+
 var app = builder.Build();
 
 app.MapHealthProbes();

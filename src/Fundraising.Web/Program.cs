@@ -14,6 +14,8 @@ using Fundraising.Web.Villages;
 using Microsoft.AspNetCore.Rewrite;
 using Fundraising.Web.Hosting;
 using Fundraising.Web.Matching;
+using Fundraising.Web.Operations;
+using Fundraising.Grains.Hosting;
 using Fundraising.Web.MonthlyGiving;
 using Fundraising.Web.Payments;
 using Fundraising.Web.Http;
@@ -70,6 +72,10 @@ builder.AddHealthProbes();
 // The API described: an OpenAPI document at /openapi/v1.json, and the try-it page at /scalar for admins.
 builder.AddApiDescription();
 
+// Metrics and traces (OpenTelemetry): Orleans, ASP.NET Core, Npgsql and the platform's own meter for /metrics (and
+// Metrics:Port); traces over OTLP when an endpoint is configured.
+builder.AddFundraisingTelemetry("fundraising-web");
+
 var app = builder.Build();
 
 app.UseClientAddress();
@@ -107,6 +113,10 @@ app.MapHub<ProgressHub>("/hubs/progress").RequireRateLimiting(RateLimits.HubConn
 app.MapDashboard();
 app.MapReports();
 app.MapCampaignTemplates();
+
+// Operators' views: the Prometheus scrape (staff, viewer and above) and the Orleans Dashboard (admins).
+app.MapMetrics();
+app.MapOrleansDashboardForAdmins();
 
 // The API described (after every Map above, so the document has them all).
 app.MapApiDescription();

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Fundraising.Grains.Hosting;
 
@@ -100,6 +101,17 @@ public static class SiloHostingExtensions
             });
             // Failure detection can be tightened per environment (tests kill silos and want a quick verdict).
             silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
+            // Grain calls carry the trace they were made in, only when traces are exported (the filters run on every call).
+            if (Telemetry.OtlpEndpoint(builder.Configuration) is not null)
+            {
+                silo.AddActivityPropagation();
+            }
+            // The Orleans Dashboard's silo side (grain statistics, a profiling filter on every grain call); its pages are
+            // mapped by the web host for admins (Fundraising.Web/Operations). Off with OrleansDashboard:Enabled=false.
+            if (Telemetry.DashboardEnabled(builder.Configuration))
+            {
+                silo.AddDashboard(options => builder.Configuration.GetSection("OrleansDashboard").Bind(options));
+            }
         });
         return builder;
     }

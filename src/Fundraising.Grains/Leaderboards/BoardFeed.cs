@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Fundraising.Contracts.Leaderboards;
+using Fundraising.Persistence.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +25,8 @@ public sealed partial class BoardFeed(IGrainFactory grains, IOptions<Leaderboard
 
     private readonly Lock _gate = new();
     private Dictionary<Guid, List<CampaignBoardDelta>> _waiting = [];
+    // When each event's oldest waiting delta was queued (Stopwatch ticks): the board lag, one number per event and interval.
+    private Dictionary<Guid, long> _since = [];
 
     public bool Enabled => options.Value.Enabled;
 
@@ -40,6 +44,7 @@ public sealed partial class BoardFeed(IGrainFactory grains, IOptions<Leaderboard
                 if (!_waiting.TryGetValue(eventId, out var deltas))
                 {
                     _waiting[eventId] = deltas = [];
+                    _since[eventId] = Stopwatch.GetTimestamp();
                 }
                 deltas.Add(delta);
             }
@@ -65,6 +70,7 @@ public sealed partial class BoardFeed(IGrainFactory grains, IOptions<Leaderboard
     public async Task FlushAsync()
     {
         Dictionary<Guid, List<CampaignBoardDelta>> batch;
+        Dictionary<Guid, long> since;
         lock (_gate)
         {
             if (_waiting.Count == 0)
@@ -72,25 +78,30 @@ public sealed partial class BoardFeed(IGrainFactory grains, IOptions<Leaderboard
                 return;
             }
             (batch, _waiting) = (_waiting, []);
+            (since, _since) = (_since, []);
         }
         await Task.WhenAll(batch.Select(async pair =>
         {
+            var queuedAt = since[pair.Key];
             try
             {
                 await grains.GetGrain<IEventBoardGrain>(pair.Key).ApplyAsync(pair.Value);
+                FundraisingMetrics.LeaderboardLag.Record(Stopwatch.GetElapsedTime(queuedAt).TotalMilliseconds);
             }
             catch (Exception exception)
             {
                 LogFeedFailed(exception, pair.Key, pair.Value.Count);
-                Requeue(pair.Key, pair.Value);
+                Requeue(pair.Key, pair.Value, queuedAt);
             }
         }));
     }
 
-    private void Requeue(Guid eventId, List<CampaignBoardDelta> deltas)
+    private void Requeue(Guid eventId, List<CampaignBoardDelta> deltas, long queuedAt)
     {
         lock (_gate)
         {
+            // The requeued deltas are older than any queued since: the lag runs from theirs.
+            _since[eventId] = queuedAt;
             if (_waiting.TryGetValue(eventId, out var newer))
             {
                 deltas.AddRange(newer);

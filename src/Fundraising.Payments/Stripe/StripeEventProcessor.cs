@@ -2,6 +2,7 @@ using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Persistence.Payments;
+using Fundraising.Persistence.Telemetry;
 using Microsoft.Extensions.Options;
 using Stripe;
 using Stripe.Checkout;
@@ -34,6 +35,30 @@ public sealed partial class StripeEventProcessor(
     ILogger<StripeEventProcessor> logger)
 {
     public async Task<StripeEventOutcome> ProcessAsync(Event stripeEvent, CancellationToken cancellationToken)
+    {
+        string outcome = "failed";
+        try
+        {
+            var result = await ProcessOnceAsync(stripeEvent, cancellationToken);
+            outcome = OutcomeTag(result);
+            return result;
+        }
+        finally
+        {
+            // Stripe's event types are a fixed vocabulary (a few dozen), so the type is a safe tag; nothing else of the event is.
+            FundraisingMetrics.WebhookEvents.Add(1,
+                new KeyValuePair<string, object?>("type", stripeEvent.Type), new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
+    private static string OutcomeTag(StripeEventOutcome outcome) => outcome switch
+    {
+        StripeEventOutcome.Applied => "applied",
+        StripeEventOutcome.Duplicate => "duplicate",
+        _ => "ignored",
+    };
+
+    private async Task<StripeEventOutcome> ProcessOnceAsync(Event stripeEvent, CancellationToken cancellationToken)
     {
         if (EffectOf(stripeEvent.Data.Object) is not { } effect)
         {

@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace Fundraising.Persistence.Ledger;
 
 /// <summary>Ledger transactions committed in one interval: how many, their rows in all, and the largest.</summary>
@@ -7,19 +5,12 @@ public readonly record struct CommitBatchInterval(long Count, long Rows, int Max
 
 /// <summary>
 /// How large the group commit's transactions are: each committed ledger transaction's rows (gifts, confirmations,
-/// refunds) go to the <c>Fundraising</c> meter's histogram, for any metrics exporter, and into a running sum that the
-/// silo takes once an interval (<see cref="TakeInterval"/>) to report to the dashboard. Recorded once per transaction,
-/// never per gift.
+/// refunds) go into a running sum that the silo takes once an interval (<see cref="TakeInterval"/>) to report to the
+/// dashboard (the same rows go to <see cref="Telemetry.FundraisingMetrics.CommitBatchSize"/> for metrics exporters).
+/// Recorded once per transaction, never per gift.
 /// </summary>
 public sealed class CommitBatchStats
 {
-    public const string MeterName = "Fundraising";
-
-    private static readonly Meter Meter = new(MeterName);
-
-    private static readonly Histogram<int> Sizes = Meter.CreateHistogram<int>(
-        "fundraising.ledger.commit.rows", "{row}", "Rows (gifts, confirmations, refunds) in one committed ledger transaction");
-
     private readonly Lock _lock = new();
     private long _count;
     private long _rows;
@@ -27,7 +18,6 @@ public sealed class CommitBatchStats
 
     public void Record(int rows)
     {
-        Sizes.Record(rows);
         lock (_lock)
         {
             _count++;

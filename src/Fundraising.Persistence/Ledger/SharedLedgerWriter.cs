@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
+using Fundraising.Persistence.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -130,8 +132,9 @@ public sealed partial class SharedLedgerWriter(PostgresLedgerWriter writer, IOpt
     {
         try
         {
+            var startedAt = Stopwatch.GetTimestamp();
             var outcomes = await writer.CommitManyAsync([.. group.Select(q => q.Batch)]);
-            Committed(group.Count, group.Sum(q => q.Rows));
+            Committed(outcomes, group.Sum(q => q.Rows), startedAt);
             for (var i = 0; i < group.Count; i++)
             {
                 Answer(group[i], outcomes[i], null);
@@ -159,9 +162,10 @@ public sealed partial class SharedLedgerWriter(PostgresLedgerWriter writer, IOpt
     {
         try
         {
-            var outcome = (await writer.CommitManyAsync([queued.Batch]))[0];
-            Committed(1, queued.Rows);
-            Answer(queued, outcome, null);
+            var startedAt = Stopwatch.GetTimestamp();
+            var outcomes = await writer.CommitManyAsync([queued.Batch]);
+            Committed(outcomes, queued.Rows, startedAt);
+            Answer(queued, outcomes[0], null);
         }
         catch (Exception exception)
         {
@@ -186,11 +190,12 @@ public sealed partial class SharedLedgerWriter(PostgresLedgerWriter writer, IOpt
         }
     }
 
-    private void Committed(int batches, int rows)
+    private void Committed(IReadOnlyList<LedgerBatchOutcome> outcomes, int rows, long startedAt)
     {
         Interlocked.Increment(ref _transactions);
-        Interlocked.Add(ref _batches, batches);
+        Interlocked.Add(ref _batches, outcomes.Count);
         CommitStats.Record(rows);
+        FundraisingMetrics.Committed(outcomes, rows, startedAt);
     }
 
     // Failures of COMMIT come as LedgerCommitUncertainException; before it, PostgreSQL's own refusal (or ours, of a

@@ -34,6 +34,7 @@ internal static class MatchStep
     {
         var matches = items.Select(_ => new Dictionary<Guid, MatchOutcome>()).ToArray();
         var deltas = new long[items.Count];
+        var granted = new long[items.Count];
         var slicesAfter = items.Select(_ => (IReadOnlyList<OpenSlice>?)null).ToArray();
 
         if (items.Any(i => i.Refunded.Count > 0))
@@ -73,12 +74,13 @@ internal static class MatchStep
                 {
                     matches[i][d.DonationId] = new MatchOutcome(d.PoolId, d.Amount, d.Held ? MatchStatus.Held : MatchStatus.Matched, d.FlagReason);
                     deltas[i] += d.Held ? 0 : d.Amount;
+                    granted[i] += d.Held ? 0 : d.Amount;
                 }
                 slicesAfter[i] = [.. facts.Slices.Values.Where(s => s.CampaignId == items[i].CampaignId)];
             }
             await WriteAsync(connection, transaction, decisions, facts, read, donors, items.Where(i => i.Plan is not null).SelectMany(i => i.Succeeded), cancellationToken);
         }
-        return [.. Enumerable.Range(0, items.Count).Select(i => new MatchBatchOutcome(matches[i], deltas[i], slicesAfter[i] ?? [], slicesAfter[i] is not null))];
+        return [.. Enumerable.Range(0, items.Count).Select(i => new MatchBatchOutcome(matches[i], deltas[i], slicesAfter[i] ?? [], slicesAfter[i] is not null, granted[i]))];
     }
 
     /// <summary>The donor rows as the commit read them (unlocked): the write succeeds only if they are still so.</summary>

@@ -45,10 +45,12 @@ public interface IMatchPlan
 
 /// <summary>
 /// What matching did in a commit for one campaign: each gift's match, the campaign's matched change, and, when
-/// <see cref="SlicesKnown"/> (the commit locked them), the campaign's open slices after it.
+/// <see cref="SlicesKnown"/> (the commit locked them), the campaign's open slices after it. <see cref="Granted"/> is the
+/// matched money this commit gave gifts (not held, before any reversal by refunds), for the platform's metrics.
 /// </summary>
 public sealed record MatchBatchOutcome(
     IReadOnlyDictionary<Guid, MatchOutcome> Matches,
     long MatchedDelta,
     IReadOnlyList<OpenSlice> SlicesAfter,
-    bool SlicesKnown);
+    bool SlicesKnown,
+    long Granted = 0);

@@ -1,6 +1,7 @@
 using Fundraising.Grains.Hosting;
 using Fundraising.Persistence;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Fundraising.Web.Hosting;
 
@@ -48,6 +49,16 @@ public static class OrleansHosting
             });
             // Silos may still be starting when the front end does: keep trying for a while.
             client.UseConnectionRetryFilter(new RetryUntil(DateTime.UtcNow + connectTimeout).ShouldRetryAsync);
+            // Grain calls carry the request's trace, only when traces are exported (Hosting/Telemetry.cs in Fundraising.Grains).
+            if (Telemetry.OtlpEndpoint(builder.Configuration) is not null)
+            {
+                client.AddActivityPropagation();
+            }
+            // The Orleans Dashboard's pages, answered by the silos' dashboard grains (they have it on unless told otherwise).
+            if (Telemetry.DashboardEnabled(builder.Configuration))
+            {
+                client.AddDashboard(options => builder.Configuration.GetSection("OrleansDashboard").Bind(options));
+            }
         });
         return builder;
     }

@@ -23,6 +23,12 @@ public static class SecurityHeaders
     /// </summary>
     public static void UsePolicy(HttpContext http, string policy) => http.Items[PolicyItem] = policy;
 
+    /// <summary>
+    /// An endpoint's own policy in place of <see cref="ContentSecurityPolicy"/> (endpoint metadata), for a page built by
+    /// someone else that cannot follow ours: the Orleans Dashboard injects style elements and embeds a font as data.
+    /// </summary>
+    public sealed record ContentSecurityPolicyOf(string Policy);
+
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
@@ -35,7 +41,8 @@ public static class SecurityHeaders
             http.Response.OnStarting(() =>
             {
                 var headers = http.Response.Headers;
-                headers.ContentSecurityPolicy = http.Items[PolicyItem] as string ?? ContentSecurityPolicy;
+                headers.ContentSecurityPolicy = http.Items[PolicyItem] as string
+                    ?? http.GetEndpoint()?.Metadata.GetMetadata<ContentSecurityPolicyOf>()?.Policy ?? ContentSecurityPolicy;
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "same-origin";

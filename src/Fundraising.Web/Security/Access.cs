@@ -34,7 +34,7 @@ public static class Access
     /// <summary>The payment provider's side: Stripe reconciliation, payments held for review.</summary>
     public const string ManagePayments = "ManagePayments";
 
-    /// <summary>Running the platform: health detail (which silo answered), operations.</summary>
+    /// <summary>Running the platform: health detail (which silo answered), the Orleans Dashboard, operations.</summary>
     public const string Operate = "Operate";
 
     /// <summary>Create, open and close campaigns; create giving-day events of them (in scope).</summary>
@@ -64,6 +64,9 @@ public static class Access
     /// <summary>Record money going out of a project (disbursements, expenses) and correct it (in scope: a coordinator's own projects).</summary>
     public const string Disburse = "Disburse";
 
+    /// <summary>The Prometheus scrape of this process's metrics (<c>/metrics</c>): platform-wide counts and timings, no donor, no campaign id.</summary>
+    public const string ReadMetrics = "ReadMetrics";
+
     /// <summary>Any account or the bootstrap key: who am I, my tokens, sign-out.</summary>
     public const string SignedIn = "SignedIn";
 
@@ -82,6 +85,7 @@ public static class Access
         [ClaimVillages] = [Roles.Admin, Roles.Association],
         [ManageReports] = [Roles.Admin],
         [Disburse] = [Roles.Admin, Roles.Association, Roles.Coordinator],
+        [ReadMetrics] = [.. Roles.All],
         [SignedIn] = [.. Roles.All],
     };
 }

@@ -160,6 +160,29 @@ public sealed class StripePaymentTests(StripePlatform platform) : IClassFixture<
     }
 
     [Fact]
+    public async Task StripeEventsAreCountedInTheMetricsByTypeAndOutcome()
+    {
+        const string metric = "fundraising_webhook_events_total";
+        var scrape = await Operations.ObservabilityCalls.ScrapeAsync(platform.Web.Admin);
+        var ignoredBefore = Operations.ObservabilityCalls.Sum(scrape, metric, "type=\"charge.succeeded\"", "outcome=\"ignored\"");
+        var appliedBefore = Operations.ObservabilityCalls.Sum(scrape, metric, "type=\"checkout.session.completed\"", "outcome=\"applied\"");
+
+        // Nothing in a charge.succeeded concerns the platform; a paid Checkout session does.
+        var ignored = await platform.PostSignedEventAsync("charge.succeeded", new { id = "ch_" + Guid.NewGuid().ToString("N"), @object = "charge", amount = 100, currency = "cny" });
+        Assert.True(ignored.IsSuccessStatusCode, await ignored.Content.ReadAsStringAsync());
+        scrape = await Operations.ObservabilityCalls.ScrapeAsync(platform.Web.Admin);
+        Assert.Equal(ignoredBefore + 1, Operations.ObservabilityCalls.Sum(scrape, metric, "type=\"charge.succeeded\"", "outcome=\"ignored\""));
+        // (The card gift below brings a charge.succeeded of its own from the fake Stripe, so the ignored count is read first.)
+        var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
+        var (_, sessionId) = await platform.StartCardDonationAsync(campaign, 6_600);
+        await platform.PayAsync(sessionId);
+        await platform.WaitForCampaignAsync(campaign, c => c.GetProperty("raisedAmount").GetInt64() == 6_600);
+
+        scrape = await Operations.ObservabilityCalls.ScrapeAsync(platform.Web.Admin);
+        Assert.Equal(appliedBefore + 1, Operations.ObservabilityCalls.Sum(scrape, metric, "type=\"checkout.session.completed\"", "outcome=\"applied\""));
+    }
+
+    [Fact]
     public async Task AWebhookWithABadMissingOrStaleSignatureIsRefusedAndChangesNothing()
     {
         var campaign = await ApiCalls.CreateLiveCampaignAsync(platform.Web);
