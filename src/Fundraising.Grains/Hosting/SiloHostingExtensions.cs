@@ -22,6 +22,14 @@ public sealed class OrleansHostOptions
     public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
     public int SiloPort { get; set; } = 11111;
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>
+    /// Running in a Kubernetes pod (<c>Orleans:Kubernetes</c>): the silo is named after the pod, advertises the pod's
+    /// address (POD_NAME, POD_IP, POD_NAMESPACE from the downward API) and listens on every address; silos whose pods
+    /// Kubernetes has deleted are declared dead without waiting for failure detection. <see cref="AdvertisedIPAddress"/>
+    /// is then ignored.
+    /// </summary>
+    public bool Kubernetes { get; set; }
 }
 
 public static class SiloHostingExtensions
@@ -88,7 +96,19 @@ public static class SiloHostingExtensions
                 options.ClusterId = host.ClusterId;
                 options.ServiceId = host.ServiceId;
             });
-            silo.ConfigureEndpoints(IPAddress.Parse(host.AdvertisedIPAddress), host.SiloPort, host.GatewayPort);
+            if (host.Kubernetes)
+            {
+                silo.Configure<EndpointOptions>(options =>
+                {
+                    options.SiloPort = host.SiloPort;
+                    options.GatewayPort = host.GatewayPort;
+                });
+                silo.UseKubernetesHosting();
+            }
+            else
+            {
+                silo.ConfigureEndpoints(IPAddress.Parse(host.AdvertisedIPAddress), host.SiloPort, host.GatewayPort);
+            }
             silo.UseAdoNetClustering(options =>
             {
                 options.Invariant = "Npgsql";
