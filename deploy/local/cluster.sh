@@ -30,8 +30,10 @@ done
 local_flags "${ARGS[@]+"${ARGS[@]}"}"
 # A restart keeps the card mode the cluster was started with.
 [ -n "$RESTART" ] && [ -f "$DIR/stripe" ] && STRIPE=$(cat "$DIR/stripe")
-# The ports of silo i (1-based) and front end j: silo-to-silo 11110+i, gateway 30000+i-1, front end 5080+j.
+# The ports of silo i (1-based) and front end j: silo-to-silo 11110+i, gateway 30000+i-1, the silo's probes 8080+i,
+# front end 5080+j.
 silo_port() { echo $((11110 + $1)); }
+health_port() { echo $((8080 + $1)); }
 gateway_port() { echo $((29999 + $1)); }
 web_port() { echo $((5080 + $1)); }
 
@@ -69,7 +71,7 @@ export ForwardedHeaders__KnownProxies=127.0.0.1
 
 # start_silo I: silo I in the background, its pid in $DIR/silo-I.pid, its log appended to $DIR/silo-I.log.
 start_silo() {
-  Orleans__SiloPort=$(silo_port "$1") Orleans__GatewayPort=$(gateway_port "$1") \
+  Orleans__SiloPort=$(silo_port "$1") Orleans__GatewayPort=$(gateway_port "$1") Health__Port=$(health_port "$1") \
     dotnet src/Fundraising.Silo/bin/Release/net10.0/Fundraising.Silo.dll >> "$DIR/silo-$1.log" 2>&1 &
   echo $! > "$DIR/silo-$1.pid"
 }
@@ -81,16 +83,9 @@ start_web() {
     --contentRoot "$PWD/src/Fundraising.Web" >> "$DIR/web-$1.log" 2>&1 &
   echo $! > "$DIR/web-$1.pid"
 }
-# wait_silo I: until silo I says it has joined (its log's "Silo started" line after its latest start).
+# wait_silo I: until silo I is ready (an active member of the cluster, its database answering) on its probes' port.
 wait_silo() {
-  local pid
-  pid=$(cat "$DIR/silo-$1.pid")
-  for _ in $(seq 1 180); do
-    if [ "$(grep -c 'Silo started' "$DIR/silo-$1.log")" -ge "$(grep -c '^=== start' "$DIR/silo-$1.log")" ]; then return 0; fi
-    kill -0 "$pid" 2>/dev/null || { echo "silo $1 exited; see $DIR/silo-$1.log"; tail -n 30 "$DIR/silo-$1.log"; return 1; }
-    sleep 1
-  done
-  echo "silo $1 did not start within 180 s"; return 1
+  wait_healthy "http://127.0.0.1:$(health_port "$1")/health/ready" "$(cat "$DIR/silo-$1.pid")" "$DIR/silo-$1.log" 180
 }
 # stop_gracefully PIDFILE: SIGTERM and wait (a silo finishes its commits and hands its grains over), SIGKILL after 60 s.
 stop_gracefully() {
@@ -106,7 +101,7 @@ if [ -n "$RESTART" ]; then
     silo-[0-9]*) n=${RESTART#silo-}; stop_gracefully "$DIR/silo-$n.pid"; echo "=== start $(date -u +%T)" >> "$DIR/silo-$n.log"
                  start_silo "$n"; wait_silo "$n" ;;
     web-[0-9]*)  n=${RESTART#web-}; stop_gracefully "$DIR/web-$n.pid"; echo "=== start $(date -u +%T)" >> "$DIR/web-$n.log"
-                 start_web "$n"; wait_healthy "http://127.0.0.1:$(web_port "$n")/healthz" "$(cat "$DIR/web-$n.pid")" "$DIR/web-$n.log" 180 ;;
+                 start_web "$n"; wait_healthy "http://127.0.0.1:$(web_port "$n")/health/ready" "$(cat "$DIR/web-$n.pid")" "$DIR/web-$n.log" 180 ;;
     *) echo "--restart takes silo-N or web-N"; exit 2 ;;
   esac
   echo "$RESTART restarted (pid $(cat "$DIR/$RESTART.pid"))"
@@ -117,7 +112,7 @@ fi
 for i in $(seq 1 "$SILOS"); do echo "=== start $(date -u +%T)" > "$DIR/silo-$i.log"; start_silo "$i"; done
 for j in $(seq 1 "$FRONT_ENDS"); do echo "=== start $(date -u +%T)" > "$DIR/web-$j.log"; start_web "$j"; done
 for j in $(seq 1 "$FRONT_ENDS"); do
-  wait_healthy "http://127.0.0.1:$(web_port "$j")/healthz" "$(cat "$DIR/web-$j.pid")" "$DIR/web-$j.log" 180
+  wait_healthy "http://127.0.0.1:$(web_port "$j")/health/ready" "$(cat "$DIR/web-$j.pid")" "$DIR/web-$j.log" 180
 done
 
 # nginx: consistent hashing on a cookie it hands out itself (open-source nginx has no sticky directive), so a browser's
@@ -176,7 +171,7 @@ write_nginx_conf "${ALL_PORTS[@]}"
 # The load balancer follows readiness: open-source nginx has no active health checks, so this loop asks each front
 # end's readiness every 2 s and, when the set of ready ones changes, rewrites the upstream and reloads nginx (which
 # keeps serving the connections it has).
-READY_PATH=/healthz
+READY_PATH=/health/ready
 (
   trap 'exit 0' TERM
   last="${ALL_PORTS[*]}"
@@ -200,7 +195,7 @@ echo $! > "$DIR/readiness.pid"
 wait_healthy "$URL/healthz" "$(cat "$NGINX_DIR/nginx.pid")" "$NGINX_DIR/error.log" 30
 create_first_admin "$URL" "$DIR/web-1.log"
 print_run "$URL" "$STRIPE" "$STRIPE_URL" "$DIR/"
-echo "  Cluster: $SILOS silos (gateways $(gateway_port 1)-$(gateway_port "$SILOS")), $FRONT_ENDS front ends (127.0.0.1:$(web_port 1)-$(web_port "$FRONT_ENDS")), nginx on $URL"
+echo "  Cluster: $SILOS silos (gateways $(gateway_port 1)-$(gateway_port "$SILOS"), probes on 127.0.0.1:$(health_port 1)-$(health_port "$SILOS")), $FRONT_ENDS front ends (127.0.0.1:$(web_port 1)-$(web_port "$FRONT_ENDS")), nginx on $URL"
 
 if [ "$DETACH" = true ]; then exit 0; fi
 trap 'deploy/local/down.sh; exit 0' INT TERM
