@@ -1,4 +1,6 @@
 using System.Net;
+using Fundraising.Web.Http;
+using Microsoft.Extensions.Configuration;
 
 namespace Fundraising.Web.Tests.Api;
 
@@ -74,6 +76,19 @@ public sealed class TrustedNetworkSettingTests : IAsyncLifetime
     public async Task InitializeAsync() => _database = await TestDatabase.CreateAsync(migrate: false);
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    [Fact]
+    public void TrustedNetworksAreReadCommaSeparatedInOneValueOrAsAList()
+    {
+        static List<string> Read(params (string Key, string Value)[] settings) =>
+            [.. ClientAddress.KnownNetworks(new ConfigurationBuilder()
+                .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build()
+                .GetSection("ForwardedHeaders")).Select(network => network.ToString())];
+
+        Assert.Equal(["10.0.0.0/8", "fd00::/8"], Read(("ForwardedHeaders:KnownNetworks", " 10.0.0.0/8 ,fd00::/8,")));
+        Assert.Equal(["10.244.0.0/16", "192.168.0.0/16"], Read(("ForwardedHeaders:KnownNetworks:0", "10.244.0.0/16"), ("ForwardedHeaders:KnownNetworks:1", "192.168.0.0/16")));
+        Assert.Empty(Read());
+    }
 
     [Theory]
     [InlineData("10.0.0.0/33")]
