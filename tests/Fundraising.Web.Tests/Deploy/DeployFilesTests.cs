@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Fundraising.Web.Tests.Operations;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -19,6 +21,9 @@ public sealed partial class DeployFilesTests
     private static readonly string[] HealthPaths = ["/health/live", "/health/ready"];
 
     private const int SiloHealthPort = 8081;
+
+    /// <summary>Where the metrics listener (Metrics:Port) serves the Prometheus text, on silos and front ends alike.</summary>
+    private const string ScrapePath = "/metrics";
 
     /// <summary>Variables the programs read that are not configuration keys: the .NET host's and the Kubernetes hosting package's.</summary>
     private static readonly string[] HostVariables = ["ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_HTTP_PORTS", "POD_NAME", "POD_NAMESPACE", "POD_IP"];
@@ -359,6 +364,104 @@ public sealed partial class DeployFilesTests
         Assert.All(Manifests.OfKind("Deployment").SelectMany(Containers), c => Assert.Contains((string)c["args"]![0]!, new[] { "silo", "web" }));
     }
 
+    [Fact]
+    public void InKubernetesTheMetricsPortIsOneNumberInTheSettingsThePodsPortsTheirAnnotationsAndTheServiceMonitor()
+    {
+        var config = Manifests.OfKind("ConfigMap").Single()["data"]!;
+        var port = (string)config["Metrics__Port"]!;
+        Assert.InRange(int.Parse(port), 1, 65535);
+        // The listener is on loopback unless told otherwise: a scraper in another pod would find nothing.
+        Assert.Equal("0.0.0.0", (string?)config["Metrics__Address"]);
+        foreach (var deployment in new[] { Silo(), Web() })
+        {
+            Assert.DoesNotContain(Containers(deployment).SelectMany(c => c["env"]!.AsArray()), e => ((string)e!["name"]!).StartsWith("Metrics__", StringComparison.Ordinal));
+            Assert.Equal(port, ContainerPort(deployment, "metrics"));
+            var annotations = deployment["spec"]!["template"]!["metadata"]!["annotations"]!;
+            Assert.Equal("true", (string?)annotations["prometheus.io/scrape"]);
+            Assert.Equal(port, (string?)annotations["prometheus.io/port"]);
+            Assert.Equal(ScrapePath, (string?)annotations["prometheus.io/path"]);
+        }
+
+        // The ServiceMonitor is optional: outside the folder `kubectl apply -f deploy/kubernetes/` applies.
+        var (file, monitor) = Assert.Single(Manifests, m => (string?)m.Manifest["kind"] == "ServiceMonitor");
+        Assert.Equal("monitoring", Path.GetFileName(Path.GetDirectoryName(file)));
+        Assert.Equal("monitoring.coreos.com/v1", (string?)monitor["apiVersion"]);
+        Assert.Contains("fundraising", monitor["spec"]!["namespaceSelector"]!["matchNames"]!.AsArray().Select(n => (string)n!));
+        var selector = Labels(monitor["spec"]!["selector"]!["matchLabels"]);
+        var services = Manifests.OfKind("Service").Where(service => Selects(selector, Labels(service["metadata"]!["labels"]))).ToList();
+        var endpoint = Assert.Single(monitor["spec"]!["endpoints"]!.AsArray())!;
+        Assert.Equal(ScrapePath, (string?)endpoint["path"]);
+        // Every silo and front end pod is behind a monitored Service whose named port reaches the pods' metrics port.
+        foreach (var deployment in new[] { Silo(), Web() })
+        {
+            var service = Assert.Single(services, s => Selects(Labels(s["spec"]!["selector"]), PodLabels(deployment)));
+            var servicePort = Assert.Single(service["spec"]!["ports"]!.AsArray(), p => (string?)p!["name"] == (string?)endpoint["port"])!;
+            Assert.Equal(port, ContainerPort(deployment, (string)servicePort["targetPort"]!));
+        }
+    }
+
+    [Fact]
+    public void InComposeEverySiloAndFrontEndIsScrapedByPrometheusOnItsOwnMetricsPort()
+    {
+        var services = ComposeServices();
+        var prometheus = services["prometheus"];
+        var mount = ((string)prometheus["volumes"]![0]!).Split(':');
+        Assert.Contains($"--config.file={mount[1]}", prometheus["command"]!.AsArray().Select(a => (string)a!));
+        Assert.All(prometheus["ports"]!.AsArray(), published => Assert.StartsWith("127.0.0.1:", (string)published!, StringComparison.Ordinal));
+        var scrape = Documents(Path.Combine(Folder("compose"), mount[0])).Single();
+
+        var expected = services.Where(s => s.Key.StartsWith("silo-", StringComparison.Ordinal) || s.Key.StartsWith("web-", StringComparison.Ordinal))
+            .Select(s =>
+            {
+                var environment = s.Value["environment"]!;
+                Assert.Equal("0.0.0.0", (string?)environment["Metrics__Address"]);
+                return $"{s.Key}:{(string)environment["Metrics__Port"]!}";
+            })
+            .Order().ToList();
+        Assert.Equal(5, expected.Count);
+        var jobs = scrape["scrape_configs"]!.AsArray().Select(job => job!).ToList();
+        Assert.All(jobs, job => Assert.Equal(ScrapePath, (string?)job["metrics_path"]));
+        var targets = jobs.SelectMany(job => job["static_configs"]!.AsArray()).SelectMany(c => c!["targets"]!.AsArray()).Select(t => (string)t!).Order().ToList();
+        Assert.Equal(expected, targets);
+    }
+
+    [Fact]
+    public void BehindTheIngressTheFrontEndsTrustTheNetworksTheDeployFileNamesAndNothingWider()
+    {
+        var env = Containers(Web()).Single()["env"]!.AsArray().Single(e => (string)e!["name"]! == "ForwardedHeaders__KnownNetworks")!;
+        var value = (string)env["value"]!;
+        // Read the way the web host reads it (a value it would refuse fails here too).
+        var section = new ConfigurationBuilder().AddInMemoryCollection([new("ForwardedHeaders:KnownNetworks", value)]).Build().GetSection("ForwardedHeaders");
+        var networks = Fundraising.Web.Http.ClientAddress.KnownNetworks(section);
+        Assert.NotEmpty(networks);
+        // A private network, never "everyone": a prefix of 0 would let any client pick its own address.
+        Assert.All(networks, network => Assert.True(network.PrefixLength >= 8 && (network.BaseAddress.IsIPv6UniqueLocal || IsPrivate(network.BaseAddress)), $"{network} is not a private network"));
+        // The silos serve no HTTP the ingress reaches: they are not told to trust anyone.
+        Assert.DoesNotContain(Containers(Silo()).SelectMany(c => c["env"]!.AsArray()), e => ((string)e!["name"]!).StartsWith("ForwardedHeaders__", StringComparison.Ordinal));
+        Assert.DoesNotContain(Manifests.OfKind("ConfigMap").SelectMany(m => m["data"]!.AsObject()), d => d.Key.StartsWith("ForwardedHeaders__", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheWebFrontEndServesTheDeployFilesScrapePathOnItsMetricsPortWithoutSignIn()
+    {
+        var port = TestEnvironment.FreePort();
+        await using var database = await TestDatabase.CreateAsync();
+        // The deploy files' address is 0.0.0.0; tests bind loopback only, and the path is the same.
+        await using var web = await Platform.StartCoHostedWebAsync(database, new Dictionary<string, string> { ["Metrics__Port"] = $"{port}" });
+        await ApiCalls.DonateAsync(web.Client, await ApiCalls.CreateLiveCampaignAsync(web), 1_000);
+
+        using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var scrape = await scraper.GetAsync(ScrapePath);
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        var text = await scrape.Content.ReadAsStringAsync();
+        Assert.True(ObservabilityCalls.Sum(text, "fundraising_donations_acknowledged_total") >= 1);
+        Assert.Contains("\norleans_", text, StringComparison.Ordinal);
+        Assert.Contains("\nhttp_server_request_duration_seconds_bucket", text, StringComparison.Ordinal);
+        // The public port's /metrics still asks for a staff account.
+        using var anonymous = new HttpClient { BaseAddress = web.BaseAddress };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(ScrapePath)).StatusCode);
+    }
+
     private static JsonObject Silo() => Manifests.OfKind("Deployment").Single(d => d.Name() == "fundraising-silo");
 
     private static JsonObject Web() => Manifests.OfKind("Deployment").Single(d => d.Name() == "fundraising-web");
@@ -375,6 +478,9 @@ public sealed partial class DeployFilesTests
             .Select(p => (string?)p!["containerPort"]).FirstOrDefault();
 
     private static bool DeclaresPort(JsonNode deployment, string port) => ContainerPort(deployment, port) is not null;
+
+    private static bool IsPrivate(IPAddress address) =>
+        address.GetAddressBytes() is [10, ..] or [172, >= 16 and < 32, ..] or [192, 168, ..];
 
     private static IEnumerable<string> EnvFileKeys(string path) =>
         File.ReadAllLines(path).Where(l => l.Contains('=') && !l.StartsWith('#')).Select(l => l[..l.IndexOf('=')]);
