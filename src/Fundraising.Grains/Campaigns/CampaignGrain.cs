@@ -564,6 +564,16 @@ public sealed partial class CampaignGrain(
         return new PostResult(PostError.None, entry);
     }
 
+    public Task PhotoAddedAsync(Guid photoId, string? caption)
+    {
+        if (_definition is not null && _pushTimer is not null)
+        {
+            AddToFeed(new FeedEntry(FeedKind.Photo, photoId, Id, ToMicroseconds(time.GetUtcNow()), Title: caption, PhotoIds: [photoId]));
+            _version++;
+        }
+        return Task.CompletedTask;
+    }
+
     private IReadOnlyList<SubPlanSummary> SubPlanList() => [.. _subPlans.Values.OrderBy(p => p.CreatedAt).ThenBy(p => p.Id)];
 
     // Only while someone watches: the feed's history is the ledger's and the posts' tables, this is only the live part.
