@@ -421,8 +421,10 @@ public sealed partial class CampaignGrain(
         await _outgoing.WaitAsync();
         try
         {
-            return await RefuseOverdrawingRefundAsync(refund)
-                ?? await _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey));
+            // A refund the provider already made cannot be refused: it is recorded, and what it leaves missing is a shortfall.
+            return refund.MadeByProvider
+                ? await RecordProviderRefundAsync(refund, record)
+                : await RefuseOverdrawingRefundAsync(refund) ?? await _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey));
         }
         finally
         {

@@ -40,6 +40,14 @@ export async function loadReconciliation() {
   });
   fillRows($('reconciliation-rows'), rows, '还没有项目。', 9);
   fillRows($('subplan-reconciliation-rows'), subPlanRows(report), '没有子计划。', 7);
+  const shortfalls = report.shortfalls.map((s) => {
+    const m = (amount) => formatMoney(amount, s.currency || 'CNY');
+    const refunds = s.refunds.map((r) => `${formatDateTime(r.recordedAt)} 退款 ${m(r.refundAmount)}，缺口 ${m(r.shortfallAmount)}`).join('；');
+    const tr = row([s.title, m(s.raisedAmount), m(s.matchedAmount), m(s.disbursedAmount), m(s.shortfallAmount), refunds], { 'data-campaign-id': s.campaignId });
+    tr.classList.add('disagrees');
+    return tr;
+  });
+  fillRows($('shortfall-rows'), shortfalls, '没有资金缺口。No project is short.', 6);
 }
 
 // Each sub-plan three ways, then per project the sub-plans' sum beside the project's own ledger total: what is left is
