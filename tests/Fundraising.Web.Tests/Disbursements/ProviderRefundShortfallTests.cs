@@ -12,7 +12,7 @@ namespace Fundraising.Web.Tests.Disbursements;
 /// reconciliation, exactly; no money goes out until the balance is above zero again; then the database's CHECK is as
 /// strict as before.
 /// </summary>
-public sealed class ProviderRefundShortfallTests(StripePlatform platform) : IClassFixture<StripePlatform>, IAsyncLifetime
+public sealed class ProviderRefundShortfallTests(StripePlatform platform, Pages.BrowserFixture browser) : IClassFixture<StripePlatform>, IClassFixture<Pages.BrowserFixture>, IAsyncLifetime
 {
     private readonly WebFrontEnd _web = platform.Web;
 
@@ -66,6 +66,17 @@ public sealed class ProviderRefundShortfallTests(StripePlatform platform) : ICla
         Assert.Equal((-5_000L, 5_000L, 9_000L), (shortfall.GetProperty("balance").GetInt64(), shortfall.GetProperty("shortfallAmount").GetInt64(), shortfall.GetProperty("disbursedAmount").GetInt64()));
         var cause = Assert.Single(shortfall.GetProperty("refunds").EnumerateArray());
         Assert.Equal((gift, 6_000L, 5_000L), (cause.GetProperty("donationId").GetGuid(), cause.GetProperty("refundAmount").GetInt64(), cause.GetProperty("shortfallAmount").GetInt64()));
+
+        // The admin page's reconciliation card flags it, with the refund that caused it.
+        await using (var context = await browser.NewContextAsync(_web, new() { Width = 1280, Height = 900 }))
+        {
+            var page = await Pages.AdminPageActions.SignInAsync(context, _web);
+            var flagged = page.Locator($"#shortfall-rows tr[data-campaign-id='{campaign}'] td");
+            await Microsoft.Playwright.Assertions.Expect(flagged.Nth(3)).ToHaveTextAsync("¥90.00");
+            await Microsoft.Playwright.Assertions.Expect(flagged.Nth(4)).ToHaveTextAsync("¥50.00");
+            await Microsoft.Playwright.Assertions.Expect(flagged.Nth(5)).ToContainTextAsync("退款 ¥60.00，缺口 ¥50.00");
+            Assert.Empty(Pages.PageActions.ScriptErrors(page));
+        }
 
         // Stripe sends it again: nothing more is refunded or flagged.
         await ProviderRefundAsync(intent, 6_000, refund);
