@@ -129,6 +129,12 @@ public interface ICampaignGrain : IGrainWithGuidKey
     Task<Villages.PostResult> PostAsync(Villages.NewPost post);
 
     /// <summary>
+    /// Tells this project's watchers that a photo of it was stored (<c>POST /api/campaigns/{id}/photos</c>): the next
+    /// coalesced push carries it as a <see cref="Villages.FeedKind.Photo"/> entry, so the village page shows it at once.
+    /// </summary>
+    Task PhotoAddedAsync(Guid photoId, string? caption);
+
+    /// <summary>
     /// Records money going out of the project (a disbursement or expense), with its audit entry and the project's
     /// disbursed total in one transaction; acknowledged only once durable. Refused when it is not in the campaign's
     /// currency, when it was paid more than a day ahead of now, when its evidence is refused, and when it would take the

@@ -53,7 +53,10 @@ public sealed record ProjectBalance(
     [property: Id(1)] long MatchedAmount,
     [property: Id(2)] long DisbursedAmount)
 {
-    /// <summary>raised + matched - disbursed; never below zero (the grain's rule, the database's CHECK).</summary>
+    /// <summary>
+    /// raised + matched - disbursed. Nothing the platform decides takes it below zero (the grain's rule, the database's
+    /// CHECK); only a refund the card provider already made can, and that shortfall is flagged for admins (migration 0021).
+    /// </summary>
     public long Balance => RaisedAmount + MatchedAmount - DisbursedAmount;
 }
 

@@ -162,14 +162,19 @@ public sealed record DonationResult(
     public static readonly DonationResult Admitted = new(DonationError.None, null);
 }
 
-/// <summary>An admin's request to give money back (all of it when <see cref="Amount"/> is null).</summary>
+/// <summary>
+/// An admin's request to give money back (all of it when <see cref="Amount"/> is null). <see cref="MadeByProvider"/>: the
+/// card provider has already given it back (Stripe's refund event, or an admin refund once Stripe made it), so the
+/// ledger records it whatever the project's balance, and a balance it takes below zero is a shortfall for admins.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record NewRefund(
     [property: Id(0)] Guid DonationId,
     [property: Id(1)] long? Amount,
     [property: Id(2)] string Reason,
     [property: Id(3)] string RequestedBy,
-    [property: Id(4)] string IdempotencyKey);
+    [property: Id(4)] string IdempotencyKey,
+    [property: Id(5)] bool MadeByProvider = false);
 
 /// <summary>A refund: a compensating entry, the gift itself is never edited away.</summary>
 [GenerateSerializer, Immutable]

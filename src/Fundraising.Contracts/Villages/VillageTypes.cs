@@ -38,13 +38,17 @@ public sealed record SubPlanResult(
     [property: Id(1)] SubPlanSummary? SubPlan,
     [property: Id(2)] string? Detail = null);
 
-/// <summary>What a project's feed carries. A disbursement is one more kind, written by its own feature.</summary>
+/// <summary>
+/// What a project's feed carries. A disbursement is one more kind, written by its own feature. A photo uploaded on its
+/// own is pushed live only (the page puts it in its photo strip, where a reload shows it); the feed's history never has one.
+/// </summary>
 public enum FeedKind
 {
     Gift,
     Update,
     Milestone,
     Disbursement,
+    Photo,
 }
 
 /// <summary>

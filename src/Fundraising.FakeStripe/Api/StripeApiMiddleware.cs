@@ -38,11 +38,29 @@ internal sealed partial class StripeApiMiddleware(
             await refusal.ExecuteAsync(context);
             return;
         }
-        if (chaos.TakeApiFault(context.Request.Path.Value ?? "") is { } fault)
+        var fault = chaos.TakeApiFault(context.Request.Path.Value ?? "");
+        if (fault is ApiFault.ServerError or ApiFault.Timeout)
         {
-            await FaultAsync(context, fault);
+            await FaultAsync(context, fault.Value);
             return;
         }
+        if (fault is ApiFault.AnswerLost)
+        {
+            // Carried out as usual (its answer kept for a retry with the same key), but the client never hears it.
+            LogFault(fault.Value, context.Request.Method, context.Request.Path);
+            var original = context.Response.Body;
+            context.Response.Body = Stream.Null;
+            await InvokeAsync(context, requestId);
+            context.Response.Body = original;
+            context.Abort();
+            return;
+        }
+        await InvokeAsync(context, requestId);
+    }
+
+    /// <summary>Parameters, then the idempotency key around the endpoint.</summary>
+    private async Task InvokeAsync(HttpContext context, string requestId)
+    {
 
         var parameters = await ReadParametersAsync(context.Request);
         var key = HttpMethods.IsPost(context.Request.Method) && context.Request.Headers["Idempotency-Key"] is { Count: > 0 } header

@@ -8,7 +8,8 @@ namespace Fundraising.FakeStripe.Chaos;
 /// <param name="ReorderWindowMs">Events are held this long from the first one held, then sent in random order.</param>
 /// <param name="DelayMs">Every delivery waits this long before its first attempt.</param>
 /// <param name="DropRate">Chance (0 to 1) that an event is never delivered (it stays <c>delivery_success=false</c>).</param>
-/// <param name="ApiFault"><c>null</c>, <c>"500"</c> (answer 500 with a Stripe error) or <c>"timeout"</c> (hang until the client gives up).</param>
+/// <param name="ApiFault"><c>null</c>, <c>"500"</c> (answer 500 with a Stripe error), <c>"timeout"</c> (hang until the client gives up; nothing
+/// is carried out) or <c>"lost"</c> (the call is carried out, then the connection is cut before the answer: the client cannot tell it happened).</param>
 /// <param name="ApiFaultCount">How many API calls fault: 0 or absent means 1, -1 means every call until switched off. GET shows what is left.</param>
 /// <param name="ApiFaultPath">Only API calls whose path starts with this fault (for example <c>/v1/refunds</c>); absent means all.</param>
 /// <param name="Seed">Re-seeds the random source, so the same sequence of events meets the same chaos.</param>
@@ -41,9 +42,9 @@ public sealed record ChaosSettings(
         {
             errors["delayMs"] = ["Not negative."];
         }
-        if (ApiFault is not (null or "500" or "timeout"))
+        if (ApiFault is not (null or "500" or "timeout" or "lost"))
         {
-            errors["apiFault"] = ["null, \"500\" or \"timeout\"."];
+            errors["apiFault"] = ["null, \"500\", \"timeout\" or \"lost\"."];
         }
         if (ApiFaultCount < -1)
         {

@@ -8,6 +8,9 @@ internal enum ApiFault
 {
     ServerError,
     Timeout,
+
+    /// <summary>The call is carried out (and kept for its idempotency key), then the connection is cut before the answer.</summary>
+    AnswerLost,
 }
 
 /// <summary>How one event will be delivered.</summary>
@@ -62,7 +65,7 @@ internal sealed class ChaosSwitches(IOptions<FakeStripeOptions> options)
             {
                 faultsLeft--;
             }
-            return settings.ApiFault == "timeout" ? ApiFault.Timeout : ApiFault.ServerError;
+            return settings.ApiFault switch { "timeout" => ApiFault.Timeout, "lost" => ApiFault.AnswerLost, _ => ApiFault.ServerError };
         }
     }
 

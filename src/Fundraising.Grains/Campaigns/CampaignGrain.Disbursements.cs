@@ -3,6 +3,7 @@ using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.Matching;
 using Fundraising.Contracts.Villages;
 using Fundraising.Persistence.Disbursements;
+using Fundraising.Persistence.Ledger;
 using Microsoft.Extensions.Logging;
 
 namespace Fundraising.Grains.Campaigns;
@@ -192,33 +193,66 @@ public sealed partial class CampaignGrain
     /// it may go ahead, when it is a retry of a refund already made, or when the ledger will refuse it anyway (unknown gift,
     /// nothing left to refund).
     /// </summary>
-    private async Task<RefundResult?> RefuseOverdrawingRefundAsync(NewRefund refund)
+    private async Task<RefundResult?> RefuseOverdrawingRefundAsync(NewRefund refund) =>
+        await MissingAfterRefundAsync(refund) is ( > 0, var donation) ? RefundResult.Failed(RefundError.ExceedsBalance, donation) : null;
+
+    /// <summary>
+    /// Called in turn: how many fen this refund (and the pool money it takes back) would take the balance below zero, with
+    /// the gift; 0 when it fits, when nothing has gone out, when it is a retry of a refund already made, or when the ledger
+    /// will refuse it anyway (unknown gift, nothing left to refund).
+    /// </summary>
+    private async Task<(long Missing, DonationRecord? Donation)> MissingAfterRefundAsync(NewRefund refund)
     {
         var balance = await BalanceAsync();
         if (balance.DisbursedAmount == 0)
         {
-            return null; // nothing has gone out: a refund can never take more than the gifts put in
+            return (0, null); // nothing has gone out: a refund can never take more than the gifts put in
         }
         if (await queries.FindAsync(refund.DonationId) is not { } donation || donation.CampaignId != Id
             || RefundRules.Decide(donation, refund.Amount) is not (RefundError.None, var amount))
         {
-            return null;
+            return (0, null);
         }
         // A retry of a refund already made (the admin's, then Stripe's notice of it) takes nothing more: the ledger replays it.
         if (await disbursements.IsRefundRecordedAsync(donation.Id, refund.IdempotencyKey))
         {
-            return null;
+            return (0, donation);
         }
         var (matched, reversed) = await disbursements.MatchOnGiftAsync(donation.Id);
         var takenBack = MatchReversal.TakenBack(matched, reversed, donation.Amount, donation.NetAmount - amount);
-        return DisbursementRules.Fits(balance, amount + takenBack)
-            ? null
-            : RefundResult.Failed(RefundError.ExceedsBalance, donation);
+        return (Math.Max(0, amount + takenBack - Math.Max(0, balance.Balance)), donation);
     }
 
-    private static string Overdraws(long amount, ProjectBalance balance) =>
-        $"The project's balance is {balance.Balance} fen (raised {balance.RaisedAmount} + matched {balance.MatchedAmount} - disbursed {balance.DisbursedAmount}); "
-        + $"{amount} fen more would take it below zero. Nothing was recorded.";
+    /// <summary>
+    /// Called in turn (under _outgoing) for a refund the provider already made: recorded whatever the balance. If it
+    /// takes the balance below zero, the row is first allowed exactly that shortfall (migration 0021), and once the refund
+    /// is durable the shortfall is recorded for admins (the reconciliation lists the project). Until gifts or a
+    /// correction bring the balance back, every disbursement is refused: none fits a balance below zero.
+    /// </summary>
+    private async Task<RefundResult> RecordProviderRefundAsync(NewRefund refund, RefundRecord record)
+    {
+        var (missing, _) = await MissingAfterRefundAsync(refund);
+        if (missing > 0)
+        {
+            await disbursements.AllowShortfallAsync(Id, missing);
+        }
+        var result = await _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey));
+        if (missing > 0 && result is { Error: RefundError.None, Refund: { } made } && await BalanceAsync() is { Balance: < 0 } after)
+        {
+            await disbursements.RecordShortfallAsync(new BalanceShortfall(refund.IdempotencyKey, Id, made.DonationId, made.Amount, -after.Balance, time.GetUtcNow()));
+            LogShortfall(Id, made.DonationId, made.Amount, -after.Balance);
+        }
+        return result;
+    }
+
+    private static string Overdraws(long amount, ProjectBalance balance) => balance.Balance < 0
+        ? $"The project is {-balance.Balance} fen short (raised {balance.RaisedAmount} + matched {balance.MatchedAmount} - disbursed {balance.DisbursedAmount}): "
+            + "a refund the card provider made took money already paid out. No money can go out until gifts or a correction bring the balance above zero. Nothing was recorded."
+        : $"The project's balance is {balance.Balance} fen (raised {balance.RaisedAmount} + matched {balance.MatchedAmount} - disbursed {balance.DisbursedAmount}); "
+            + $"{amount} fen more would take it below zero. Nothing was recorded.";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} is {Shortfall} fen short: the provider refunded {Amount} of gift {DonationId} after the money was paid out")]
+    private partial void LogShortfall(Guid campaignId, Guid donationId, long amount, long shortfall);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} recorded disbursement {DisbursementId} of {Amount} {Currency} (corrects {Corrects})")]
     private partial void LogDisbursed(Guid campaignId, Guid disbursementId, long amount, string currency, Guid? corrects);

@@ -421,8 +421,10 @@ public sealed partial class CampaignGrain(
         await _outgoing.WaitAsync();
         try
         {
-            return await RefuseOverdrawingRefundAsync(refund)
-                ?? await _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey));
+            // A refund the provider already made cannot be refused: it is recorded, and what it leaves missing is a shortfall.
+            return refund.MadeByProvider
+                ? await RecordProviderRefundAsync(refund, record)
+                : await RefuseOverdrawingRefundAsync(refund) ?? await _commits.RefundAsync(new LedgerRefund(record, refund.IdempotencyKey));
         }
         finally
         {
@@ -562,6 +564,16 @@ public sealed partial class CampaignGrain(
         AddToFeed(entry);
         _version++;
         return new PostResult(PostError.None, entry);
+    }
+
+    public Task PhotoAddedAsync(Guid photoId, string? caption)
+    {
+        if (_definition is not null && _pushTimer is not null)
+        {
+            AddToFeed(new FeedEntry(FeedKind.Photo, photoId, Id, ToMicroseconds(time.GetUtcNow()), Title: caption, PhotoIds: [photoId]));
+            _version++;
+        }
+        return Task.CompletedTask;
     }
 
     private IReadOnlyList<SubPlanSummary> SubPlanList() => [.. _subPlans.Values.OrderBy(p => p.CreatedAt).ThenBy(p => p.Id)];

@@ -5,6 +5,7 @@ using Fundraising.Contracts.Donations;
 using Fundraising.Contracts.MonthlyGiving;
 using Fundraising.Payments.Stripe;
 using Fundraising.Persistence.MonthlyGiving;
+using Stripe.Checkout;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Fundraising.Payments.MonthlyGiving;
@@ -45,9 +46,20 @@ public sealed class MonthlyGifts(IGrainFactory grains, MonthlyGiftStore store, M
         if (existing is null)
         {
             // Stripe first, our row second: if Stripe fails nothing is recorded, and the id (so the Stripe
-            // idempotency key) comes from the donor's key, so the retry reaches the same session.
+            // idempotency key) comes from the donor's key, so the retry reaches the same session. The session carries
+            // the request's fingerprint: if the first answer was lost before our row was written, a retry under the same
+            // key with another body (another team or sub-plan) is refused by Stripe, and so here, as a reused key.
             var id = IdOf(campaignId, request.IdempotencyKey);
-            var session = await Stripe!.StartCheckoutAsync(id, campaignId, request.Amount, request.Currency, request.Email, cancellationToken);
+            Session session;
+            try
+            {
+                session = await Stripe!.StartCheckoutAsync(
+                    id, campaignId, request.Amount, request.Currency, request.Email, request.TeamId, request.SubPlanId, hash, cancellationToken);
+            }
+            catch (PaymentProviderUnavailableException e) when (StripeCalls.IsKeyReused(e))
+            {
+                return new MonthlyGiftStart(DonationError.IdempotencyKeyReused);
+            }
             existing = await store.InsertAsync(new MonthlyGiftRecord(
                 id, campaignId, request.IdempotencyKey, hash, request.Amount, request.Currency, request.DisplayName, request.Anonymous, request.Email,
                 session.Id, session.Url, null, null, MonthlyGiftStatus.Pending, time.GetUtcNow(), null, request.TeamId, request.SubPlanId), cancellationToken);

@@ -31,7 +31,8 @@ public sealed class DonationRefunds(ILedgerQueries ledger, PaymentProviders prov
             }
             var amount = decision.Refund!.Amount;
             var providerKey = await provider.RefundAsync(decision.Donation!, amount, refund.Reason, refund.IdempotencyKey, cancellationToken);
-            refund = refund with { Amount = amount, IdempotencyKey = providerKey ?? refund.IdempotencyKey };
+            // The money has gone back now: the ledger must record it, even if a disbursement took its turn meanwhile.
+            refund = refund with { Amount = amount, IdempotencyKey = providerKey ?? refund.IdempotencyKey, MadeByProvider = true };
         }
         return await campaign.RefundAsync(refund);
     }

@@ -29,4 +29,8 @@ public sealed class StripeCalls(StripeClient client, IOptions<StripeOptions> opt
     /// <summary>True when Stripe answered that the object does not exist (or, for a subscription, is already cancelled).</summary>
     public static bool IsMissing(PaymentProviderUnavailableException exception) =>
         exception.InnerException is StripeException { HttpStatusCode: System.Net.HttpStatusCode.NotFound };
+
+    /// <summary>True when Stripe refused an idempotency key that was first used with other parameters.</summary>
+    public static bool IsKeyReused(PaymentProviderUnavailableException exception) =>
+        exception.InnerException is StripeException { HttpStatusCode: System.Net.HttpStatusCode.BadRequest, StripeError.Type: "idempotency_error" };
 }

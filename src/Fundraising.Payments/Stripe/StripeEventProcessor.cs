@@ -187,7 +187,7 @@ public sealed partial class StripeEventProcessor(
     }
 
     private Task<RefundResult> RefundGiftAsync(string refundId, long amount, string reason, Guid donationId, Guid campaignId) =>
-        grains.GetGrain<ICampaignGrain>(campaignId).RefundAsync(new NewRefund(donationId, amount, reason, "stripe", RefundKey(refundId)));
+        grains.GetGrain<ICampaignGrain>(campaignId).RefundAsync(new NewRefund(donationId, amount, reason, "stripe", RefundKey(refundId), MadeByProvider: true));
 
     private static (Guid Donation, Guid Campaign)? DonationOf(IDictionary<string, string>? metadata) =>
         metadata is not null

@@ -21,19 +21,36 @@ public sealed partial class StripeMonthlyGifts(
 {
     public const string GiftKey = "monthly_gift_id";
     public const string CampaignKey = "campaign_id";
+    public const string TeamKey = "team_id";
+    public const string SubPlanKey = "sub_plan_id";
+    public const string RequestKey = "request_hash";
 
     /// <summary>The ledger's idempotency key for a paid invoice, whichever path (webhook, reconciliation) records it first.</summary>
     public static string InvoiceKey(string invoiceId) => "stripe-invoice:" + invoiceId;
 
-    /// <summary>Creates the Checkout Session; idempotent on the gift's id, so a retry gets the same session.</summary>
+    /// <summary>
+    /// Creates the Checkout Session; idempotent on the gift's id, so a retry gets the same session. The team, the
+    /// sub-plan and the donor's request fingerprint go into the metadata: when the first answer was lost before our row
+    /// was written, Stripe itself refuses a retry under the same key that differs in anything (400
+    /// <c>idempotency_error</c>), and an invoice of a gift we never recorded still counts for its team and sub-plan.
+    /// </summary>
     public async Task<Session> StartCheckoutAsync(
-        Guid monthlyGiftId, Guid campaignId, long amount, string currency, string? email, CancellationToken cancellationToken)
+        Guid monthlyGiftId, Guid campaignId, long amount, string currency, string? email, Guid? teamId, Guid? subPlanId, byte[] requestHash,
+        CancellationToken cancellationToken)
     {
         var metadata = new Dictionary<string, string>
         {
             [GiftKey] = monthlyGiftId.ToString(),
             [CampaignKey] = campaignId.ToString(),
         };
+        if (teamId is { } team)
+        {
+            metadata[TeamKey] = team.ToString();
+        }
+        if (subPlanId is { } subPlan)
+        {
+            metadata[SubPlanKey] = subPlan.ToString();
+        }
         // A paid checkout lands on the donor's manage page. Only the gift's id goes in the address Stripe keeps
         // and redirects to, never the cancel token: the page that started the checkout kept the token in the tab's
         // sessionStorage, and the manage page moves it into its own #fragment, which no server ever receives.
@@ -42,7 +59,8 @@ public sealed partial class StripeMonthlyGifts(
             interval: "month", successPath: $"/monthly.html?id={monthlyGiftId}&paid=1");
         create.CustomerEmail = email;
         // Stripe copies these onto the subscription and every invoice it bills: that is how a renewal finds its gift.
-        create.SubscriptionData = new SessionSubscriptionDataOptions { Metadata = metadata };
+        create.SubscriptionData = new SessionSubscriptionDataOptions { Metadata = new Dictionary<string, string>(metadata) };
+        create.Metadata[RequestKey] = Convert.ToHexStringLower(requestHash);
         return await stripe.CallAsync(
             (client, token) => client.V1.Checkout.Sessions.CreateAsync(create, new RequestOptions { IdempotencyKey = $"monthly-checkout-{monthlyGiftId}" }, token),
             cancellationToken);
@@ -125,9 +143,11 @@ public sealed partial class StripeMonthlyGifts(
             (client, token) => client.V1.InvoicePayments.ListAsync(new InvoicePaymentListOptions { Invoice = invoice.Id }, null, token), cancellationToken);
         var paymentIntentId = payments.Data.Select(p => p.Payment?.PaymentIntentId).FirstOrDefault(id => id is not null);
 
+        var metadata = invoice.Parent?.SubscriptionDetails?.Metadata;
         var result = await grains.GetGrain<ICampaignGrain>(ids.Campaign).RecordProviderPaymentAsync(new NewDonation(
             InvoiceKey(invoice.Id), invoice.AmountPaid, invoice.Currency.ToUpperInvariant(),
-            gift?.DisplayName, gift?.Anonymous ?? true, null, StripePaymentProvider.ProviderName, TeamId: gift?.TeamId, SubPlanId: gift?.SubPlanId));
+            gift?.DisplayName, gift?.Anonymous ?? true, null, StripePaymentProvider.ProviderName,
+            TeamId: gift is null ? IdOf(metadata, TeamKey) : gift.TeamId, SubPlanId: gift is null ? IdOf(metadata, SubPlanKey) : gift.SubPlanId));
         if (result.Error != DonationError.None)
         {
             // Not acknowledged: the event stays unprocessed and comes back (redelivery or reconciliation).
@@ -146,6 +166,9 @@ public sealed partial class StripeMonthlyGifts(
         && metadata.TryGetValue(CampaignKey, out var campaign) && Guid.TryParse(campaign, out var campaignId)
             ? (giftId, campaignId)
             : null;
+
+    private static Guid? IdOf(IDictionary<string, string>? metadata, string key) =>
+        metadata is not null && metadata.TryGetValue(key, out var value) && Guid.TryParse(value, out var id) ? id : null;
 
     private async Task CancelSubscriptionAsync(string subscriptionId, CancellationToken cancellationToken)
     {

@@ -43,7 +43,25 @@ public interface IDisbursementStore
 
     /// <summary>Every entry of a campaign, in the order recorded.</summary>
     Task<IReadOnlyList<DisbursementRecord>> ListAsync(Guid campaignId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Before a refund the provider already made is recorded that takes the balance below zero: lets the campaign's row
+    /// hold that much less than it has paid out (migration 0021's <c>shortfall_allowance</c>), so the refund can be written.
+    /// </summary>
+    Task AllowShortfallAsync(Guid campaignId, long amount, CancellationToken cancellationToken = default);
+
+    /// <summary>After that refund is recorded: what it left missing, once per refund (its ledger key).</summary>
+    Task RecordShortfallAsync(BalanceShortfall shortfall, CancellationToken cancellationToken = default);
+
+    /// <summary>The campaigns whose balance is below zero now, with the provider refunds that took it there, oldest first.</summary>
+    Task<IReadOnlyList<ProjectShortfall>> ListShortfallsAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>A provider's refund that left a project short: the refund's ledger key, its gift and amount, and what was missing after it.</summary>
+public sealed record BalanceShortfall(string RefundKey, Guid CampaignId, Guid DonationId, long RefundAmount, long ShortfallAmount, DateTimeOffset RecordedAt);
+
+/// <summary>A project below zero now (<see cref="ProjectBalance.Balance"/> negative) and the refunds that took it there.</summary>
+public sealed record ProjectShortfall(Guid CampaignId, ProjectBalance Balance, IReadOnlyList<BalanceShortfall> Refunds);
 
 public sealed class DisbursementStore(NpgsqlDataSource dataSource) : IDisbursementStore
 {
@@ -76,9 +94,15 @@ public sealed class DisbursementStore(NpgsqlDataSource dataSource) : IDisburseme
                 insert.Parameters.Add(new() { Value = (object?)idempotencyKey ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
-            // totals_version is the leaderboards' count of gift batches: money going out is not one of them.
-            await using (var totals = new NpgsqlCommand(
-                "UPDATE campaigns SET disbursed_amount = disbursed_amount + $2, updated_at = now() WHERE id = $1", connection, transaction))
+            // totals_version is the leaderboards' count of gift batches: money going out is not one of them. Money going
+            // out must fit without a provider refund's shortfall allowance (0021), so it clears it; a correction that gives
+            // money back trims it to what is still missing.
+            await using (var totals = new NpgsqlCommand("""
+                UPDATE campaigns SET disbursed_amount = disbursed_amount + $2, updated_at = now(),
+                    shortfall_allowance = CASE WHEN $2 > 0 THEN 0
+                        ELSE least(shortfall_allowance, greatest(0, disbursed_amount + $2 - raised_amount - matched_amount)) END
+                WHERE id = $1
+                """, connection, transaction))
             {
                 totals.Parameters.Add(new() { Value = entry.CampaignId });
                 totals.Parameters.Add(new() { Value = entry.Amount });
@@ -114,6 +138,56 @@ public sealed class DisbursementStore(NpgsqlDataSource dataSource) : IDisburseme
         "disbursements_idempotency" => DisbursementWrite.KeyTaken,
         _ => null,
     };
+
+    public async Task AllowShortfallAsync(Guid campaignId, long amount, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE campaigns SET shortfall_allowance = shortfall_allowance + $2 WHERE id = $1");
+        command.Parameters.Add(new() { Value = campaignId });
+        command.Parameters.Add(new() { Value = amount });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task RecordShortfallAsync(BalanceShortfall shortfall, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO balance_shortfalls (refund_key, campaign_id, donation_id, refund_amount, shortfall_amount, recorded_at)
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (refund_key) DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = shortfall.RefundKey });
+        command.Parameters.Add(new() { Value = shortfall.CampaignId });
+        command.Parameters.Add(new() { Value = shortfall.DonationId });
+        command.Parameters.Add(new() { Value = shortfall.RefundAmount });
+        command.Parameters.Add(new() { Value = shortfall.ShortfallAmount });
+        command.Parameters.Add(new() { Value = shortfall.RecordedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<ProjectShortfall>> ListShortfallsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT c.id, c.raised_amount, c.matched_amount, c.disbursed_amount,
+                   s.refund_key, s.donation_id, s.refund_amount, s.shortfall_amount, s.recorded_at
+            FROM campaigns c LEFT JOIN balance_shortfalls s ON s.campaign_id = c.id
+            WHERE c.disbursed_amount > c.raised_amount + c.matched_amount
+            ORDER BY c.id, s.recorded_at, s.refund_key
+            """);
+        var shortfalls = new List<(Guid CampaignId, ProjectBalance Balance, List<BalanceShortfall> Refunds)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var campaignId = reader.GetGuid(0);
+            if (shortfalls.Count == 0 || shortfalls[^1].CampaignId != campaignId)
+            {
+                shortfalls.Add((campaignId, new ProjectBalance(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)), []));
+            }
+            if (!reader.IsDBNull(4))
+            {
+                shortfalls[^1].Refunds.Add(new BalanceShortfall(reader.GetString(4), campaignId, reader.GetGuid(5),
+                    reader.GetInt64(6), reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8)));
+            }
+        }
+        return [.. shortfalls.Select(s => new ProjectShortfall(s.CampaignId, s.Balance, s.Refunds))];
+    }
 
     public async Task<ProjectBalance?> LoadBalanceAsync(Guid campaignId, CancellationToken cancellationToken = default)
     {

@@ -1,5 +1,6 @@
 using Fundraising.Contracts.Campaigns;
 using Fundraising.Persistence.Audit;
+using Fundraising.Persistence.Disbursements;
 using Fundraising.Persistence.Ledger;
 using Fundraising.Persistence.Villages;
 using Fundraising.Web.Security;
@@ -32,9 +33,21 @@ public sealed record SubPlanTotalsResponse(long RaisedAmount, long DonationCount
 public sealed record SubPlanReconciliationResponse(
     Guid SubPlanId, Guid CampaignId, string Title, SubPlanTotalsResponse? Grain, SubPlanTotalsResponse Row, SubPlanTotalsResponse Ledger, bool Agrees);
 
-/// <summary><c>allAgree</c> holds when every campaign and every sub-plan agrees.</summary>
+/// <summary>A refund the card provider made after the money was paid out, and what it left the project short (fen).</summary>
+public sealed record ShortfallRefundResponse(string RefundKey, Guid DonationId, long RefundAmount, long ShortfallAmount, DateTimeOffset RecordedAt);
+
+/// <summary>
+/// A project whose balance is below zero now (only a provider's refund can do that): its figures, by how much it is short
+/// (<c>shortfallAmount</c> = -balance), and the refunds that took it there. No money goes out of it until it is above zero.
+/// </summary>
+public sealed record ProjectShortfallResponse(
+    Guid CampaignId, string Title, string Currency, long RaisedAmount, long MatchedAmount, long DisbursedAmount, long Balance, long ShortfallAmount,
+    IReadOnlyList<ShortfallRefundResponse> Refunds);
+
+/// <summary><c>allAgree</c> holds when every campaign and every sub-plan agrees; <c>shortfalls</c> are the projects below zero.</summary>
 public sealed record ReconciliationResponse(
-    bool AllAgree, int CampaignCount, IReadOnlyList<CampaignReconciliationResponse> Campaigns, int SubPlanCount, IReadOnlyList<SubPlanReconciliationResponse> SubPlans);
+    bool AllAgree, int CampaignCount, IReadOnlyList<CampaignReconciliationResponse> Campaigns, int SubPlanCount, IReadOnlyList<SubPlanReconciliationResponse> SubPlans,
+    int ShortfallCount, IReadOnlyList<ProjectShortfallResponse> Shortfalls);
 
 public static class AdminEndpoints
 {
@@ -44,7 +57,7 @@ public static class AdminEndpoints
 
         // Per campaign: the grain's in-memory totals, the catalogue row's totals, and the ledger's sums.
         // Per sub-plan likewise: the grain's memory, its row, and the ledger rows that name it.
-        admin.MapGet("/reconciliation", async (ILedgerQueries ledger, VillageStore villages, IGrainFactory grains, CancellationToken cancellationToken) =>
+        admin.MapGet("/reconciliation", async (ILedgerQueries ledger, VillageStore villages, IDisbursementStore disbursements, IGrainFactory grains, CancellationToken cancellationToken) =>
         {
             var rows = await ledger.ReconcileAsync(cancellationToken);
             var campaigns = new List<CampaignReconciliationResponse>(rows.Count);
@@ -56,9 +69,14 @@ public static class AdminEndpoints
                     grain == row.Ledger && row.Catalogue == row.Ledger)));
             }
             var subPlans = await ReconcileSubPlansAsync(villages, grains, cancellationToken);
+            var names = rows.ToDictionary(r => r.CampaignId, r => (r.Title, r.Currency));
+            var shortfalls = (await disbursements.ListShortfallsAsync(cancellationToken)).Select(s => new ProjectShortfallResponse(
+                s.CampaignId, names.GetValueOrDefault(s.CampaignId).Title ?? "", names.GetValueOrDefault(s.CampaignId).Currency ?? "",
+                s.Balance.RaisedAmount, s.Balance.MatchedAmount, s.Balance.DisbursedAmount, s.Balance.Balance, -s.Balance.Balance,
+                [.. s.Refunds.Select(r => new ShortfallRefundResponse(r.RefundKey, r.DonationId, r.RefundAmount, r.ShortfallAmount, r.RecordedAt))])).ToList();
             return TypedResults.Ok(new ReconciliationResponse(
-                campaigns.All(c => c.Agrees) && subPlans.All(p => p.Agrees), campaigns.Count, campaigns, subPlans.Count, subPlans));
-        }).WithSummary("Compares each campaign's and sub-plan's grain totals with the ledger.").RequireWholeScope();
+                campaigns.All(c => c.Agrees) && subPlans.All(p => p.Agrees), campaigns.Count, campaigns, subPlans.Count, subPlans, shortfalls.Count, shortfalls));
+        }).WithSummary("Compares each campaign's and sub-plan's grain totals with the ledger, and lists projects a provider's refund left short.").RequireWholeScope();
         // The audit trail, newest first: every admin entry, who made it and when.
         // A narrower scope reads one of its campaigns' trail at a time.
         admin.MapGet("/audit", async Task<Results<Ok<List<AuditEntryResponse>>, ProblemHttpResult>> (

@@ -42,7 +42,8 @@ public sealed record PhotoResponse(Guid Id, string Url, string? Caption = null)
 /// <summary>
 /// One entry of a project's feed (the REST history and the hub's <c>feed</c> message). <c>kind</c> says which fields it
 /// has: a gift its <c>name</c> (匿名爱心人士 for an anonymous donor, never the name), amount, currency and sub-plan; an
-/// update or milestone its title, body and photos; a disbursement (added by its own feature) its own.
+/// update or milestone its title, body and photos; a disbursement (added by its own feature) its own; a photo (hub only,
+/// a photo uploaded on its own) its one photo and its caption as <c>title</c>.
 /// </summary>
 public sealed record FeedEntryResponse(
     FeedKind Kind, Guid Id, Guid CampaignId, DateTimeOffset At, string? Name, long? Amount, string? Currency, Guid? SubPlanId,

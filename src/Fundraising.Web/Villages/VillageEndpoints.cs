@@ -181,7 +181,7 @@ public static class VillageEndpoints
     }
 
     private static async Task<Results<Created<PhotoResponse>, ValidationProblem, ProblemHttpResult>> UploadPhotoAsync(
-        Guid campaignId, HttpContext http, VillageStore store, CancellationToken cancellationToken)
+        Guid campaignId, HttpContext http, VillageStore store, IGrainFactory grains, CancellationToken cancellationToken)
     {
         // The host takes small bodies only; a photo upload may be larger, up to its own limit (and a little for the form).
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -229,6 +229,7 @@ public static class VillageEndpoints
         }
         var photo = new StoredPhoto(Guid.CreateVersion7(), campaignId, clean.ContentType!, clean.Width, clean.Height, clean.Bytes!, caption);
         await store.InsertPhotoAsync(photo, Actor.Of(http.User), cancellationToken);
+        await grains.GetGrain<ICampaignGrain>(campaignId).PhotoAddedAsync(photo.Id, caption);
         return TypedResults.Created($"/api/photos/{photo.Id}", PhotoResponse.Of(new ProjectPhoto(photo.Id, caption)));
     }
 

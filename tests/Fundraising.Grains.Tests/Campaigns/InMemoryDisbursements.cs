@@ -42,4 +42,11 @@ public sealed class InMemoryDisbursements : IDisbursementStore
 
     public Task<IReadOnlyList<DisbursementRecord>> ListAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<DisbursementRecord>>([.. _entries.Values.Where(e => e.CampaignId == campaignId).OrderBy(e => e.RecordedAt)]);
+
+    // No schema to loosen here; the shortfalls of provider refunds are tested against PostgreSQL (ProviderRefundShortfallTests).
+    public Task AllowShortfallAsync(Guid campaignId, long amount, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task RecordShortfallAsync(BalanceShortfall shortfall, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task<IReadOnlyList<ProjectShortfall>> ListShortfallsAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<ProjectShortfall>>([]);
 }

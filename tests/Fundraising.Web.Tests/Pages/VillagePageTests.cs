@@ -10,8 +10,8 @@ namespace Fundraising.Web.Tests.Pages;
 
 /// <summary>
 /// village.html and feed.html in Chromium against a real front end: a gift made through the API appears live in the
-/// village page's feed and moves its sub-plan, and so does a disbursement; the donate form names a sub-plan; the follow page shows a followed
-/// project's new update live.
+/// village page's feed and moves its sub-plan, and so does a disbursement; a photo uploaded on its own joins the photo
+/// strip live; the donate form names a sub-plan; the follow page shows a followed project's new update live.
 /// </summary>
 public sealed class VillagePageTests(UnlimitedPlatform platform, BrowserFixture browser) : IClassFixture<UnlimitedPlatform>, IClassFixture<BrowserFixture>
 {
@@ -70,6 +70,36 @@ public sealed class VillagePageTests(UnlimitedPlatform platform, BrowserFixture 
         await page.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotDirectory, "village-mobile.png"), FullPage = true });
         Assert.Empty(PageActions.ScriptErrors(page));
         Assert.Empty(browser.CspViolations);
+    }
+
+    [Fact]
+    public async Task APhotoUploadedOnItsOwnJoinsThePhotoStripLiveAndOnlyOnce()
+    {
+        var project = await ProjectAsync(_web);
+        var first = await PhotoAsync(_web.Admin, project, "村口的老槐树");
+        await using var context = await browser.NewContextAsync(_web);
+        var page = await OpenCampaignWatchingAsync(context, $"village.html?id={project}");
+        var strip = page.Locator("#photos figure");
+        await Expect(strip).ToHaveCountAsync(1);
+
+        // Uploaded elsewhere (the coordinator's form or the API), with no update: it joins the strip without a reload,
+        // after the one already there, with its caption, and the picture loads; the feed gets no entry for it.
+        var photo = await PhotoAsync(_web.Admin, project, "食堂的新灶台");
+        var shown = page.Locator($"#photos figure[data-photo-id='{photo}']");
+        await Expect(shown).ToBeVisibleAsync(new() { Timeout = PageActions.ServerTimeoutMs });
+        await Expect(shown.Locator(".photo-caption")).ToHaveTextAsync("食堂的新灶台");
+        await Expect(shown.Locator("img")).ToHaveAttributeAsync("alt", "食堂的新灶台");
+        await Expect(strip.Nth(0)).ToHaveAttributeAsync("data-photo-id", first.ToString());
+        await Expect(strip).ToHaveCountAsync(2);
+        Assert.True(await shown.Locator("img").EvaluateAsync<bool>("img => img.decode().then(() => img.naturalWidth === 64, () => false)"));
+        await Expect(page.Locator("#feed")).Not.ToContainTextAsync("食堂的新灶台");
+
+        // A reload shows the same two photos, once each, in the same order.
+        await page.ReloadAsync();
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-watching", "true", new() { Timeout = PageActions.ServerTimeoutMs });
+        await Expect(strip).ToHaveCountAsync(2);
+        await Expect(strip.Nth(1)).ToHaveAttributeAsync("data-photo-id", photo.ToString());
+        Assert.Empty(PageActions.ScriptErrors(page));
     }
 
     [Fact]

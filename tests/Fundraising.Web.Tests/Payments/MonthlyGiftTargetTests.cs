@@ -10,7 +10,8 @@ namespace Fundraising.Web.Tests.Payments;
 /// <summary>
 /// A monthly gift (月捐) that names a team (一起捐) and a village project's sub-plan, as a one-off gift may, through our
 /// fake Stripe: every month's gift counts for both; a team or sub-plan that is not the campaign's is refused with a 400
-/// problem naming the field, and nothing is started.
+/// problem naming the field, and nothing is started; a start whose answer was lost keeps both on its retry, and the same
+/// key with another team or sub-plan is refused as a reused key.
 /// </summary>
 public sealed class MonthlyGiftTargetTests(StripePlatform platform) : IClassFixture<StripePlatform>, IAsyncLifetime
 {
@@ -78,6 +79,48 @@ public sealed class MonthlyGiftTargetTests(StripePlatform platform) : IClassFixt
 
         var read = await platform.GetMonthlyGiftAsync(gift);
         Assert.Equal((team, subPlan), (read.GetProperty("teamId").GetGuid(), read.GetProperty("subPlanId").GetGuid()));
+    }
+
+    [Fact]
+    public async Task AMonthlyGiftRetriedAfterItsAnswerWasLostKeepsItsTeamAndSubPlanAndAnotherBodyUnderTheKeyIsRefused()
+    {
+        var (project, subPlan, team) = await ProjectWithTeamAndSubPlanAsync();
+        var otherSubPlan = (await VillageCalls.SubPlanAsync(platform.Web.Admin, project, "儿童之家", 2_000_000)).GetProperty("id").GetGuid();
+
+        // Stripe makes the session, but its answer never comes back: the donor sees 502 and nothing is recorded here.
+        await platform.SetChaosAsync(new { apiFault = "lost", apiFaultPath = "/v1/checkout/sessions" });
+        var lost = await platform.PostMonthlyGiftAsync(project, "monthly-lost", Body(team, subPlan));
+        Assert.Equal(HttpStatusCode.BadGateway, lost.StatusCode);
+        await ApiCalls.ProblemAsync(lost);
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM monthly_gifts WHERE campaign_id = $1", project));
+
+        // The same key with another sub-plan, or without the team, is another request: refused as a reused key, nothing recorded.
+        foreach (var other in new[] { Body(team, otherSubPlan), Body(null, subPlan), Body(team, null) })
+        {
+            var refused = await platform.PostMonthlyGiftAsync(project, "monthly-lost", other);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+            await ApiCalls.ProblemAsync(refused);
+        }
+        Assert.Equal(0L, await platform.Database.ScalarAsync<long>("SELECT count(*) FROM monthly_gifts WHERE campaign_id = $1", project));
+
+        // The same request again: the session Stripe made the first time, recorded with its team and sub-plan.
+        var retry = await platform.PostMonthlyGiftAsync(project, "monthly-lost", Body(team, subPlan));
+        Assert.True(retry.StatusCode == HttpStatusCode.Created, await retry.Content.ReadAsStringAsync());
+        var body = await retry.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((team, subPlan), (body.GetProperty("teamId").GetGuid(), body.GetProperty("subPlanId").GetGuid()));
+        var id = body.GetProperty("id").GetGuid();
+        Assert.Equal((team, subPlan), (await platform.Database.ScalarAsync<Guid>("SELECT team_id FROM monthly_gifts WHERE id = $1", id),
+            await platform.Database.ScalarAsync<Guid>("SELECT sub_plan_id FROM monthly_gifts WHERE id = $1", id)));
+        var sessionId = StripePlatform.SessionId().Match(body.GetProperty("checkoutUrl").GetString()!).Value;
+        var metadata = (await platform.StripeGetAsync($"/v1/checkout/sessions/{sessionId}")).GetProperty("metadata");
+        Assert.Equal((team.ToString(), subPlan.ToString()), (metadata.GetProperty("team_id").GetString(), metadata.GetProperty("sub_plan_id").GetString()));
+
+        // Its first month counts for both.
+        var gift = new StartedMonthlyGift(id, sessionId, body.GetProperty("cancelToken").GetString()!, body);
+        await platform.PaySubscriptionAsync(gift);
+        await platform.WaitForCampaignAsync(project, c => c.GetProperty("raisedAmount").GetInt64() == 3_000);
+        Assert.Equal(1L, await platform.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM donations WHERE campaign_id = $1 AND team_id = $2 AND sub_plan_id = $3 AND status = 'succeeded'", project, team, subPlan));
     }
 
     [Fact]

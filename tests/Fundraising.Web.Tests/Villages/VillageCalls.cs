@@ -79,18 +79,23 @@ public static class VillageCalls
         return data.ToArray();
     }
 
-    public static Task<HttpResponseMessage> UploadAsync(HttpClient staff, Guid campaignId, byte[] bytes, string fileName = "photo.png", string contentType = "image/png")
+    public static Task<HttpResponseMessage> UploadAsync(
+        HttpClient staff, Guid campaignId, byte[] bytes, string fileName = "photo.png", string contentType = "image/png", string? caption = null)
     {
         var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(bytes);
         file.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         form.Add(file, "file", fileName);
+        if (caption is not null)
+        {
+            form.Add(new StringContent(caption), "caption");
+        }
         return staff.PostAsync($"/api/campaigns/{campaignId}/photos", form);
     }
 
-    public static async Task<Guid> PhotoAsync(HttpClient staff, Guid campaignId)
+    public static async Task<Guid> PhotoAsync(HttpClient staff, Guid campaignId, string? caption = null)
     {
-        var uploaded = await UploadAsync(staff, campaignId, Image(64, 48));
+        var uploaded = await UploadAsync(staff, campaignId, Image(64, 48), caption: caption);
         Assert.True(uploaded.StatusCode == HttpStatusCode.Created, await uploaded.Content.ReadAsStringAsync());
         return (await uploaded.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }

@@ -7,6 +7,7 @@ import { setupDisbursements, addEvidencePhoto } from './disbursements.js';
 import { setupProjects, loadProjects, forgetProjects } from './projects.js';
 import { setupReports, loadReconciliation, loadAudit } from './reports.js';
 import { setupReportData, loadReportData } from './report-data.js';
+import { setupAccounts, loadAccounts, forgetAccounts } from './accounts.js';
 import { setupEvents, loadEvents, loadPools, loadFlagged, forgetEvents } from './events.js';
 import { clearMessages } from './view.js';
 
@@ -27,6 +28,7 @@ function showSignIn(message = '') {
   forgetEvents();
   forgetProjects();
   $('report-data').hidden = true;
+  forgetAccounts();
   $('statement').hidden = true;
   $('sign-out').hidden = true;
   $('whoami').hidden = true;
@@ -40,7 +42,7 @@ function showSignIn(message = '') {
 /** Reloads everything a change can move; a part that fails says so without hiding the rest. */
 async function refreshAll() {
   await loadCampaigns();
-  const results = await Promise.allSettled([loadCampaignPanel(), loadProjects(), loadEvents(), loadPools(), loadFlagged(), loadReconciliation(), loadAudit(), loadReportData()]);
+  const results = await Promise.allSettled([loadCampaignPanel(), loadProjects(), loadEvents(), loadPools(), loadFlagged(), loadReconciliation(), loadAudit(), loadReportData(), loadAccounts()]);
   // 403: a part of the page this account's role or scope does not cover (a county's staff and the platform-wide report).
   const failed = results.find((r) => r.status === 'rejected' && r.reason?.status !== 401 && r.reason?.status !== 403);
   if (failed) {
@@ -125,6 +127,7 @@ setupProjects({
 setupEvents({ refreshAll });
 setupReports();
 setupReportData();
+setupAccounts();
 
 resume().then((signedIn) => (signedIn ? showApp() : showSignIn()),
   () => showSignIn('暂时无法连接服务器，请稍后再试。The server is not answering.'));

@@ -39,15 +39,43 @@ export async function loadReconciliation() {
     return tr;
   });
   fillRows($('reconciliation-rows'), rows, '还没有项目。', 9);
-  const currencies = new Map(report.campaigns.map((c) => [c.campaignId, c.currency]));
-  const plans = report.subPlans.map((p) => {
-    const m = (totals) => (totals ? formatMoney(totals.raisedAmount, currencies.get(p.campaignId) ?? 'CNY') : '—');
-    const tr = row([campaignTitle(p.campaignId), p.title, m(p.grain), m(p.row), m(p.ledger), formatCount(p.ledger.donationCount), p.agrees ? '✓ 一致' : '✗ 不一致'],
-      { 'data-subplan-id': p.subPlanId });
-    tr.classList.toggle('disagrees', !p.agrees);
+  fillRows($('subplan-reconciliation-rows'), subPlanRows(report), '没有子计划。', 7);
+  const shortfalls = report.shortfalls.map((s) => {
+    const m = (amount) => formatMoney(amount, s.currency || 'CNY');
+    const refunds = s.refunds.map((r) => `${formatDateTime(r.recordedAt)} 退款 ${m(r.refundAmount)}，缺口 ${m(r.shortfallAmount)}`).join('；');
+    const tr = row([s.title, m(s.raisedAmount), m(s.matchedAmount), m(s.disbursedAmount), m(s.shortfallAmount), refunds], { 'data-campaign-id': s.campaignId });
+    tr.classList.add('disagrees');
     return tr;
   });
-  fillRows($('subplan-reconciliation-rows'), plans, '没有子计划。', 7);
+  fillRows($('shortfall-rows'), shortfalls, '没有资金缺口。No project is short.', 6);
+}
+
+// Each sub-plan three ways, then per project the sub-plans' sum beside the project's own ledger total: what is left is
+// money given to the project as a whole. Sub-plans summing to more than their project is flagged.
+function subPlanRows(report) {
+  const projects = new Map(report.campaigns.map((c) => [c.campaignId, c]));
+  const byProject = Map.groupBy(report.subPlans, (p) => p.campaignId);
+  return [...byProject].flatMap(([campaignId, plans]) => {
+    const currency = projects.get(campaignId)?.currency ?? 'CNY';
+    const m = (totals) => (totals ? formatMoney(totals.raisedAmount, currency) : '—');
+    const rows = plans.map((p) => {
+      const tr = row([campaignTitle(campaignId), p.title, m(p.grain), m(p.row), m(p.ledger), formatCount(p.ledger.donationCount), p.agrees ? '✓ 一致' : '✗ 不一致'],
+        { 'data-subplan-id': p.subPlanId });
+      tr.classList.toggle('disagrees', !p.agrees);
+      return tr;
+    });
+    const sum = (where) => ({ raisedAmount: plans.reduce((total, p) => total + (p[where]?.raisedAmount ?? 0), 0) });
+    const project = projects.get(campaignId)?.ledger.raisedAmount;
+    const whole = project === undefined ? null : project - sum('ledger').raisedAmount;
+    const verdict = whole === null ? '—'
+      : whole >= 0 ? `✓ 项目 Project ${formatMoney(project, currency)}，其中整个项目 whole project ${formatMoney(whole, currency)}`
+        : `✗ 子计划超出项目 ${formatMoney(-whole, currency)} Sub-plans exceed the project`;
+    const total = row([campaignTitle(campaignId), '子计划合计 Sum', m(sum('grain')), m(sum('row')), m(sum('ledger')),
+      formatCount(plans.reduce((count, p) => count + p.ledger.donationCount, 0)), verdict], { 'data-subplan-sum': campaignId });
+    total.classList.add('subplan-sum');
+    total.classList.toggle('disagrees', whole !== null && whole < 0);
+    return [...rows, total];
+  });
 }
 
 function details(entry) {

@@ -33,7 +33,8 @@ async function main() {
     return;
   }
   const live = openHub({ onState: (state) => showLiveState($('live-status'), state) });
-  const watched = ids.map((id) => live.watch('feed', id, (message) => feed.add(message.entries ?? [])));
+  // A photo uploaded on its own is for the project's own page (its photo strip), not this feed.
+  const watched = ids.map((id) => live.watch('feed', id, (message) => feed.add((message.entries ?? []).filter((e) => e.kind !== 'photo'))));
   const found = await Promise.all(ids.map((id) => getCampaign(id).catch(() => null)));
   for (const campaign of found.filter(Boolean)) {
     projects.set(campaign.id.toLowerCase(), { id: campaign.id, title: campaign.title });

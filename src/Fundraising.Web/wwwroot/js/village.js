@@ -44,6 +44,22 @@ function renderSubPlans(plans) {
   $('subplan-field').hidden = plans.length === 0;
 }
 
+// Oldest first, as the project's photos are listed; one already shown (live, then in the history) is not shown twice.
+// The history goes before any photo that came live while it loaded.
+function addPhotos(photos, { history = false } = {}) {
+  const strip = $('photos');
+  const before = history ? strip.firstChild : null;
+  for (const p of photos) {
+    if (strip.querySelector(`[data-photo-id="${CSS.escape(p.id)}"]`)) {
+      continue;
+    }
+    // A caption is the uploader's text: shown under its photo (as text) and said as the photo's alternative text.
+    strip.insertBefore(el('figure', { class: 'photo', attrs: { 'data-photo-id': p.id } },
+      el('img', { attrs: { src: p.url, alt: p.caption ?? '村庄照片 Village photo', loading: 'lazy', width: '160', height: '120' } }),
+      p.caption ? el('figcaption', { class: 'photo-caption', text: p.caption }) : null), before);
+  }
+}
+
 function renderFollow() {
   const on = isFollowed(campaignId);
   const button = $('follow');
@@ -77,7 +93,12 @@ async function start() {
       renderSubPlans(event.detail.subPlans);
     }
   });
-  document.addEventListener('campaign:feed', (event) => feed.add(event.detail.entries ?? []));
+  // A photo uploaded on its own comes live as a `photo` entry: it joins the photo strip (where a reload shows it), not the feed.
+  document.addEventListener('campaign:feed', (event) => {
+    const entries = event.detail.entries ?? [];
+    addPhotos(entries.filter((e) => e.kind === 'photo').flatMap((e) => e.photos.map((p) => ({ ...p, caption: p.caption ?? e.title }))));
+    feed.add(entries.filter((e) => e.kind !== 'photo'));
+  });
   feed.render();
   try {
     const project = await getVillageProject(campaignId);
@@ -87,10 +108,7 @@ async function start() {
       $('village-claim').textContent = `${c.county}${c.town ? ` ${c.town}` : ''} ${c.village} · 县慈善协会认领 Claimed by the county association`;
       $('village-claim').hidden = false;
     }
-    // A caption is the uploader's text: shown under its photo (as text) and said as the photo's alternative text.
-    $('photos').replaceChildren(...project.photos.map((p) => el('figure', { class: 'photo', attrs: { 'data-photo-id': p.id } },
-      el('img', { attrs: { src: p.url, alt: p.caption ?? '村庄照片 Village photo', loading: 'lazy', width: '160', height: '120' } }),
-      p.caption ? el('figcaption', { class: 'photo-caption', text: p.caption }) : null)));
+    addPhotos(project.photos, { history: true });
     await loadOlder();
   } catch {
     // campaign.js says when the project cannot be found; the feed stays live without its history.
