@@ -22,6 +22,10 @@ public sealed partial class EventBoardGrain(
     private readonly Dictionary<IBoardObserver, (BoardWatch Watch, DateTimeOffset Renewed)> _observers = [];
     private EventBoards? _boards;
     private DateTimeOffset _reconciledAt;
+    // Campaigns a reconciliation found behind their durable version, with that version: re-read only if still behind
+    // after SettleTime (see MaintainAsync).
+    private Dictionary<Guid, long>? _suspects;
+    private DateTimeOffset _suspectedAt;
 
     private Guid Id => this.GetPrimaryKey();
 
@@ -103,7 +107,10 @@ public sealed partial class EventBoardGrain(
     }
 
     // Re-reads the campaigns a delta is missing for (or that asked for it), and every ReconcileEvery the ones whose durable
-    // totals version is not the one applied: how a delta lost with a killed silo, or never sent, is recovered.
+    // totals version is not the one applied: how a delta lost with a killed silo, or never sent, is recovered. At a
+    // giving day's peak nearly every campaign has a delta on its way when the versions are read (queued at a silo's feed
+    // for up to an interval), so a campaign found behind is re-read only if it is still behind a little later (SettleTime): otherwise
+    // each reconciliation would re-read almost the whole event (a GROUP BY over its gifts and donors) for nothing.
     private async Task MaintainAsync(CancellationToken cancellationToken)
     {
         if (_boards is not { } boards)
@@ -115,7 +122,26 @@ public sealed partial class EventBoardGrain(
         if (now - _reconciledAt >= options.Value.ReconcileEvery)
         {
             _reconciledAt = now;
-            reread.UnionWith(boards.Behind(await store.VersionsAsync(Id, cancellationToken)));
+            var versions = await store.VersionsAsync(Id, cancellationToken);
+            _suspects = [];
+            foreach (var campaignId in boards.Behind(versions))
+            {
+                if (versions.TryGetValue(campaignId, out var version))
+                {
+                    _suspects[campaignId] = version;
+                }
+                else
+                {
+                    // No longer in the event: it leaves the boards now.
+                    reread.Add(campaignId);
+                }
+            }
+            _suspectedAt = now;
+        }
+        else if (_suspects is { Count: > 0 } suspects && now - _suspectedAt >= SettleTime(options.Value))
+        {
+            reread.UnionWith(boards.StillBehind(suspects));
+            _suspects = null;
         }
         if (reread.Count == 0)
         {
@@ -127,6 +153,10 @@ public sealed partial class EventBoardGrain(
             boards.Load(snapshot, reread, time.GetUtcNow());
         }
     }
+
+    // How long a delta may take to arrive: a feed interval at the silo, one in this grain's timer, or the gap wait if longer.
+    private static TimeSpan SettleTime(LeaderboardOptions settings) =>
+        settings.GapWait > 2 * settings.FeedInterval ? settings.GapWait : 2 * settings.FeedInterval;
 
     // What changed since the last push, to each front end that watches: every changed board's top on both orders (all
     // front ends get the same lists), and the changed entries and teams that front end asked for.

@@ -92,6 +92,14 @@ public sealed class EventBoards(Guid eventId, BoardEventRow eventRow, Func<Guid,
             .Concat(_campaigns.Keys.Where(id => !versions.ContainsKey(id)))];
 
     /// <summary>
+    /// Of the campaigns <see cref="Behind"/> named at a reconciliation (each with the durable version read then), those
+    /// still below it: a campaign whose deltas were only on their way (queued at a silo's feed for an interval) has caught
+    /// up by now and needs no re-read, one whose delta was lost has not.
+    /// </summary>
+    public IReadOnlyList<Guid> StillBehind(IReadOnlyDictionary<Guid, long> suspects) =>
+        [.. suspects.Where(s => VersionOf(s.Key) is not { } applied || applied < s.Value).Select(s => s.Key)];
+
+    /// <summary>
     /// Replaces the parts of the campaigns <paramref name="snapshot"/> holds with what the ledger says, then applies the
     /// deltas waiting above their versions. Of <paramref name="requested"/> (null: the whole event), a campaign the
     /// snapshot does not hold no longer takes part and leaves the boards.

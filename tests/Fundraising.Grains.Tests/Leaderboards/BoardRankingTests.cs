@@ -165,6 +165,20 @@ public sealed class BoardRankingTests
     }
 
     [Fact]
+    public void ACampaignBehindAtAReconciliationIsStillBehindOnlyIfItsDeltaHasNotArrivedSince()
+    {
+        var (a, b, c) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var boards = Boards(Campaign(a, "丹凤县"), Campaign(b, "商南县"));
+        var now = DateTimeOffset.UtcNow;
+        // The ledger says a and b are at version 1, and c (not on the boards yet) at 3; no delta has arrived yet.
+        var suspects = new Dictionary<Guid, long> { [a] = 1, [b] = 1, [c] = 3 };
+        Assert.Equal(new[] { a, b, c }.Order(), boards.Behind(suspects).Order());
+        // a's delta was only on its way; b's was lost.
+        boards.Apply(Gift(a, 1, 100, Guid.NewGuid(), name: "李"), now);
+        Assert.Equal(new[] { b, c }.Order(), boards.StillBehind(suspects).Order());
+    }
+
+    [Fact]
     public void ATeamsGiftsMoveItsEntryAndItsNewestGiftsComeFirst()
     {
         var (a, team) = (Guid.NewGuid(), Guid.NewGuid());
