@@ -13,9 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/local/postgres.sh
+source load/cluster-run.sh
 
-# The cluster's processes take every gift from 127.0.0.1 (the generator): rate limits off, also for restarted ones.
-export RateLimits__Enabled=false
 NAME=chaos; RATE=200; WATCHERS=200; CAMPAIGNS=20
 # The first fault FAULT_A s into the measured window; the killed silo and front end are started again SILO_DOWN and
 # WEB_DOWN s after their kill; SETTLE s between one fault's end and the next one's start.
@@ -39,13 +38,7 @@ else
 fi
 [ -n "$OUT" ] && RESULTS="$OUT"
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
-CLUSTER=.data/cluster
-
-deploy/local/down.sh >/dev/null 2>&1 || true
-trap 'deploy/local/down.sh >/dev/null 2>&1 || true' EXIT
-deploy/local/cluster.sh --sandbox --detach > "$RESULTS/cluster.log" 2>&1 || { tail -n 30 "$RESULTS/cluster.log"; exit 1; }
-ADMIN_KEY=$(grep '^ADMIN_KEY=' .data/local/web.env | cut -d= -f2)
-dotnet build load/Fundraising.Load/Fundraising.Load.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+cluster_up "$RESULTS"
 
 echo "Generator: $RATE donations/s over $CAMPAIGNS campaigns for ${DURATION}s, $WATCHERS watchers through nginx"
 dotnet load/Fundraising.Load/bin/Release/net10.0/Fundraising.Load.dll run --name "$NAME" --target http://127.0.0.1:5080 \
