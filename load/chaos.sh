@@ -18,7 +18,7 @@ source load/cluster-run.sh
 NAME=chaos; RATE=200; WATCHERS=200; CAMPAIGNS=20
 # The first fault FAULT_A s into the measured window; the killed silo and front end are started again SILO_DOWN and
 # WEB_DOWN s after their kill; SETTLE s between one fault's end and the next one's start.
-FAULT_A=20; SILO_DOWN=20; WEB_DOWN=10; SETTLE=15; DURATION=260; QUICK=false; OUT=""
+FAULT_A=20; SILO_DOWN=20; WEB_DOWN=10; SETTLE=15; DURATION=220; QUICK=false; OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT="$2"; shift ;;
@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$QUICK" = true ]; then
-  RATE=100; WATCHERS=50; FAULT_A=10; SILO_DOWN=8; WEB_DOWN=5; SETTLE=8; DURATION=170
+  RATE=100; WATCHERS=50; FAULT_A=10; SILO_DOWN=8; WEB_DOWN=5; SETTLE=8; DURATION=140
   RESULTS="load/results/tmp/$(date -u +%Y-%m-%d-%H%M)-$NAME"
 else
   RESULTS="load/results/$(date -u +%Y-%m-%d)-$NAME"

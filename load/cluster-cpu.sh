@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 rm -rf "$OUT"; mkdir -p "$OUT"
 cluster_up "$OUT"
-PG_PID=$(head -n 1 "$(pg_data_root)/pg-local/postmaster.pid")
+PG_PID=$(head -n 1 "$(pg_data_root)/pg-local/data/postmaster.pid")
 NGINX_PID=$(cat "$CLUSTER/nginx/nginx.pid")
 
 # cpu_ticks PID...: the summed utime + stime (clock ticks) of the given processes (fields 14 and 15 of /proc/PID/stat,

@@ -135,6 +135,8 @@ done
 # is sent again to the other one, which answers the same key with the same gift.
 NGINX_DIR="$PWD/$DIR/nginx"
 mkdir -p "$NGINX_DIR/tmp"
+# This cluster's own logs of the load balancer (each run's start is a fresh cluster).
+: > "$NGINX_DIR/error.log"; : > "$DIR/readiness.log"
 write_nginx_conf() { # the upstream lists the front ends given as arguments (ports); none ready: all of them
   local servers="" port
   for port in "$@"; do servers+="    server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'; done
