@@ -204,16 +204,19 @@ write_nginx_conf "${ALL_PORTS[@]}"
 # keeps serving the connections it has). A front end that refuses connections (killed, or not yet listening) stays in
 # the upstream: nginx skips it at once by itself (a refused connection is passed to the other, POSTs too), whereas a
 # reload closes every idle connection from donors and some of them fail with it. Only a front end that answers and is
-# not ready (no gateway, say) is taken out.
+# not ready (no gateway, say), or does not answer within 2 s, twice in a row, is taken out.
 READY_PATH=/health/ready
 (
   trap 'exit 0' TERM
   last="${ALL_PORTS[*]}"
+  declare -A unready=()
   while true; do
     ready=()
     for port in "${ALL_PORTS[@]}"; do
       code=0; curl -fsS -m 2 "http://127.0.0.1:$port$READY_PATH" >/dev/null 2>&1 || code=$?
-      [ "$code" = 0 ] || [ "$code" = 7 ] && ready+=("$port")
+      if [ "$code" = 0 ] || [ "$code" = 7 ]; then unready[$port]=0; else unready[$port]=$(( ${unready[$port]:-0} + 1 )); fi
+      # Out only after two answers in a row (4 s): one slow answer while the cluster fails over is not worth a reload.
+      [ "${unready[$port]}" -lt 2 ] && ready+=("$port")
     done
     [ ${#ready[@]} -gt 0 ] || ready=("${ALL_PORTS[@]}")
     if [ "${ready[*]}" != "$last" ]; then
