@@ -66,6 +66,18 @@ export ASPNETCORE_ENVIRONMENT=Development DOTNET_ENVIRONMENT=Development
 export ConnectionStrings__Fundraising="${PG_CONNECTION/Database=postgres/Database=fundraising}"
 export Orleans__ClusterId=fundraising-local Orleans__ServiceId=fundraising
 export Admin__ApiKey="$ADMIN_KEY" Receipts__TokenSecret="$RECEIPT_TOKEN_SECRET" Donors__AddressKey="$DONOR_ADDRESS_KEY"
+# Failure detection for a giving day (README, "The loopback cluster"): each silo probes others every ProbeTimeout and
+# suspects one after NumMissedProbesLimit missed probes; NumVotesForDeathDeclaration suspicions (within
+# DeathVoteExpirationTimeout) declare it dead, so a killed silo is out of the cluster about 2 x 2 s after it died and
+# its grains come back elsewhere. A call already sent to it gets no answer: it fails after Messaging:ResponseTimeout
+# and the front end retries it (GrainRetry) on the new activation. Clients re-read the gateway list every
+# Gateway:GatewayListRefreshPeriod (a dead gateway's connection fails at once and is skipped anyway).
+export Orleans__Membership__ProbeTimeout=00:00:02 Orleans__Membership__NumMissedProbesLimit=2
+export Orleans__Membership__NumVotesForDeathDeclaration=2 Orleans__Membership__DeathVoteExpirationTimeout=00:00:30
+export Orleans__Membership__IAmAliveTablePublishTimeout=00:00:10 Orleans__Membership__TableRefreshTimeout=00:00:10
+export Orleans__Messaging__ResponseTimeout=00:00:05 Orleans__Gateway__GatewayListRefreshPeriod=00:00:10
+# Every log line with its time (the chaos runs line logs up with faults).
+export Logging__Console__FormatterOptions__TimestampFormat="HH:mm:ss.fff "
 # The front ends see donors through nginx: the address nginx puts in X-Forwarded-For is the donor's (rate limits).
 export ForwardedHeaders__KnownProxies=127.0.0.1
 
@@ -117,9 +129,14 @@ done
 
 # nginx: consistent hashing on a cookie it hands out itself (open-source nginx has no sticky directive), so a browser's
 # SignalR negotiate and its WebSocket reach the same front end; a front end that fails is skipped for 5 s and a request
-# not yet sent goes to the other. POSTs are never sent twice (no non_idempotent): donors retry with their keys.
+# not yet sent goes to the other. A POST already sent is passed on to the other front end only where it is idempotent
+# (non_idempotent): a gift (its Idempotency-Key) and the sandbox's confirmation of one; every other POST is sent once and
+# its donor or admin retries. A front end that is killed is thus invisible to donors giving: what was in flight on it
+# is sent again to the other one, which answers the same key with the same gift.
 NGINX_DIR="$PWD/$DIR/nginx"
 mkdir -p "$NGINX_DIR/tmp"
+# This cluster's own logs of the load balancer (each run's start is a fresh cluster).
+: > "$NGINX_DIR/error.log"; : > "$DIR/readiness.log"
 write_nginx_conf() { # the upstream lists the front ends given as arguments (ports); none ready: all of them
   local servers="" port
   for port in "$@"; do servers+="    server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"$'\n'; done
@@ -155,7 +172,21 @@ $servers    keepalive 64;
       proxy_set_header X-Forwarded-For \$remote_addr;
       proxy_set_header X-Forwarded-Proto \$scheme;
       proxy_read_timeout 1h;
+      proxy_connect_timeout 2s;
       proxy_next_upstream error timeout http_502 http_503;
+      add_header Set-Cookie \$lb_cookie always;
+    }
+    location ~ ^/api/(campaigns/[0-9a-fA-F-]+/donations|payments/sandbox/campaigns/[0-9a-fA-F-]+/donations/[0-9a-fA-F-]+/confirm)\$ {
+      proxy_pass http://front_ends;
+      proxy_http_version 1.1;
+      proxy_set_header Host \$host;
+      proxy_set_header Connection '';
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 60s;
+      proxy_next_upstream error timeout http_502 non_idempotent;
+      proxy_next_upstream_tries 2;
       add_header Set-Cookie \$lb_cookie always;
     }
   }
@@ -170,15 +201,22 @@ write_nginx_conf "${ALL_PORTS[@]}"
 
 # The load balancer follows readiness: open-source nginx has no active health checks, so this loop asks each front
 # end's readiness every 2 s and, when the set of ready ones changes, rewrites the upstream and reloads nginx (which
-# keeps serving the connections it has).
+# keeps serving the connections it has). A front end that refuses connections (killed, or not yet listening) stays in
+# the upstream: nginx skips it at once by itself (a refused connection is passed to the other, POSTs too), whereas a
+# reload closes every idle connection from donors and some of them fail with it. Only a front end that answers and is
+# not ready (no gateway, say), or does not answer within 2 s, twice in a row, is taken out.
 READY_PATH=/health/ready
 (
   trap 'exit 0' TERM
   last="${ALL_PORTS[*]}"
+  declare -A unready=()
   while true; do
     ready=()
     for port in "${ALL_PORTS[@]}"; do
-      curl -fsS -m 2 "http://127.0.0.1:$port$READY_PATH" >/dev/null 2>&1 && ready+=("$port")
+      code=0; curl -fsS -m 2 "http://127.0.0.1:$port$READY_PATH" >/dev/null 2>&1 || code=$?
+      if [ "$code" = 0 ] || [ "$code" = 7 ]; then unready[$port]=0; else unready[$port]=$(( ${unready[$port]:-0} + 1 )); fi
+      # Out only after two answers in a row (4 s): one slow answer while the cluster fails over is not worth a reload.
+      [ "${unready[$port]}" -lt 2 ] && ready+=("$port")
     done
     [ ${#ready[@]} -gt 0 ] || ready=("${ALL_PORTS[@]}")
     if [ "${ready[*]}" != "$last" ]; then

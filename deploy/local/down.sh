@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/postgres.sh
 # stop_process PIDFILE: SIGTERM, then wait for it to exit (a silo's graceful stop writes to PostgreSQL, so the database
-# must outlive it: with the database already gone the stop hung for minutes), SIGKILL after 30 s.
+# outlives it; with the database already gone a silo's StopDeadline ends it about 35 s after SIGTERM), SIGKILL after 30 s.
 stop_process() {
   [ -f "$1" ] || return 0
   local pid

@@ -9,13 +9,15 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DATA_ROOT="$REPO_ROOT/.data"
 
 apt_install() {
-  # Installing under a running server breaks it until restart: callers install before they start.
+  # Installing under a running server breaks it until restart: callers install before they start. Another install
+  # running at the same time (a test run's chromium, say) holds dpkg's lock: wait for it rather than fail.
+  local wait=(-o DPkg::Lock::Timeout=600)
   if [ "$(id -u)" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -q "$@" >/dev/null
   else
-    sudo DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+    sudo DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" update -q >/dev/null
+    sudo DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -q "$@" >/dev/null
   fi
 }
 

@@ -34,6 +34,9 @@ builder.AddFundraisingOrleans();
 // HTTP conventions: RFC 7807 problems for every error, strict JSON, small request bodies.
 builder.AddApiConventions();
 
+// Idempotent endpoints retry a grain call that failed in transit (a silo stopping or dead), bounded (GrainRetry).
+builder.AddGrainRetry();
+
 // Rate limits per client address (RateLimits), and that address from configured proxies only (ForwardedHeaders).
 builder.AddClientAddress();
 builder.AddRateLimits();

@@ -39,12 +39,21 @@ public static class TestEnvironment
     private const int PortCount = 12768;
     private static int nextPort = Environment.ProcessId * 131 % PortCount;
 
+    // The loopback cluster's silo gateways (deploy/local/cluster.sh, 30000-30002), which the chaos test starts while
+    // other test projects run: never handed out here. Its other ports (5080-5082, 8081-8083, 11111-11113, PostgreSQL
+    // on 55432) are outside this range, as the test PostgreSQL's 55433 is.
+    private const int LoopbackClusterGateways = 30000;
+
     /// <summary>A TCP port on 127.0.0.1 that is free right now and outside the kernel's ephemeral range.</summary>
     public static int FreePort()
     {
         for (var attempt = 0; attempt < PortCount; attempt++)
         {
             var port = FirstPort + (int)((uint)Interlocked.Increment(ref nextPort) % PortCount);
+            if (port is >= LoopbackClusterGateways and < LoopbackClusterGateways + 3)
+            {
+                continue;
+            }
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);

@@ -24,7 +24,8 @@ public sealed record DonorLoadResult(
     IReadOnlyDictionary<string, long> Errors,
     CpuShares Cpu,
     IReadOnlyList<Totals> Acknowledged,
-    OpeningSplit? Opening = null)
+    OpeningSplit? Opening = null,
+    IReadOnlyList<long[]>? ErrorsPerSecond = null)
 {
     public long ErrorCount => Errors.Values.Sum();
 }
@@ -50,6 +51,12 @@ public sealed class DonorLoad : IDisposable
     private readonly HttpClient _http;
     private readonly CpuSampler _cpu;
     internal int LoggedRejections;
+
+    // Failed requests (timeouts, connection failures, 5xx) per second of the run, from the first second on: when the
+    // donors saw errors, second by second (the chaos run reads each fault's window off it).
+    private readonly long[] _errorsBySecond;
+    private readonly long _startUnixSeconds = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    private readonly long _startTimestamp = Stopwatch.GetTimestamp();
 
     public DonorLoad(DonorLoadOptions options, CpuSampler? cpu = null)
     {
@@ -87,6 +94,7 @@ public sealed class DonorLoad : IDisposable
         {
             AllAcks = new AckTimeline(expected);
         }
+        _errorsBySecond = new long[(int)(options.Warmup + options.Duration).TotalSeconds + 3_600];
         var runId = Guid.NewGuid().ToString("N")[..8];
         _workers = new DonorWorker[options.Workers];
         for (var i = 0; i < _workers.Length; i++)
@@ -96,6 +104,30 @@ public sealed class DonorLoad : IDisposable
     }
 
     public DonorLoadOptions Options { get; }
+
+    /// <summary>Counts one failed request in the second it failed.</summary>
+    internal void CountFailure()
+    {
+        var second = (Stopwatch.GetTimestamp() - _startTimestamp) / Stopwatch.Frequency;
+        if (second < _errorsBySecond.Length)
+        {
+            Interlocked.Increment(ref _errorsBySecond[second]);
+        }
+    }
+
+    /// <summary>[unix second, failed requests] for each second with failures.</summary>
+    private List<long[]> FailuresPerSecond()
+    {
+        var seconds = new List<long[]>();
+        for (var i = 0; i < _errorsBySecond.Length; i++)
+        {
+            if (Volatile.Read(ref _errorsBySecond[i]) is var n and > 0)
+            {
+                seconds.Add([_startUnixSeconds + i, n]);
+            }
+        }
+        return seconds;
+    }
 
     internal IReadOnlyList<Guid> Campaigns { get; }
 
@@ -324,7 +356,7 @@ public sealed class DonorLoad : IDisposable
             Math.Round(seconds, 3), succeededMeasured, Math.Round(succeededMeasured / seconds, 1), requestsMeasured, Math.Round(requestsMeasured / seconds, 1),
             succeeded, requests, replays, unresolved,
             Latency.Summarize(request), Latency.Summarize(create), Latency.Summarize(confirm), Latency.Summarize(replay), Latency.Summarize(donation),
-            errorCounts, cpu, acknowledged, Split(end));
+            errorCounts, cpu, acknowledged, Split(end), FailuresPerSecond());
     }
 
     private OpeningSplit? Split(long end)

@@ -277,11 +277,13 @@ internal sealed class DonorWorker
         catch (TaskCanceledException)
         {
             Errors[(int)ErrorKind.Timeout]++;
+            _load.CountFailure();
             return (0, 0, false);
         }
         catch (HttpRequestException)
         {
             Errors[(int)ErrorKind.Connection]++;
+            _load.CountFailure();
             return (0, 0, false);
         }
         using (response)
@@ -310,6 +312,10 @@ internal sealed class DonorWorker
             if ((int)status >= 400)
             {
                 Errors[(int)(IsTransient(status) ? ErrorKind.ServerError : ErrorKind.Rejected)]++;
+                if (IsTransient(status))
+                {
+                    _load.CountFailure();
+                }
                 if (_load.Options.Log is { } log && Interlocked.Increment(ref _load.LoggedRejections) <= 5)
                 {
                     log($"{(int)status} from {request.RequestUri!.AbsolutePath}: {Encoding.UTF8.GetString(_buffer, 0, Math.Min(length, 400))}");

@@ -491,7 +491,10 @@ public sealed partial class CampaignGrain(
         {
             return Task.CompletedTask;
         }
-        _totals = _totals.Add(delta);
+        // The totals the batch's transaction left in the catalogue, not this activation's sum: for a moment around a
+        // silo's stop or death two activations of a campaign can commit (each its own gifts, the ledger both), and a
+        // sum would leave the survivor short of the ledger for good (seen in the chaos run's rolling restart).
+        _totals = outcome.Totals ?? _totals.Add(delta);
         foreach (var donation in outcome.Inserted.Where(d => d.Status == DonationStatus.Succeeded).Concat(outcome.Confirmed)
                      .OrderByDescending(d => d.SucceededAt).Take(RecentDonorCount).Reverse())
         {

@@ -87,6 +87,8 @@ public static class SiloHostingExtensions
         // Every silo reports its commit batch sizes once a second, for the admins' live dashboard.
         builder.Services.AddHostedService<SiloHealthReporter>();
         builder.Services.AddFundraisingExceptionSerialization();
+        // A graceful stop ends within the host's shutdown timeout (and a little), even with PostgreSQL unreachable.
+        builder.Services.AddHostedService<StopDeadline>();
         // Readiness: PostgreSQL answers and this silo is an active member of the cluster (see HealthProbes).
         builder.Services.AddSiloHealthChecks();
         builder.UseOrleans(silo =>
@@ -119,8 +121,12 @@ public static class SiloHostingExtensions
                 options.Invariant = "Npgsql";
                 options.ConnectionString = connectionString;
             });
-            // Failure detection can be tightened per environment (tests kill silos and want a quick verdict).
+            // Failure detection can be tightened per environment (tests kill silos and want a quick verdict; a giving
+            // day wants a dead silo declared in seconds): README, "The loopback cluster", names the settings.
             silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration("Orleans:Membership");
+            // How long a call waits for its answer (ResponseTimeout): a call stuck on a silo that died is given up
+            // after it, so its caller can retry on the grain's new activation.
+            silo.Services.AddOptions<SiloMessagingOptions>().BindConfiguration("Orleans:Messaging");
             // Grain calls carry the trace they were made in, only when traces are exported (the filters run on every call).
             if (Telemetry.OtlpEndpoint(builder.Configuration) is not null)
             {

@@ -1,3 +1,4 @@
+using Fundraising.Contracts.Campaigns;
 using Fundraising.Contracts.Donations;
 using Npgsql;
 
@@ -68,7 +69,10 @@ internal sealed class LedgerBatchWork(LedgerBatch batch)
     /// <summary>The campaign's <c>totals_version</c> after this batch; null when the batch changed nothing that counts.</summary>
     public long? TotalsVersion { get; set; }
 
-    public LedgerBatchOutcome Outcome() => new(Inserted, Existing, Confirmed, Unchanged, Missing, Refunds, Refused, Matching, TotalsVersion);
+    /// <summary>The campaign's totals as this batch's transaction left them; null when the batch changed nothing that counts.</summary>
+    public CampaignTotals? Totals { get; set; }
+
+    public LedgerBatchOutcome Outcome() => new(Inserted, Existing, Confirmed, Unchanged, Missing, Refunds, Refused, Matching, TotalsVersion, Totals);
 }
 
 /// <summary>One row of <c>admin_audit</c>; <paramref name="Details"/> is its JSON.</summary>

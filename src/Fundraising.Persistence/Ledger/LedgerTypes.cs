@@ -48,7 +48,8 @@ public sealed record LedgerBatchOutcome(
     IReadOnlyList<LedgerRefundOutcome>? Refunds = null,
     IReadOnlyDictionary<Guid, DonationError>? RefusedInserts = null,
     MatchBatchOutcome? Matching = null,
-    long? TotalsVersion = null)
+    long? TotalsVersion = null,
+    CampaignTotals? Totals = null)
 {
     public IReadOnlyList<LedgerRefundOutcome> RefundList => Refunds ?? [];
 

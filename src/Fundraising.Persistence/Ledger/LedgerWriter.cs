@@ -351,7 +351,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
                    totals_version = c.totals_version + 1, updated_at = now()
             FROM v JOIN locked ON locked.id = v.id
             WHERE c.id = v.id
-            RETURNING c.id, c.totals_version
+            RETURNING c.id, c.totals_version, c.raised_amount, c.donation_count, c.online_amount, c.offline_amount, c.goods_amount, c.matched_amount
             """);
         command.Parameters.Add(new() { Value = deltas.Select(d => d.CampaignId).ToArray() });
         command.Parameters.Add(new() { Value = deltas.Select(d => d.Delta.RaisedAmount).ToArray() });
@@ -360,12 +360,13 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         command.Parameters.Add(new() { Value = deltas.Select(d => d.Delta.OfflineAmount).ToArray() });
         command.Parameters.Add(new() { Value = deltas.Select(d => d.Delta.GoodsAmount).ToArray() });
         command.Parameters.Add(new() { Value = deltas.Select(d => d.Delta.MatchedAmount).ToArray() });
-        var changed = new Dictionary<Guid, long>();
+        var changed = new Dictionary<Guid, (long Version, CampaignTotals Totals)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                changed[reader.GetGuid(0)] = reader.GetInt64(1);
+                changed[reader.GetGuid(0)] = (reader.GetInt64(1), new CampaignTotals(reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4),
+                    reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)));
             }
         }
         if (changed.Count != deltas.Count)
@@ -374,7 +375,7 @@ public sealed class PostgresLedgerWriter(NpgsqlDataSource dataSource) : IDonatio
         }
         foreach (var (work, campaignId, _) in deltas)
         {
-            work.TotalsVersion = changed[campaignId];
+            (work.TotalsVersion, work.Totals) = changed[campaignId];
         }
     }
 

@@ -23,7 +23,8 @@ public static class DonationEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapDonations(this IEndpointRouteBuilder app)
     {
-        var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations").AddEndpointFilter(CampaignDirectory.RequireKnownAsync).ProducesProblems(404);
+        var donations = app.MapGroup("/api/campaigns/{campaignId:guid}").WithTags("Donations").AddEndpointFilter(CampaignDirectory.RequireKnownAsync).ProducesProblems(404)
+            .RetryGrainCallsInTransit(); // each endpoint here is idempotent: a gift's Idempotency-Key, an offline gift's reference, a read
         // 401: a donor token that names no verified donor; 409: the campaign does not take gifts now; 422: no provider.
         donations.MapPost("/donations", CreateAsync).WithSummary("A donor's online gift: pending until the provider confirms it (Idempotency-Key required).").RequireRateLimiting(RateLimits.Donations).ProducesProblems(401, 409, 422);
         donations.MapGet("/donations", ListAsync).WithSummary("A campaign's public gift list (anonymous donors shown as 匿名爱心人士).");
@@ -39,7 +40,9 @@ public static class DonationEndpoints
         // needs no lookup; the grain confirms only sandbox gifts through it.
         if (app.ServiceProvider.GetRequiredService<PaymentProviders>().ForDonors?.Name == SandboxPaymentProvider.ProviderName)
         {
+            // Confirming a confirmed gift answers it again: safe to retry.
             app.MapGroup("/api/payments/sandbox").WithTags("Payments").AddEndpointFilter(CampaignDirectory.RequireKnownAsync).ProducesProblems(404, 409)
+                .RetryGrainCallsInTransit()
                 .MapPost("/campaigns/{campaignId:guid}/donations/{donationId:guid}/confirm", ConfirmSandboxAsync).WithSummary("The sandbox's stand-in for a card payment: confirms a sandbox gift.");
         }
         app.MapRefunds();

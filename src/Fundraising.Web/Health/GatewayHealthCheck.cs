@@ -26,6 +26,9 @@ public sealed class GatewayConnections : IClusterConnectionStatusObserver
 /// </summary>
 public sealed class GatewayHealthCheck(GatewayConnections gateways, IGrainFactory grains, ILogger<GatewayHealthCheck> logger) : IHealthCheck
 {
+    /// <summary>Pings, each through the next gateway, before the front end is said to reach none.</summary>
+    public const int MaxPings = 3;
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (gateways.Connected == 0)
@@ -34,8 +37,20 @@ public sealed class GatewayHealthCheck(GatewayConnections gateways, IGrainFactor
         }
         return HealthProbes.WithinTimeoutAsync(async token =>
         {
-            _ = await grains.GetGrain<IPingGrain>(0).PingAsync().WaitAsync(token);
-            return HealthCheckResult.Healthy($"A gateway answers ({gateways.Connected?.ToString() ?? "some"} connected).");
+            // A gateway whose silo has just died refuses the first call sent its way, and the client then skips it: one
+            // dead silo of several does not make this front end unready (nginx would drop it for nothing), so a
+            // refused ping is tried again on the next gateway, within the probe's timeout.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    _ = await grains.GetGrain<IPingGrain>(0).PingAsync().WaitAsync(token);
+                    return HealthCheckResult.Healthy($"A gateway answers ({gateways.Connected?.ToString() ?? "some"} connected).");
+                }
+                catch (OrleansMessageRejectionException) when (attempt < MaxPings)
+                {
+                }
+            }
         }, "No silo answers through a gateway", logger, cancellationToken);
     }
 }

@@ -47,6 +47,10 @@ public static class OrleansHosting
                 options.Invariant = "Npgsql";
                 options.ConnectionString = connectionString;
             });
+            // A call stuck on a silo that died fails after Orleans:Messaging:ResponseTimeout (the front end then retries
+            // it, see GrainRetry); the gateway list is read again every Orleans:Gateway:GatewayListRefreshPeriod.
+            client.Services.AddOptions<ClientMessagingOptions>().BindConfiguration("Orleans:Messaging");
+            client.Services.AddOptions<GatewayOptions>().BindConfiguration("Orleans:Gateway");
             // Silos may still be starting when the front end does: keep trying for a while.
             client.UseConnectionRetryFilter(new RetryUntil(DateTime.UtcNow + connectTimeout).ShouldRetryAsync);
             // Grain calls carry the request's trace, only when traces are exported (Hosting/Telemetry.cs in Fundraising.Grains).

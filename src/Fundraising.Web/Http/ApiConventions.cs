@@ -46,10 +46,11 @@ public static class ApiConventions
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
         {
-            if (exception is OrleansException or TimeoutException)
+            if (GrainRetry.IsTransient(exception))
             {
-                // A silo is down or a grain is moving: nothing was acknowledged, so a retry with the
-                // same Idempotency-Key is safe and will be answered exactly once.
+                // A silo is down, a grain is moving or the database is restarting (and the front end's own retries,
+                // where the endpoint has them, ran out): nothing was acknowledged, so a retry with the same
+                // Idempotency-Key is safe and will be answered exactly once.
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 context.Response.Headers.RetryAfter = "1";
                 return await problems.TryWriteAsync(new ProblemDetailsContext
