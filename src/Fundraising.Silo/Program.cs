@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Fundraising.Grains.Health;
 using Fundraising.Grains.Hosting;
 
@@ -7,6 +8,10 @@ var builder = WebApplication.CreateSlimBuilder(args);
 
 // A silo of the fundraising cluster: ADO.NET clustering and grain storage on PostgreSQL.
 builder.AddFundraisingSilo();
+
+// A graceful stop ends within the host's shutdown timeout (and a little), even with PostgreSQL unreachable. Only in the
+// standalone silo: it ends the process, which a host inside another process (a test, a co-hosted web app) must not do.
+builder.Services.AddHostedService<StopDeadline>();
 
 // Liveness and readiness on a small HTTP port of the silo's own (Health:Port), for a load balancer or a kubelet.
 builder.AddSiloHealthPort();

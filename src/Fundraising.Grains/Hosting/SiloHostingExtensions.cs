@@ -87,8 +87,6 @@ public static class SiloHostingExtensions
         // Every silo reports its commit batch sizes once a second, for the admins' live dashboard.
         builder.Services.AddHostedService<SiloHealthReporter>();
         builder.Services.AddFundraisingExceptionSerialization();
-        // A graceful stop ends within the host's shutdown timeout (and a little), even with PostgreSQL unreachable.
-        builder.Services.AddHostedService<StopDeadline>();
         // Readiness: PostgreSQL answers and this silo is an active member of the cluster (see HealthProbes).
         builder.Services.AddSiloHealthChecks();
         builder.UseOrleans(silo =>

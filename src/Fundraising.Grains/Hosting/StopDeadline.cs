@@ -11,7 +11,9 @@ namespace Fundraising.Grains.Hosting;
 /// PostgreSQL (the membership row, grain state), and with the database unreachable those waits were not all bounded: the
 /// stop hung for minutes. A stop still running <see cref="Grace"/> after the host's timeout is ended here, with a log line
 /// saying what was left undone; nothing is lost by it, since nothing is acknowledged before it is durable (the other silos
-/// declare this one dead, as after a kill, and its grains come back with their committed state).
+/// declare this one dead, as after a kill, and its grains come back with their committed state). A stop that finishes
+/// (<see cref="IHostApplicationLifetime.ApplicationStopped"/>) disarms it. Registered by the standalone silo only: it ends
+/// the whole process, so it has no place in a host that shares its process (a test's, or a web app's co-hosted silo).
 /// </summary>
 public sealed class StopDeadline(IHostApplicationLifetime lifetime, IOptions<HostOptions> host, ILogger<StopDeadline> logger) : IHostedService
 {
@@ -27,7 +29,10 @@ public sealed class StopDeadline(IHostApplicationLifetime lifetime, IOptions<Hos
             var deadline = host.Value.ShutdownTimeout + Grace;
             var watch = new Thread(() =>
             {
-                Thread.Sleep(deadline);
+                if (lifetime.ApplicationStopped.WaitHandle.WaitOne(deadline))
+                {
+                    return;
+                }
                 logger.LogCritical(
                     "The graceful stop did not finish within {Deadline} s (shutdown timeout {Timeout} s); ending the process. Not done: leaving the " +
                     "membership table and handing grains over (the other silos declare this one dead), writes still waiting for PostgreSQL (nothing " +
