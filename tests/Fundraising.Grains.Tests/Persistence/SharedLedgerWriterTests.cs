@@ -71,8 +71,75 @@ public sealed class SharedLedgerWriterTests : LedgerTestBase
         Assert.Single((await writer.CommitAsync(new LedgerBatch(campaign, [Gift(campaign)], []))).Inserted);
     }
 
-    private SharedLedgerWriter Writer(int inFlight) => new(new PostgresLedgerWriter(Database.DataSource),
-        Options.Create(new LedgerWriterOptions { MaxTransactionsInFlight = inFlight }), NullLogger<SharedLedgerWriter>.Instance);
+    [Fact]
+    public async Task BatchesQueuedBehindATransactionInFlightWaitForItUntilEnoughRowsWaitToStartAnother()
+    {
+        var writer = Writer(2, overlapAfterRows: 3);
+        var blocker = await CampaignAsync();
+        var campaigns = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            campaigns.Add(await CampaignAsync());
+        }
+        await using var hold = await LockCampaignRowAsync(blocker);
+        // An idle writer starts at once: the blocker's batch is in flight, waiting on the row lock.
+        var blocked = writer.CommitAsync(new LedgerBatch(blocker, [Gift(blocker)], []));
+        await WaitForALockWaitAsync();
+
+        // Two rows wait: fewer than three, so no second transaction starts while the first is in flight.
+        var waiting = campaigns.Take(2).Select(c => writer.CommitAsync(new LedgerBatch(c, [Gift(c)], []))).ToList();
+        await Task.Delay(500);
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+        Assert.Equal(0L, await Database.ScalarAsync<long>("SELECT count(*) FROM donations WHERE campaign_id = ANY($1)", campaigns.ToArray()));
+
+        // The third row makes three: a second transaction takes all three while the first still waits.
+        waiting.Add(writer.CommitAsync(new LedgerBatch(campaigns[2], [Gift(campaigns[2])], [])));
+        foreach (var outcome in await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(30)))
+        {
+            Assert.Single(outcome.Inserted);
+        }
+        Assert.False(blocked.IsCompleted);
+        Assert.Equal(1, writer.Transactions);
+        Assert.Equal(3, writer.Batches);
+
+        await hold.CommitAsync();
+        Assert.Single((await blocked).Inserted);
+        Assert.Equal(2, writer.Transactions);
+        Assert.All(await Queries.ReconcileAsync(), row => Assert.Equal(row.Ledger, row.Catalogue));
+    }
+
+    private SharedLedgerWriter Writer(int inFlight, int overlapAfterRows = 1) => new(new PostgresLedgerWriter(Database.DataSource),
+        Options.Create(new LedgerWriterOptions { MaxTransactionsInFlight = inFlight, OverlapAfterRows = overlapAfterRows }), NullLogger<SharedLedgerWriter>.Instance);
+
+    /// <summary>A connection of its own holding the campaign's totals row FOR UPDATE until committed or disposed.</summary>
+    private async Task<RowLock> LockCampaignRowAsync(Guid campaign)
+    {
+        var connection = await Database.DataSource.OpenConnectionAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var lockRow = new NpgsqlCommand($"SELECT 1 FROM campaigns WHERE id = '{campaign}' FOR UPDATE", connection, transaction);
+        await lockRow.ExecuteNonQueryAsync();
+        return new RowLock(connection, transaction);
+    }
+
+    private sealed class RowLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public Task CommitAsync() => transaction.CommitAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    private async Task WaitForALockWaitAsync()
+    {
+        for (var attempt = 0; attempt < 200 && await Database.ScalarAsync<long>(
+                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0; attempt++)
+        {
+            await Task.Delay(25);
+        }
+    }
 
     private async Task<(SharedLedgerWriter Writer, List<Guid> Campaigns, Guid Poisoned)> FiveCampaignsAsync()
     {
@@ -91,18 +158,9 @@ public sealed class SharedLedgerWriterTests : LedgerTestBase
     private async Task<Task<LedgerBatchOutcome>[]> CommitTogetherAsync(SharedLedgerWriter writer, List<Guid> campaigns)
     {
         var blocker = await CampaignAsync();
-        await using var connection = await Database.DataSource.OpenConnectionAsync();
-        await using var hold = await connection.BeginTransactionAsync();
-        await using (var lockRow = new NpgsqlCommand($"SELECT 1 FROM campaigns WHERE id = '{blocker}' FOR UPDATE", connection, hold))
-        {
-            await lockRow.ExecuteNonQueryAsync();
-        }
+        await using var hold = await LockCampaignRowAsync(blocker);
         var blocked = writer.CommitAsync(new LedgerBatch(blocker, [Gift(blocker)], []));
-        for (var attempt = 0; attempt < 200 && await Database.ScalarAsync<long>(
-                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") == 0; attempt++)
-        {
-            await Task.Delay(25);
-        }
+        await WaitForALockWaitAsync();
         var results = campaigns.Select(c => writer.CommitAsync(new LedgerBatch(c, [Gift(c)], []))).ToArray();
         Assert.False(blocked.IsCompleted);
         await hold.CommitAsync();
